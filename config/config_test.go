@@ -1,0 +1,158 @@
+package config
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+func validKakao() Config {
+	c := Config{ClientID: "rest-key", CookieSecrets: []string{strings.Repeat("s", 32)}}
+	c.SetDefaults()
+	return c
+}
+
+func TestSetDefaultsKakao(t *testing.T) {
+	c := validKakao()
+	if c.Provider != ProviderKakao || c.Issuer != DefaultKakaoIssuer || c.APIURL != DefaultKakaoAPIURL {
+		t.Fatalf("kakao defaults not applied: %+v", c)
+	}
+	if len(c.Scopes) != 0 {
+		t.Fatalf("kakao default scopes = %v, want none (Kakao asks for the console's consent items)", c.Scopes)
+	}
+	if c.PathPrefix != "/.auth" || c.Session.Store != StoreMemory || time.Duration(c.SessionLifetime) != 24*time.Hour {
+		t.Fatalf("defaults not applied: %+v", c)
+	}
+	if len(c.Headers) != 3 || c.Headers[0] != (HeaderClaim{"X-Auth-User-Id", "id"}) {
+		t.Fatalf("default headers = %v", c.Headers)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("a kakaogate with only the secrets set must validate: %v", err)
+	}
+}
+
+func TestSetDefaultsOIDCScopes(t *testing.T) {
+	c := Config{Provider: ProviderOIDC}
+	c.SetDefaults()
+	if strings.Join(c.Scopes, " ") != "openid profile email" || c.APIURL != "" {
+		t.Fatalf("oidc defaults: scopes %v api_url %q", c.Scopes, c.APIURL)
+	}
+}
+
+func TestValidateNamesTheOptionAndTheFix(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*Config)
+		want   string
+	}{
+		{"missing client id", func(c *Config) { c.ClientID = "" }, "client_id is required"},
+		{"short secret", func(c *Config) { c.CookieSecrets = []string{"short"} }, "cookie_secret #1 is 5 bytes"},
+		{"no secret", func(c *Config) { c.CookieSecrets = nil }, "cookie_secret is required"},
+		{"second short secret", func(c *Config) { c.CookieSecrets = append(c.CookieSecrets, "x") }, "cookie_secret #2"},
+		{"unknown provider", func(c *Config) { c.Provider = "google" }, `provider "google" is not supported`},
+		{"http issuer", func(c *Config) { c.Issuer = "http://idp.example.com" }, "issuer: \"http://idp.example.com\" must use https"},
+		{"http api url", func(c *Config) { c.APIURL = "http://kapi.example.com" }, "api_url:"},
+		{"relative issuer", func(c *Config) { c.Issuer = "kauth.kakao.com" }, "not an absolute URL"},
+		{"scopes without openid", func(c *Config) { c.Scopes = []string{"profile_nickname"} }, "scopes must include openid"},
+		{"prefix without slash", func(c *Config) { c.PathPrefix = "auth" }, "path_prefix"},
+		{"prefix trailing slash", func(c *Config) { c.PathPrefix = "/auth/" }, "path_prefix"},
+		{"relative redirect url", func(c *Config) { c.RedirectURL = "/.auth/callback" }, "redirect_url"},
+		{"redirect url wrong path", func(c *Config) { c.RedirectURL = "https://app.example.com/cb" }, "must be /.auth/callback"},
+		{"redis without url", func(c *Config) { c.Session = &SessionStore{Store: StoreRedis} }, "session redis needs a URL"},
+		{"redis bad scheme", func(c *Config) { c.Session = &SessionStore{Store: StoreRedis, URL: "http://x"} }, "session redis needs a URL"},
+		{"cluster without addrs", func(c *Config) { c.Session = &SessionStore{Store: StoreRedisCluster} }, "redis_cluster needs"},
+		{"sentinel without master", func(c *Config) {
+			c.Session = &SessionStore{Store: StoreRedisSentinel, Addresses: []string{"a:1"}}
+		}, "redis_sentinel needs"},
+		{"bad address", func(c *Config) {
+			c.Session = &SessionStore{Store: StoreRedisCluster, Addresses: []string{"nohostport"}}
+		}, "must be host:port"},
+		{"unknown store", func(c *Config) { c.Session = &SessionStore{Store: "etcd"} }, `session "etcd" is not supported`},
+		{"tiny lifetime", func(c *Config) { c.SessionLifetime = Duration(time.Second) }, "session_lifetime"},
+		{"bad header name", func(c *Config) { c.Headers = []HeaderClaim{{"X Auth", "id"}} }, `header "X Auth"`},
+		{"header without claim", func(c *Config) { c.Headers = []HeaderClaim{{"X-Auth-Id", ""}} }, "has no claim"},
+		{"unknown logout", func(c *Config) { c.Logout = "global" }, `logout "global"`},
+		{"offsite post logout", func(c *Config) { c.PostLogoutRedirect = "https://evil.example" }, "post_logout_redirect"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := validKakao()
+			tt.mutate(&c)
+			err := c.Validate()
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Validate() = %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestValidateAcceptsLoopbackHTTPAndRedis(t *testing.T) {
+	c := validKakao()
+	c.Issuer = "http://127.0.0.1:9090"
+	c.APIURL = "http://localhost:9090"
+	c.RedirectURL = "http://localhost:8080/.auth/callback"
+	c.Session = &SessionStore{Store: StoreRedis, URL: "redis://127.0.0.1:6379/0"}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestIsLocalPath(t *testing.T) {
+	tests := map[string]bool{
+		"/": true, "/app?x=1": true, "/a/b#frag": true,
+		"": false, "//evil.com": false, `/\evil.com`: false, "/\t/evil.com": false,
+		"https://evil.com": false, "javascript:alert(1)": false, "evil.com": false,
+		"/ok\\evil": false, "/%09/evil.com": true, // stays a path on this site when decoded by the browser
+	}
+	for p, want := range tests {
+		if got := IsLocalPath(p); got != want {
+			t.Errorf("IsLocalPath(%q) = %v, want %v", p, got, want)
+		}
+	}
+}
+
+func TestInheritTakesGlobalDefaultsOnlyWhereUnset(t *testing.T) {
+	global := Config{
+		ClientID: "global-id", ClientSecret: "global-secret", CookieSecrets: []string{"g"},
+		Scopes: []string{"openid", "a"}, Session: &SessionStore{Store: StoreRedis, URL: "redis://x"},
+		InsecureCookies: true, SessionLifetime: Duration(time.Hour),
+	}
+	c := Config{ClientID: "site-id", Scopes: []string{"openid"}}
+	c.Inherit(global)
+	if c.ClientID != "site-id" || c.ClientSecret != "global-secret" || c.CookieSecrets[0] != "g" {
+		t.Fatalf("strings not inherited correctly: %+v", c)
+	}
+	if len(c.Scopes) != 1 || !c.InsecureCookies || c.Session.URL != "redis://x" || time.Duration(c.SessionLifetime) != time.Hour {
+		t.Fatalf("inherit: %+v", c)
+	}
+	c.Session.URL = "changed"
+	if global.Session.URL != "redis://x" {
+		t.Fatal("Inherit must copy the session store, not share it")
+	}
+}
+
+func TestDurationJSON(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{`"24h"`, 24 * time.Hour, true},
+		{`"90m"`, 90 * time.Minute, true},
+		{`60000000000`, time.Minute, true},
+		{`"soon"`, 0, false},
+		{`true`, 0, false},
+	}
+	for _, tt := range tests {
+		var d Duration
+		err := json.Unmarshal([]byte(tt.in), &d)
+		if (err == nil) != tt.ok || (tt.ok && time.Duration(d) != tt.want) {
+			t.Errorf("Unmarshal(%s) = %v, %v", tt.in, time.Duration(d), err)
+		}
+	}
+	b, _ := json.Marshal(Duration(time.Hour))
+	if string(b) != `"1h0m0s"` {
+		t.Errorf("Marshal = %s", b)
+	}
+}
