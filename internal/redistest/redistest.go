@@ -1,0 +1,221 @@
+// Package redistest runs throwaway redis-server processes for tests: each on a
+// free loopback port, with no persistence, stopped when the test ends. It only
+// ever stops servers it started; a Redis already running on the machine is
+// never touched.
+//
+// When redis-server is not on PATH and the test runs as root on a machine with
+// apt-get, Start installs Debian's redis-server package (once, serialized
+// across parallel test binaries with a lock file). If Redis is still missing
+// the test is skipped, unless KAKAOGATE_REQUIRE_REDIS=1, which makes it fail.
+package redistest
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// RequireEnv is the environment variable that turns a missing redis-server
+// into a test failure instead of a skip (CI sets it).
+const RequireEnv = "KAKAOGATE_REQUIRE_REDIS"
+
+const (
+	startTimeout = 10 * time.Second // until PING answers
+	stopTimeout  = 5 * time.Second  // SIGTERM grace before SIGKILL
+	portAttempts = 5                // fresh ports tried when one is taken meanwhile
+)
+
+// Server is a redis-server process started by Start.
+type Server struct {
+	t    testing.TB
+	bin  string
+	dir  string
+	port int
+
+	mu   sync.Mutex
+	cmd  *exec.Cmd
+	exit chan struct{} // closed when cmd has exited
+}
+
+// Start starts a throwaway redis-server on a free 127.0.0.1 port and returns
+// once it answers PING. It is stopped in t.Cleanup.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	bin := lookup(t)
+	s := &Server{t: t, bin: bin, dir: t.TempDir()}
+	t.Cleanup(s.Stop)
+	var err error
+	for range portAttempts {
+		if s.port, err = freePort(); err != nil {
+			break
+		}
+		if err = s.start(); err == nil {
+			return s
+		}
+	}
+	t.Fatalf("redistest: %v", err)
+	return nil
+}
+
+// Addr returns the server's host:port.
+func (s *Server) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)) }
+
+// Stop stops the server (SIGTERM, then SIGKILL after a grace period) and
+// waits for it to exit. Its data is lost. Stopping a stopped server is a no-op.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.exit:
+	case <-time.After(stopTimeout):
+		_ = s.cmd.Process.Kill()
+		<-s.exit
+	}
+	s.cmd = nil
+}
+
+// Start starts a stopped server again on the same port (empty: the server
+// keeps no data). If it cannot start, the test is marked failed (with Errorf,
+// so Start may be called from a subtest or a deferred call) and continues
+// against a dead server.
+func (s *Server) Start() {
+	s.t.Helper()
+	if err := s.start(); err != nil {
+		s.t.Errorf("redistest: restart on port %d: %v", s.port, err)
+	}
+}
+
+// Restart is Stop then Start.
+func (s *Server) Restart() {
+	s.t.Helper()
+	s.Stop()
+	s.Start()
+}
+
+func (s *Server) start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd != nil {
+		return errors.New("server already running")
+	}
+	cmd := exec.Command(s.bin,
+		"--port", strconv.Itoa(s.port),
+		"--bind", "127.0.0.1",
+		"--save", "",
+		"--appendonly", "no",
+		"--dir", s.dir,
+	)
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	setProcAttr(cmd)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", s.bin, err)
+	}
+	exit := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exit) }()
+
+	deadline := time.Now().Add(startTimeout)
+	for {
+		// The port was free a moment ago; make sure it is our process that
+		// answers, not one that grabbed the port meanwhile.
+		if pid, err := probe(s.Addr()); err == nil && pid == cmd.Process.Pid {
+			s.cmd, s.exit = cmd, exit
+			return nil
+		}
+		select {
+		case <-exit:
+			return fmt.Errorf("redis-server on port %d exited early:\n%s", s.port, out.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			<-exit
+			return fmt.Errorf("redis-server on port %d did not answer PING within %v:\n%s", s.port, startTimeout, out.String())
+		}
+	}
+}
+
+// probe sends PING (expecting +PONG) and INFO server, within a short
+// deadline, and returns the process id of the server that answered.
+func probe(addr string) (int, error) {
+	c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := c.Write([]byte("PING\r\nINFO server\r\n")); err != nil {
+		return 0, err
+	}
+	r := bufio.NewReader(c)
+	line, err := r.ReadString('\n')
+	if err != nil {
+		return 0, err
+	}
+	if strings.TrimSpace(line) != "+PONG" {
+		return 0, fmt.Errorf("unexpected PING reply %q", line)
+	}
+	line, err = r.ReadString('\n')
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(line), "$"))
+	if !strings.HasPrefix(line, "$") || err != nil || n < 0 || n > 1<<20 {
+		return 0, fmt.Errorf("unexpected INFO reply %q", line)
+	}
+	info := make([]byte, n)
+	if _, err := io.ReadFull(r, info); err != nil {
+		return 0, err
+	}
+	for l := range strings.Lines(string(info)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "process_id:"); ok {
+			return strconv.Atoi(v)
+		}
+	}
+	return 0, errors.New("INFO reply has no process_id")
+}
+
+// freePort returns a loopback port that was free a moment ago.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// syncBuffer collects the server's output for error messages.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.buf.Len() > 64<<10 {
+		return len(p), nil // enough to explain a failure
+	}
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

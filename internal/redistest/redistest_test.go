@@ -1,0 +1,135 @@
+package redistest
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+)
+
+func TestServerLifecycle(t *testing.T) {
+	s := Start(t)
+	addr := s.Addr()
+	if !strings.HasPrefix(addr, "127.0.0.1:") {
+		t.Fatalf("Addr() = %q, want a loopback address", addr)
+	}
+	t.Run("answers PING once started", func(t *testing.T) {
+		pid, err := probe(addr)
+		if err != nil {
+			t.Fatalf("probe: %v", err)
+		}
+		if pid != s.cmd.Process.Pid {
+			t.Fatalf("answering pid %d, started pid %d", pid, s.cmd.Process.Pid)
+		}
+	})
+	t.Run("Stop makes it unreachable", func(t *testing.T) {
+		s.Stop()
+		if _, err := probe(addr); err == nil {
+			t.Fatal("server still answers after Stop")
+		}
+		s.Stop() // a second Stop is a no-op
+	})
+	t.Run("Start brings it back on the same port", func(t *testing.T) {
+		s.Start()
+		if s.Addr() != addr {
+			t.Fatalf("Addr() = %q after restart, want %q", s.Addr(), addr)
+		}
+		if _, err := probe(addr); err != nil {
+			t.Fatalf("probe after Start: %v", err)
+		}
+	})
+	t.Run("Restart replaces the process", func(t *testing.T) {
+		before := s.cmd.Process.Pid
+		s.Restart()
+		pid, err := probe(addr)
+		if err != nil {
+			t.Fatalf("probe after Restart: %v", err)
+		}
+		if pid == before {
+			t.Fatalf("pid %d unchanged by Restart", pid)
+		}
+	})
+}
+
+func TestTwoServersAreIndependent(t *testing.T) {
+	a, b := Start(t), Start(t)
+	if a.Addr() == b.Addr() {
+		t.Fatalf("both servers on %s", a.Addr())
+	}
+	a.Stop()
+	if _, err := probe(b.Addr()); err != nil {
+		t.Fatalf("stopping one server broke the other: %v", err)
+	}
+}
+
+// fakeRedis answers PING and INFO like Redis, claiming process id pid.
+func fakeRedis(t *testing.T, pid int) net.Listener {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				r := bufio.NewReader(c)
+				for {
+					line, err := r.ReadString('\n')
+					if err != nil {
+						return
+					}
+					switch strings.TrimSpace(line) {
+					case "PING":
+						fmt.Fprint(c, "+PONG\r\n")
+					case "INFO server":
+						info := fmt.Sprintf("# Server\r\nprocess_id:%d\r\n", pid)
+						fmt.Fprintf(c, "$%d\r\n%s\r\n", len(info), info)
+					}
+				}
+			}()
+		}
+	}()
+	return l
+}
+
+func TestStartDoesNotAdoptAForeignServer(t *testing.T) {
+	bin := lookup(t)
+	l := fakeRedis(t, 1)
+	s := &Server{t: t, bin: bin, dir: t.TempDir(), port: l.Addr().(*net.TCPAddr).Port}
+	t.Cleanup(s.Stop)
+	if err := s.start(); err == nil {
+		t.Fatal("start succeeded on a port another server holds")
+	}
+	if s.cmd != nil {
+		t.Fatal("server recorded as running")
+	}
+	if pid, err := probe(l.Addr().String()); err != nil || pid != 1 {
+		t.Fatalf("the foreign server was disturbed: pid %d, err %v", pid, err)
+	}
+}
+
+func TestProbeRejectsNonRedis(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		fmt.Fprint(c, "HTTP/1.1 400 Bad Request\r\n\r\n")
+	}()
+	if _, err := probe(l.Addr().String()); err == nil {
+		t.Fatal("probe accepted a server that is not Redis")
+	}
+}

@@ -1,0 +1,173 @@
+// Package testcaddy runs the real kakaogate Caddy binary (built from ./cmd/caddy) for
+// end-to-end tests: each instance is a separate process on free loopback ports with its own
+// Caddyfile, so tests can restart it, run several side by side and read its logs.
+package testcaddy
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Build compiles the Caddy binary with kakaogate into dir and returns its path.
+func Build(dir string) (string, error) {
+	bin := filepath.Join(dir, "caddy")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/kakaogate/kakaogate/cmd/caddy")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("building caddy: %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// FreePort returns a loopback TCP port that was free a moment ago.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("finding a free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// Instance is one running Caddy process.
+type Instance struct {
+	t       testing.TB
+	bin     string
+	config  string
+	ready   string
+	mu      sync.Mutex
+	cmd     *exec.Cmd
+	done    chan struct{}
+	logs    *syncBuffer
+	stopped bool
+}
+
+// Start runs bin with caddyfile and waits until readyURL answers (any HTTP status). The
+// process is stopped when the test ends.
+func Start(t testing.TB, bin, caddyfile, readyURL string) *Instance {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "Caddyfile")
+	if err := os.WriteFile(path, []byte(caddyfile), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in := &Instance{t: t, bin: bin, config: path, ready: readyURL, logs: &syncBuffer{}}
+	in.start()
+	t.Cleanup(in.Stop)
+	return in
+}
+
+func (in *Instance) start() {
+	in.t.Helper()
+	cmd := exec.Command(in.bin, "run", "--config", in.config, "--adapter", "caddyfile")
+	cmd.Stdout = in.logs
+	cmd.Stderr = in.logs
+	cmd.Env = append(os.Environ(), "HOME="+filepath.Dir(in.config), "XDG_DATA_HOME="+filepath.Dir(in.config), "XDG_CONFIG_HOME="+filepath.Dir(in.config))
+	if err := cmd.Start(); err != nil {
+		in.t.Fatalf("starting caddy: %v", err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	in.mu.Lock()
+	in.cmd, in.done, in.stopped = cmd, done, false
+	in.mu.Unlock()
+	if err := waitReady(in.ready, done, 30*time.Second); err != nil {
+		in.Stop()
+		in.t.Fatalf("caddy did not become ready: %v\n--- caddy log ---\n%s", err, in.Logs())
+	}
+}
+
+// Restart stops the process and starts it again with the same configuration.
+func (in *Instance) Restart() {
+	in.t.Helper()
+	in.Stop()
+	in.start()
+}
+
+// Stop ends the process (SIGTERM, then SIGKILL after 10 s). It is safe to call twice.
+func (in *Instance) Stop() {
+	in.mu.Lock()
+	cmd, done, stopped := in.cmd, in.done, in.stopped
+	in.stopped = true
+	in.mu.Unlock()
+	if stopped || cmd == nil || cmd.Process == nil {
+		return
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+	}
+}
+
+// Logs returns everything the process has written so far.
+func (in *Instance) Logs() string { return in.logs.String() }
+
+func waitReady(url string, exited <-chan struct{}, limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	client := &http.Client{Timeout: time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		resp, err := client.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		select {
+		case <-exited:
+			return fmt.Errorf("process exited")
+		case <-ctx.Done():
+			return fmt.Errorf("%s did not answer within %s: %v", url, limit, err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// Run runs the binary with args (e.g. validate) and returns its combined output and error.
+func Run(bin string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
+	return string(out), err
+}
+
+// WriteFile writes content into a new file in the test's temp dir and returns its path.
+func WriteFile(t testing.TB, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(strings.TrimSpace(content)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,0 +1,234 @@
+package session
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ManagerOptions configure a Manager.
+type ManagerOptions struct {
+	// Lifetime is how long a session lives from Create; default 24 hours.
+	// Refreshing tokens does not extend it. With a RedisStore, keep
+	// RedisOptions.MaxLifetime at least this long.
+	Lifetime time.Duration
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// DefaultLifetime is ManagerOptions.Lifetime when unset.
+const DefaultLifetime = 24 * time.Hour
+
+// Manager creates, loads, saves and deletes sessions. Each session is sealed
+// with AES-256-GCM under its own random key (carried only in the Ticket), with
+// the session id as additional data, so the store holds ciphertext only and a
+// blob cannot be moved to another id. It is safe for concurrent use.
+type Manager struct {
+	store    Store
+	lifetime time.Duration
+	now      func() time.Time
+}
+
+// Sealed blob layout: a version byte, the GCM nonce, then the ciphertext and tag.
+const (
+	sealVersion  byte = 1
+	nonceLen          = 12
+	sealOverhead      = 1 + nonceLen + 16
+)
+
+// NewManager returns a Manager over store.
+func NewManager(store Store, opts ManagerOptions) (*Manager, error) {
+	if store == nil {
+		return nil, errors.New("session: nil store")
+	}
+	if opts.Lifetime < 0 {
+		return nil, fmt.Errorf("session: negative lifetime %v", opts.Lifetime)
+	}
+	if opts.Lifetime == 0 {
+		opts.Lifetime = DefaultLifetime
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Manager{store: store, lifetime: opts.Lifetime, now: opts.Now}, nil
+}
+
+// Create stores s as a new session and returns its ticket. Every call draws a
+// fresh random id and key (so a login never reuses a planted session), and
+// sets s.ID, s.CreatedAt and s.ExpiresAt. s.UserID must be set.
+func (m *Manager) Create(ctx context.Context, s *Session) (Ticket, error) {
+	if s.UserID == "" {
+		return Ticket{}, errors.New("session: create: empty user id")
+	}
+	id, err := newID()
+	if err != nil {
+		return Ticket{}, err
+	}
+	t := Ticket{ID: id}
+	if _, err := rand.Read(t.Key[:]); err != nil {
+		return Ticket{}, fmt.Errorf("session: random key: %w", err)
+	}
+	now := m.now().UTC().Round(0) // as Load will return it: UTC, no monotonic reading
+	s.ID = id
+	s.CreatedAt = now
+	s.ExpiresAt = now.Add(m.lifetime)
+	blob, err := seal(t, s)
+	if err != nil {
+		return Ticket{}, err
+	}
+	if err := m.store.Put(ctx, id, s.UserID, blob, m.lifetime); err != nil {
+		return Ticket{}, fmt.Errorf("session: create: %w", err)
+	}
+	return t, nil
+}
+
+// Load returns the session t refers to. A malformed ticket, a missing or
+// expired session, or one that does not decrypt under t.Key is ErrNotFound
+// (possibly wrapped); a store failure is returned wrapped and is not
+// ErrNotFound.
+func (m *Manager) Load(ctx context.Context, t Ticket) (*Session, error) {
+	if !validID(t.ID) {
+		return nil, fmt.Errorf("session: load: malformed id: %w", ErrNotFound)
+	}
+	blob, err := m.store.Get(ctx, t.ID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("session: load: %w", err)
+	}
+	s, err := open(t, blob)
+	if err != nil {
+		return nil, fmt.Errorf("session: load: %w (%v)", ErrNotFound, err)
+	}
+	if !m.now().Before(s.ExpiresAt) {
+		return nil, fmt.Errorf("session: load: expired: %w", ErrNotFound)
+	}
+	return s, nil
+}
+
+// Save stores s again under t (after a token refresh, say), sealed with a new
+// nonce. It keeps s.CreatedAt and s.ExpiresAt, using the time left as the TTL.
+// A session past ExpiresAt, or one deleted meanwhile (logout, revocation), is
+// ErrNotFound and is not brought back: *MemoryStore and *RedisStore check and
+// write atomically (their Replace method); over any other Store it is a Get
+// then a Put, which leaves a small window.
+func (m *Manager) Save(ctx context.Context, t Ticket, s *Session) error {
+	if !validID(t.ID) {
+		return fmt.Errorf("session: save: malformed id: %w", ErrNotFound)
+	}
+	if s.ID != "" && s.ID != t.ID {
+		return errors.New("session: save: session id does not match the ticket")
+	}
+	if s.UserID == "" {
+		return errors.New("session: save: empty user id")
+	}
+	ttl := s.ExpiresAt.Sub(m.now())
+	if ttl <= 0 {
+		return fmt.Errorf("session: save: expired: %w", ErrNotFound)
+	}
+	s.ID = t.ID
+	blob, err := seal(t, s)
+	if err != nil {
+		return err
+	}
+	if r, ok := m.store.(replacer); ok {
+		err = r.Replace(ctx, t.ID, s.UserID, blob, ttl)
+	} else {
+		// Not atomic: a session deleted between Get and Put comes back.
+		if _, err = m.store.Get(ctx, t.ID); err == nil {
+			err = m.store.Put(ctx, t.ID, s.UserID, blob, ttl)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("session: save: %w", err)
+	}
+	return nil
+}
+
+// Delete ends the session t refers to. userID is the session's user, needed
+// to update the per-user index; when empty, Delete loads the session to learn
+// it.
+func (m *Manager) Delete(ctx context.Context, t Ticket, userID string) error {
+	if !validID(t.ID) {
+		return nil
+	}
+	if userID == "" {
+		s, err := m.Load(ctx, t)
+		switch {
+		case err == nil:
+			userID = s.UserID
+		case !errors.Is(err, ErrNotFound):
+			return fmt.Errorf("session: delete: %w", err)
+		}
+	}
+	if err := m.store.Delete(ctx, t.ID, userID); err != nil {
+		return fmt.Errorf("session: delete: %w", err)
+	}
+	return nil
+}
+
+// DeleteUser ends every session of userID (unlink, admin revocation) and
+// reports how many there were.
+func (m *Manager) DeleteUser(ctx context.Context, userID string) (int, error) {
+	n, err := m.store.DeleteUser(ctx, userID)
+	if err != nil {
+		return n, fmt.Errorf("session: delete user: %w", err)
+	}
+	return n, nil
+}
+
+// seal encodes s and encrypts it under t.Key with t.ID as additional data.
+func seal(t Ticket, s *Session) ([]byte, error) {
+	plain, err := s.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	aead, err := newAEAD(t.Key)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 1+nonceLen, sealOverhead+len(plain))
+	out[0] = sealVersion
+	if _, err := rand.Read(out[1 : 1+nonceLen]); err != nil {
+		return nil, fmt.Errorf("session: random nonce: %w", err)
+	}
+	return aead.Seal(out, out[1:1+nonceLen], plain, []byte(t.ID)), nil
+}
+
+// open reverses seal. It decrypts in place: blob must be the caller's.
+func open(t Ticket, blob []byte) (*Session, error) {
+	if len(blob) < sealOverhead || blob[0] != sealVersion {
+		return nil, errors.New("malformed blob")
+	}
+	aead, err := newAEAD(t.Key)
+	if err != nil {
+		return nil, err
+	}
+	nonce, ct := blob[1:1+nonceLen], blob[1+nonceLen:]
+	plain, err := aead.Open(ct[:0], nonce, ct, []byte(t.ID))
+	if err != nil {
+		return nil, errors.New("blob does not decrypt under the ticket's key")
+	}
+	s := &Session{ID: t.ID}
+	if err := s.UnmarshalBinary(plain); err != nil {
+		return nil, errors.New("blob does not decode")
+	}
+	return s, nil
+}
+
+func newAEAD(key [32]byte) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(key[:])
+	if err != nil {
+		return nil, fmt.Errorf("session: aes: %w", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, fmt.Errorf("session: gcm: %w", err)
+	}
+	return aead, nil
+}

@@ -1,0 +1,289 @@
+package session
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// MemoryOptions configure a MemoryStore.
+type MemoryOptions struct {
+	// MaxSessions bounds the number of sessions held; default 100000. When a
+	// new session arrives at a full store, expired sessions are dropped first,
+	// then the session closest to expiry (it has the least life left to lose).
+	MaxSessions int
+	// JanitorInterval is how often a background goroutine drops expired
+	// sessions; default one minute. Expiry is also checked on every Get.
+	JanitorInterval time.Duration
+	// Now is the clock expiry is judged by; default time.Now.
+	Now func() time.Time
+}
+
+// DefaultMaxSessions is MemoryOptions.MaxSessions when unset.
+const DefaultMaxSessions = 100000
+
+// MemoryStore is a bounded, expiring, in-process Store for a single machine.
+// Sessions do not survive a restart. It is safe for concurrent use; call
+// Close to stop its janitor goroutine.
+type MemoryStore struct {
+	max int
+	now func() time.Time
+
+	mu      sync.RWMutex
+	entries map[string]*memEntry
+	byUser  map[string]map[string]struct{}
+	expiry  expiryHeap
+
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+var _ Store = (*MemoryStore)(nil)
+
+type memEntry struct {
+	id, userID string
+	blob       []byte
+	expires    time.Time
+	index      int // position in the expiry heap
+}
+
+// NewMemoryStore returns a MemoryStore and starts its janitor.
+func NewMemoryStore(opts MemoryOptions) *MemoryStore {
+	if opts.MaxSessions <= 0 {
+		opts.MaxSessions = DefaultMaxSessions
+	}
+	if opts.JanitorInterval <= 0 {
+		opts.JanitorInterval = time.Minute
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	m := &MemoryStore{
+		max:     opts.MaxSessions,
+		now:     opts.Now,
+		entries: make(map[string]*memEntry),
+		byUser:  make(map[string]map[string]struct{}),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	go m.janitor(opts.JanitorInterval)
+	return m
+}
+
+// Close stops the janitor and waits for it to exit. The store stays usable
+// (expired sessions are then dropped only when read). Close is idempotent.
+func (m *MemoryStore) Close() error {
+	m.closeOnce.Do(func() { close(m.stop) })
+	<-m.done
+	return nil
+}
+
+// Len returns the number of sessions held, including expired ones not yet
+// dropped.
+func (m *MemoryStore) Len() int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return len(m.entries)
+}
+
+func validateEntry(id, userID string, ttl time.Duration) error {
+	switch {
+	case id == "":
+		return errors.New("session: empty session id")
+	case userID == "":
+		return errors.New("session: empty user id")
+	case ttl <= 0:
+		return fmt.Errorf("session: non-positive ttl %v", ttl)
+	}
+	return nil
+}
+
+// Put implements Store. It copies blob.
+func (m *MemoryStore) Put(_ context.Context, id, userID string, blob []byte, ttl time.Duration) error {
+	if err := validateEntry(id, userID, ttl); err != nil {
+		return err
+	}
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e, ok := m.entries[id]; ok {
+		m.update(e, userID, blob, now.Add(ttl))
+		return nil
+	}
+	if len(m.entries) >= m.max {
+		m.sweepLocked(now)
+	}
+	if len(m.entries) >= m.max {
+		m.removeLocked(m.expiry[0])
+	}
+	e := &memEntry{id: id, userID: userID, blob: clone(blob), expires: now.Add(ttl)}
+	m.entries[id] = e
+	heap.Push(&m.expiry, e)
+	m.indexLocked(userID, id)
+	return nil
+}
+
+// Replace overwrites the session id only if it exists and has not expired;
+// otherwise it returns ErrNotFound. Manager.Save uses it.
+func (m *MemoryStore) Replace(_ context.Context, id, userID string, blob []byte, ttl time.Duration) error {
+	if err := validateEntry(id, userID, ttl); err != nil {
+		return err
+	}
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.entries[id]
+	if !ok || !now.Before(e.expires) {
+		return ErrNotFound
+	}
+	m.update(e, userID, blob, now.Add(ttl))
+	return nil
+}
+
+func (m *MemoryStore) update(e *memEntry, userID string, blob []byte, expires time.Time) {
+	if e.userID != userID {
+		m.unindexLocked(e.userID, e.id)
+		e.userID = userID
+		m.indexLocked(userID, e.id)
+	}
+	e.blob = clone(blob)
+	e.expires = expires
+	heap.Fix(&m.expiry, e.index)
+}
+
+// Get implements Store. The returned slice is a copy.
+func (m *MemoryStore) Get(_ context.Context, id string) ([]byte, error) {
+	now := m.now()
+	m.mu.RLock()
+	e, ok := m.entries[id]
+	if ok && now.Before(e.expires) {
+		b := clone(e.blob)
+		m.mu.RUnlock()
+		return b, nil
+	}
+	m.mu.RUnlock()
+	if ok {
+		m.mu.Lock()
+		if e, ok := m.entries[id]; ok && !now.Before(e.expires) {
+			m.removeLocked(e)
+		}
+		m.mu.Unlock()
+	}
+	return nil, ErrNotFound
+}
+
+// Delete implements Store. The session is removed from the index of the user
+// it was stored for, whatever userID says.
+func (m *MemoryStore) Delete(_ context.Context, id, userID string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e, ok := m.entries[id]; ok {
+		m.removeLocked(e)
+	}
+	m.unindexLocked(userID, id)
+	return nil
+}
+
+// DeleteUser implements Store. It counts the sessions that had not expired.
+func (m *MemoryStore) DeleteUser(_ context.Context, userID string) (int, error) {
+	if userID == "" {
+		return 0, errors.New("session: empty user id")
+	}
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for id := range m.byUser[userID] {
+		if e, ok := m.entries[id]; ok {
+			if now.Before(e.expires) {
+				n++
+			}
+			m.removeLocked(e)
+		}
+	}
+	delete(m.byUser, userID)
+	return n, nil
+}
+
+// Ping implements Store; a MemoryStore is always reachable.
+func (m *MemoryStore) Ping(context.Context) error { return nil }
+
+func (m *MemoryStore) janitor(every time.Duration) {
+	defer close(m.done)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-m.stop:
+			return
+		case <-t.C:
+			now := m.now()
+			m.mu.Lock()
+			m.sweepLocked(now)
+			m.mu.Unlock()
+		}
+	}
+}
+
+// sweepLocked drops every session expired at now.
+func (m *MemoryStore) sweepLocked(now time.Time) {
+	for len(m.expiry) > 0 && !now.Before(m.expiry[0].expires) {
+		m.removeLocked(m.expiry[0])
+	}
+}
+
+func (m *MemoryStore) removeLocked(e *memEntry) {
+	delete(m.entries, e.id)
+	heap.Remove(&m.expiry, e.index)
+	m.unindexLocked(e.userID, e.id)
+}
+
+func (m *MemoryStore) indexLocked(userID, id string) {
+	ids := m.byUser[userID]
+	if ids == nil {
+		ids = make(map[string]struct{})
+		m.byUser[userID] = ids
+	}
+	ids[id] = struct{}{}
+}
+
+func (m *MemoryStore) unindexLocked(userID, id string) {
+	if ids, ok := m.byUser[userID]; ok {
+		delete(ids, id)
+		if len(ids) == 0 {
+			delete(m.byUser, userID)
+		}
+	}
+}
+
+func clone(b []byte) []byte { return append([]byte(nil), b...) }
+
+// expiryHeap is a min-heap of entries by expiry time (container/heap).
+type expiryHeap []*memEntry
+
+func (h expiryHeap) Len() int           { return len(h) }
+func (h expiryHeap) Less(i, j int) bool { return h[i].expires.Before(h[j].expires) }
+func (h expiryHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index = i
+	h[j].index = j
+}
+
+func (h *expiryHeap) Push(x any) {
+	e := x.(*memEntry)
+	e.index = len(*h)
+	*h = append(*h, e)
+}
+
+func (h *expiryHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	e.index = -1
+	return e
+}

@@ -1,0 +1,211 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// RedisOptions configure a RedisStore.
+type RedisOptions struct {
+	// KeyPrefix starts every key; default "kakaogate:". Sessions live at
+	// <prefix>s:<id>, the per-user index at <prefix>u:<userID>.
+	KeyPrefix string
+	// MaxLifetime is the longest a session can live; default 30 days. Every
+	// Put sets the user index's TTL to at least this, so the index outlives
+	// every session listed in it.
+	MaxLifetime time.Duration
+}
+
+// DefaultKeyPrefix is RedisOptions.KeyPrefix when unset.
+const DefaultKeyPrefix = "kakaogate:"
+
+// defaultMaxLifetime is RedisOptions.MaxLifetime when unset.
+const defaultMaxLifetime = 30 * 24 * time.Hour
+
+// pruneThreshold is the index size above which Put drops the ids of sessions
+// that have expired, so the index of a user who logs in often stays small.
+const pruneThreshold = 64
+
+// RedisStore is a Store in Redis, shared by every gateway instance, so
+// sessions survive restarts. It works with a single server, Sentinel and
+// Cluster: it never sends a command that spans keys in different hash slots;
+// multi-key work is a pipeline of single-key commands.
+//
+// The client's own options bound every call (set DialTimeout, ReadTimeout,
+// WriteTimeout and ContextTimeoutEnabled when building it). RedisStore never
+// closes the client: it is shared.
+type RedisStore struct {
+	client      redis.UniversalClient
+	prefix      string
+	maxLifetime time.Duration
+}
+
+var _ Store = (*RedisStore)(nil)
+
+// NewRedisStore returns a RedisStore using client.
+func NewRedisStore(client redis.UniversalClient, opts RedisOptions) *RedisStore {
+	if opts.KeyPrefix == "" {
+		opts.KeyPrefix = DefaultKeyPrefix
+	}
+	if opts.MaxLifetime <= 0 {
+		opts.MaxLifetime = defaultMaxLifetime
+	}
+	return &RedisStore{client: client, prefix: opts.KeyPrefix, maxLifetime: opts.MaxLifetime}
+}
+
+func (r *RedisStore) sessionKey(id string) string  { return r.prefix + "s:" + id }
+func (r *RedisStore) userKey(userID string) string { return r.prefix + "u:" + userID }
+
+// ms returns d in whole milliseconds, rounded up, at least 1.
+func ms(d time.Duration) int64 {
+	return max(1, int64((d+time.Millisecond-1)/time.Millisecond))
+}
+
+// Put implements Store: SET <prefix>s:<id> blob PX ttl, SADD the id to the
+// user index and push the index's expiry out, in one pipeline.
+func (r *RedisStore) Put(ctx context.Context, id, userID string, blob []byte, ttl time.Duration) error {
+	if err := validateEntry(id, userID, ttl); err != nil {
+		return err
+	}
+	uk := r.userKey(userID)
+	var card *redis.IntCmd
+	_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.Do(ctx, "set", r.sessionKey(id), blob, "px", ms(ttl))
+		p.SAdd(ctx, uk, id)
+		p.PExpire(ctx, uk, max(ttl, r.maxLifetime))
+		card = p.SCard(ctx, uk)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("session: redis put: %w", err)
+	}
+	if card.Val() > pruneThreshold {
+		if err := r.prune(ctx, uk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prune removes from the index at uk the ids whose session key is gone.
+func (r *RedisStore) prune(ctx context.Context, uk string) error {
+	ids, err := r.client.SMembers(ctx, uk).Result()
+	if err != nil {
+		return fmt.Errorf("session: redis prune: %w", err)
+	}
+	exists := make([]*redis.IntCmd, len(ids))
+	if _, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			exists[i] = p.Exists(ctx, r.sessionKey(id))
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("session: redis prune: %w", err)
+	}
+	var gone []any
+	for i, c := range exists {
+		if c.Val() == 0 {
+			gone = append(gone, ids[i])
+		}
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	if err := r.client.SRem(ctx, uk, gone...).Err(); err != nil {
+		return fmt.Errorf("session: redis prune: %w", err)
+	}
+	return nil
+}
+
+// Replace overwrites the session id only if it still exists (SET ... PX ttl
+// XX); otherwise it returns ErrNotFound. The user index is left as Put made
+// it: its expiry already covers the session's whole life. Manager.Save uses it.
+func (r *RedisStore) Replace(ctx context.Context, id, userID string, blob []byte, ttl time.Duration) error {
+	if err := validateEntry(id, userID, ttl); err != nil {
+		return err
+	}
+	err := r.client.Do(ctx, "set", r.sessionKey(id), blob, "px", ms(ttl), "xx").Err()
+	if errors.Is(err, redis.Nil) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("session: redis replace: %w", err)
+	}
+	return nil
+}
+
+// Get implements Store.
+func (r *RedisStore) Get(ctx context.Context, id string) ([]byte, error) {
+	b, err := r.client.Get(ctx, r.sessionKey(id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("session: redis get: %w", err)
+	}
+	return b, nil
+}
+
+// Delete implements Store: DEL the session key and SREM it from the user
+// index, in one pipeline. With an empty userID only the session key goes.
+func (r *RedisStore) Delete(ctx context.Context, id, userID string) error {
+	_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, r.sessionKey(id))
+		if userID != "" {
+			p.SRem(ctx, r.userKey(userID), id)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("session: redis delete: %w", err)
+	}
+	return nil
+}
+
+// DeleteUser implements Store: SMEMBERS of the user index, then one pipeline
+// of a DEL per session key and an SREM of exactly those ids from the index (a
+// session created meanwhile stays listed, so it can still be revoked later;
+// the index key disappears once empty). It counts the session keys deleted.
+func (r *RedisStore) DeleteUser(ctx context.Context, userID string) (int, error) {
+	if userID == "" {
+		return 0, errors.New("session: empty user id")
+	}
+	uk := r.userKey(userID)
+	ids, err := r.client.SMembers(ctx, uk).Result()
+	if err != nil {
+		return 0, fmt.Errorf("session: redis delete user: %w", err)
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	dels := make([]*redis.IntCmd, len(ids))
+	members := make([]any, len(ids))
+	_, err = r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			dels[i] = p.Del(ctx, r.sessionKey(id))
+			members[i] = id
+		}
+		p.SRem(ctx, uk, members...)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("session: redis delete user: %w", err)
+	}
+	n := 0
+	for _, d := range dels {
+		n += int(d.Val())
+	}
+	return n, nil
+}
+
+// Ping implements Store.
+func (r *RedisStore) Ping(ctx context.Context) error {
+	if err := r.client.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("session: redis ping: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,39 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound means there is no usable session: it is missing, expired,
+// revoked, or cannot be decrypted. Callers treat it as "logged out". Store
+// failures (a Redis outage) are never ErrNotFound; callers answer 503 for them.
+var ErrNotFound = errors.New("session: not found")
+
+// Store keeps opaque sealed session blobs, keyed by session id, with a
+// per-user index so that every session of a user can be ended. It never sees
+// plaintext. Implementations: *MemoryStore and *RedisStore. All methods are
+// safe for concurrent use.
+type Store interface {
+	// Put stores blob under id for ttl (> 0) and records id in userID's index.
+	Put(ctx context.Context, id, userID string, blob []byte, ttl time.Duration) error
+	// Get returns the blob stored under id, or ErrNotFound when there is none
+	// or it has expired. The caller owns the returned slice.
+	Get(ctx context.Context, id string) ([]byte, error)
+	// Delete removes the session id and its entry in userID's index. Deleting
+	// a missing session is not an error.
+	Delete(ctx context.Context, id, userID string) error
+	// DeleteUser ends every session of userID and reports how many existed.
+	DeleteUser(ctx context.Context, userID string) (int, error)
+	// Ping reports whether the store is reachable.
+	Ping(ctx context.Context) error
+}
+
+// replacer is implemented by stores that can overwrite a session only if it
+// still exists, atomically (*MemoryStore, *RedisStore). Manager.Save uses it
+// so that saving a refreshed session cannot bring back one that was deleted
+// (logout, unlink, admin revocation) while the refresh was in flight.
+type replacer interface {
+	Replace(ctx context.Context, id, userID string, blob []byte, ttl time.Duration) error
+}
