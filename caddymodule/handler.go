@@ -1,0 +1,200 @@
+// Package caddymodule is kakaogate's Caddy glue: the http.handlers.kakaogate module, its
+// Caddyfile directive and global option, and the {http.auth.user.*} placeholders. The HTTP
+// flows themselves live in package gateway.
+package caddymodule
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/kakaogate/kakaogate/config"
+	"github.com/kakaogate/kakaogate/gateway"
+	"github.com/kakaogate/kakaogate/oidc"
+	"github.com/kakaogate/kakaogate/oidc/kakao"
+	"github.com/kakaogate/kakaogate/session"
+)
+
+func init() {
+	caddy.RegisterModule(Handler{})
+}
+
+// Handler is kakaogate: an authentication gateway that gives the site behind it "Login with
+// Kakao" (or any OpenID Connect provider). Requests without a session are sent to log in
+// (browsers) or refused with 401 (APIs); requests with a verified session go on with the
+// person's identity in request headers, and client-sent copies of those headers are removed.
+// Its own endpoints live under path_prefix (default /.auth): login, callback, logout, me.
+//
+// For a request with a session it sets the placeholder `{http.auth.user.id}` to the user id
+// (so Caddy's access log records it as user_id) and `{http.auth.user.<claim>}` for every
+// claim of the session, e.g. `{http.auth.user.nickname}`.
+type Handler struct {
+	config.Config
+
+	// Protect selects the requests that need a login, with Caddy's request matchers (the
+	// Caddyfile's `kakaogate @name` writes it; sets are OR'ed, matchers in a set AND'ed).
+	// Requests it does not select go on anonymously, still without any client-sent identity
+	// header; the gateway's own endpoints under path_prefix are always served. Default: every
+	// request needs a login.
+	Protect caddyhttp.RawMatcherSets `json:"protect,omitempty" caddy:"namespace=http.matchers"`
+
+	protect     caddyhttp.MatcherSets
+	gw          *gateway.Gateway
+	logger      *zap.Logger
+	storeKey    string
+	providerKey string
+}
+
+// CaddyModule returns the Caddy module information.
+func (Handler) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "http.handlers.kakaogate",
+		New: func() caddy.Module { return new(Handler) },
+	}
+}
+
+// Provision expands placeholders in the options ({env.*}, {file.*}), applies defaults,
+// validates and builds the gateway. It does no network I/O: discovery, key fetching and
+// Redis connections happen on first use, so `caddy validate` works with the IdP down.
+func (h *Handler) Provision(ctx caddy.Context) error {
+	h.logger = ctx.Logger()
+	if h.Protect != nil {
+		mods, err := ctx.LoadModule(h, "Protect")
+		if err != nil {
+			return fmt.Errorf("kakaogate: loading protect matchers: %w", err)
+		}
+		if err := h.protect.FromInterface(mods); err != nil {
+			return fmt.Errorf("kakaogate: protect matchers: %w", err)
+		}
+	}
+	h.expandPlaceholders()
+	h.Config.SetDefaults()
+	if err := h.Config.Validate(); err != nil {
+		return fmt.Errorf("kakaogate: %w", err)
+	}
+	cfg := &h.Config
+	store, storeKey, err := acquireStore(cfg.Session, time.Duration(cfg.SessionLifetime))
+	if err != nil {
+		return fmt.Errorf("kakaogate: session store: %w", err)
+	}
+	h.storeKey = storeKey
+	provider, providerKey, err := acquireProvider(cfg.Issuer, oidc.ProviderOptions{Logger: h.logger.Named("oidc")})
+	if err != nil {
+		return fmt.Errorf("kakaogate: issuer: %w", err)
+	}
+	h.providerKey = providerKey
+	sessions, err := session.NewManager(store, session.ManagerOptions{Lifetime: time.Duration(cfg.SessionLifetime)})
+	if err != nil {
+		return fmt.Errorf("kakaogate: sessions: %w", err)
+	}
+	rp := &oidc.Client{Provider: provider, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Scopes: cfg.Scopes}
+	var kakaoAPI *kakao.API
+	if cfg.Provider == config.ProviderKakao {
+		rp.ScopeSeparator = ","
+		kakaoAPI = &kakao.API{BaseURL: cfg.APIURL}
+	}
+	h.gw, err = gateway.New(gateway.Options{
+		Config:     cfg,
+		RP:         rp,
+		Kakao:      kakaoAPI,
+		Sessions:   sessions,
+		Logger:     h.logger,
+		RequestID:  requestID,
+		OnIdentity: setUserPlaceholders,
+		Protects:   h.protects,
+	})
+	if err != nil {
+		return fmt.Errorf("kakaogate: %w", err)
+	}
+	return nil
+}
+
+// expandPlaceholders resolves global placeholders such as {env.KAKAO_CLIENT_SECRET} in the
+// options that commonly carry secrets or deployment-specific values.
+func (h *Handler) expandPlaceholders() {
+	repl := caddy.NewReplacer()
+	expand := func(s *string) { *s = repl.ReplaceKnown(*s, "") }
+	c := &h.Config
+	for _, s := range []*string{&c.ClientID, &c.ClientSecret, &c.Issuer, &c.APIURL, &c.RedirectURL} {
+		expand(s)
+	}
+	for i := range c.CookieSecrets {
+		expand(&c.CookieSecrets[i])
+	}
+	if c.Session != nil {
+		expand(&c.Session.URL)
+		expand(&c.Session.Username)
+		expand(&c.Session.Password)
+		for i := range c.Session.Addresses {
+			expand(&c.Session.Addresses[i])
+		}
+	}
+}
+
+// Cleanup releases the shared store and provider. It is safe after a partial Provision.
+func (h *Handler) Cleanup() error {
+	var errs []error
+	if h.storeKey != "" {
+		if _, err := storePool.Delete(h.storeKey); err != nil {
+			errs = append(errs, err)
+		}
+		h.storeKey = ""
+	}
+	if h.providerKey != "" {
+		if _, err := providerPool.Delete(h.providerKey); err != nil {
+			errs = append(errs, err)
+		}
+		h.providerKey = ""
+	}
+	return errors.Join(errs...)
+}
+
+// ServeHTTP hands the request to the gateway with the rest of the chain as next.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	return h.gw.ServeHTTP(w, r, next.ServeHTTP)
+}
+
+// protects reports whether r needs a login under the configured matchers.
+func (h *Handler) protects(r *http.Request) (bool, error) {
+	if len(h.protect) == 0 {
+		return true, nil
+	}
+	return h.protect.AnyMatchWithError(r)
+}
+
+// setUserPlaceholders sets {http.auth.user.id} and {http.auth.user.<claim>} for the request.
+func setUserPlaceholders(r *http.Request, claims map[string]string) {
+	repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
+	if !ok {
+		return
+	}
+	for k, v := range claims {
+		repl.Set("http.auth.user."+k, v)
+	}
+}
+
+// requestID returns Caddy's request id ({http.request.uuid}), shown on error pages and logged.
+func requestID(r *http.Request) string {
+	repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
+	if !ok {
+		return ""
+	}
+	if v, ok := repl.Get("http.request.uuid"); ok {
+		if s, ok := v.(string); ok {
+			return s
+		}
+	}
+	return ""
+}
+
+// Interface guards
+var (
+	_ caddy.Provisioner           = (*Handler)(nil)
+	_ caddy.CleanerUpper          = (*Handler)(nil)
+	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
+)

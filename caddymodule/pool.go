@@ -1,0 +1,126 @@
+package caddymodule
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kakaogate/kakaogate/config"
+	"github.com/kakaogate/kakaogate/oidc"
+	"github.com/kakaogate/kakaogate/session"
+)
+
+// Resources that outlive one configuration are shared through usage pools, keyed by their
+// settings, so a config reload (old and new handlers overlap) and several handlers using the
+// same store or issuer share one Redis connection pool, one memory store and one JWKS cache.
+// These pools are the package's only package-level state; Caddy's reload model requires it.
+var (
+	storePool    = caddy.NewUsagePool()
+	providerPool = caddy.NewUsagePool()
+)
+
+// Redis client timeouts: a slow or absent Redis must fail a request quickly (answered 503),
+// never hang it.
+const (
+	redisDialTimeout   = 2 * time.Second
+	redisIOTimeout     = time.Second
+	redisPoolTimeout   = 2 * time.Second
+	redisMaxRetries    = 1
+	redisDialerRetries = 1
+)
+
+// pooledStore is a session store shared through storePool.
+type pooledStore struct {
+	store  session.Store
+	closer func() error
+}
+
+// Destruct closes the store's connections once no configuration uses it any more.
+func (p *pooledStore) Destruct() error { return p.closer() }
+
+// storeKey identifies a session store by its settings (secrets included, so two
+// configurations with different Redis passwords never share a client).
+func storeKey(s *config.SessionStore, lifetime time.Duration) string {
+	b, _ := json.Marshal(s)
+	return "session:" + string(b) + "|" + lifetime.String()
+}
+
+// acquireStore returns the shared store for s, creating it on first use. It does no network
+// I/O: go-redis connects lazily.
+func acquireStore(s *config.SessionStore, lifetime time.Duration) (session.Store, string, error) {
+	key := storeKey(s, lifetime)
+	v, _, err := storePool.LoadOrNew(key, func() (caddy.Destructor, error) {
+		if s.Store == config.StoreMemory {
+			m := session.NewMemoryStore(session.MemoryOptions{})
+			return &pooledStore{store: m, closer: func() error { m.Close(); return nil }}, nil
+		}
+		client, err := newRedisClient(s)
+		if err != nil {
+			return nil, err
+		}
+		store := session.NewRedisStore(client, session.RedisOptions{MaxLifetime: lifetime})
+		return &pooledStore{store: store, closer: client.Close}, nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return v.(*pooledStore).store, key, nil
+}
+
+// newRedisClient builds the go-redis client for a redis, redis_cluster or redis_sentinel store.
+func newRedisClient(s *config.SessionStore) (redis.UniversalClient, error) {
+	switch s.Store {
+	case config.StoreRedis:
+		opts, err := redis.ParseURL(s.URL)
+		if err != nil {
+			return nil, fmt.Errorf("session redis URL: %w", err)
+		}
+		opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = redisDialTimeout, redisIOTimeout, redisIOTimeout
+		opts.PoolTimeout, opts.MaxRetries, opts.DialerRetries = redisPoolTimeout, redisMaxRetries, redisDialerRetries
+		opts.ContextTimeoutEnabled = true
+		return redis.NewClient(opts), nil
+	case config.StoreRedisCluster:
+		return redis.NewClusterClient(&redis.ClusterOptions{
+			Addrs: s.Addresses, Username: s.Username, Password: s.Password,
+			DialTimeout: redisDialTimeout, ReadTimeout: redisIOTimeout, WriteTimeout: redisIOTimeout,
+			PoolTimeout: redisPoolTimeout, MaxRetries: redisMaxRetries, DialerRetries: redisDialerRetries,
+			ContextTimeoutEnabled: true,
+		}), nil
+	case config.StoreRedisSentinel:
+		return redis.NewFailoverClient(&redis.FailoverOptions{
+			MasterName: s.MasterName, SentinelAddrs: s.Addresses, Username: s.Username, Password: s.Password,
+			DialTimeout: redisDialTimeout, ReadTimeout: redisIOTimeout, WriteTimeout: redisIOTimeout,
+			PoolTimeout: redisPoolTimeout, MaxRetries: redisMaxRetries, DialerRetries: redisDialerRetries,
+			ContextTimeoutEnabled: true,
+		}), nil
+	default:
+		return nil, fmt.Errorf("session store %q has no Redis client", s.Store)
+	}
+}
+
+// pooledProvider is an OpenID provider (discovery + JWKS cache) shared through providerPool.
+type pooledProvider struct{ provider *oidc.Provider }
+
+// Destruct stops the provider's background refreshes.
+func (p *pooledProvider) Destruct() error { p.provider.Close(); return nil }
+
+// acquireProvider returns the shared provider for issuer, creating it on first use. Discovery
+// and key fetching happen lazily, on the first login, so start-up works with the IdP down.
+func acquireProvider(issuer string, opts oidc.ProviderOptions) (*oidc.Provider, string, error) {
+	key := "provider:" + issuer
+	v, _, err := providerPool.LoadOrNew(key, func() (caddy.Destructor, error) {
+		opts.Issuer = issuer
+		p, err := oidc.NewProvider(opts)
+		if err != nil {
+			return nil, err
+		}
+		return &pooledProvider{provider: p}, nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return v.(*pooledProvider).provider, key, nil
+}

@@ -1,0 +1,181 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kakaogate/kakaogate/internal/testcaddy"
+	"github.com/kakaogate/kakaogate/kakaotest"
+)
+
+// testSecret is the cookie secret of the gateways under test.
+const testSecret = "e2e-cookie-secret-0123456789-abcdefghijklmnop"
+
+// upstream is the app behind the gateway: it records every request it receives and answers
+// with the request's headers as JSON.
+type upstream struct {
+	*httptest.Server
+	mu       sync.Mutex
+	requests []*http.Request
+}
+
+func newUpstream(t *testing.T) *upstream {
+	u := &upstream{}
+	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u.mu.Lock()
+		u.requests = append(u.requests, r.Clone(r.Context()))
+		u.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(r.Header)
+	}))
+	t.Cleanup(u.Close)
+	return u
+}
+
+// count is how many requests reached the upstream.
+func (u *upstream) count() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return len(u.requests)
+}
+
+// last is the most recent request the upstream received.
+func (u *upstream) last(t *testing.T) *http.Request {
+	t.Helper()
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if len(u.requests) == 0 {
+		t.Fatal("no request reached the upstream")
+	}
+	return u.requests[len(u.requests)-1]
+}
+
+// env is one gateway under test with its emulator and upstream.
+type env struct {
+	t        *testing.T
+	port     int
+	base     string // http://localhost:<port>
+	emulator *kakaotest.Server
+	up       *upstream
+	caddy    *testcaddy.Instance
+}
+
+// envOptions shape the gateway's Caddyfile.
+type envOptions struct {
+	session string // the session line, e.g. "session redis redis://…"; default memory
+	extra   string // more lines inside the kakaogate block
+	matcher string // e.g. "@private" with a matcher definition in site
+	site    string // more lines in the site block
+	port    int    // gateway port; default a free one
+}
+
+func newEnv(t *testing.T, o envOptions) *env {
+	t.Helper()
+	e := &env{t: t, port: o.port}
+	if e.port == 0 {
+		e.port = testcaddy.FreePort(t)
+	}
+	e.base = fmt.Sprintf("http://localhost:%d", e.port)
+	e.up = newUpstream(t)
+	e.emulator = kakaotest.NewServer(kakaotest.Options{
+		RedirectURIs:       []string{e.base + "/.auth/callback"},
+		LogoutRedirectURIs: []string{e.base + "/.auth/logout/callback"},
+		WebhookURL:         e.base + "/.auth/webhook/unlink",
+	})
+	t.Cleanup(e.emulator.Close)
+	e.caddy = testcaddy.Start(t, caddyBin, e.caddyfile(o), e.base+"/.auth/me")
+	return e
+}
+
+func (e *env) caddyfile(o envOptions) string {
+	session := o.session
+	if session == "" {
+		session = "session memory"
+	}
+	return fmt.Sprintf(`{
+	admin 127.0.0.1:%d
+	persist_config off
+}
+
+http://localhost:%d {
+	bind 127.0.0.1
+	%s
+	kakaogate %s {
+		client_id demo-rest-api-key
+		client_secret demo-client-secret
+		issuer %s
+		api_url %s
+		cookie_secret %s
+		%s
+		%s
+	}
+	reverse_proxy %s
+}
+`, testcaddy.FreePort(e.t), e.port, o.site, o.matcher, e.emulator.URL(), e.emulator.URL(),
+		testSecret, session, o.extra, strings.TrimPrefix(e.up.URL, "http://"))
+}
+
+// browser returns an HTTP client with a cookie jar that behaves like a browser navigating:
+// it follows redirects and asks for HTML.
+func (e *env) browser() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, Timeout: 15 * time.Second, Transport: htmlTransport{}}
+}
+
+// htmlTransport marks every request as a browser navigation unless it says otherwise.
+type htmlTransport struct{}
+
+func (htmlTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Header.Get("Accept") == "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("Accept", "text/html,application/xhtml+xml")
+		r.Header.Set("Sec-Fetch-Mode", "navigate")
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// login signs userID in through the emulator's pages, starting at path, and returns the
+// final response (the upstream's page).
+func (e *env) login(c *http.Client, path string, userID int64) *http.Response {
+	e.t.Helper()
+	resp, err := kakaotest.Login(c, e.base+path, userID)
+	if err != nil {
+		e.t.Fatalf("login as %d: %v\n--- caddy log ---\n%s", userID, err, e.caddy.Logs())
+	}
+	return resp
+}
+
+// get sends a GET with the given headers ("Name: value") and returns status and body.
+func get(t *testing.T, c *http.Client, url string, headers ...string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range headers {
+		name, value, _ := strings.Cut(h, ":")
+		req.Header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+// noRedirects returns a copy of c that stops at the first redirect.
+func noRedirects(c *http.Client) *http.Client {
+	cc := *c
+	cc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &cc
+}

@@ -1,0 +1,142 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"go.uber.org/zap"
+
+	"github.com/kakaogate/kakaogate/oidc"
+	"github.com/kakaogate/kakaogate/session"
+)
+
+// maxCallbackQuery caps the callback's query string; real ones are a few hundred bytes.
+const maxCallbackQuery = 4096
+
+// serveCallback handles the provider's redirect back to <prefix>/callback: it checks the state
+// against the login cookie, redeems the code with the PKCE verifier, verifies the ID token,
+// gathers the claims and starts a new session.
+func (g *Gateway) serveCallback(w http.ResponseWriter, r *http.Request) {
+	if !g.allowMethods(w, r, http.MethodGet) {
+		return
+	}
+	if len(r.URL.RawQuery) > maxCallbackQuery {
+		g.fail(w, r, g.badCallback("callback_too_large", "/"), fmt.Errorf("callback query of %d bytes", len(r.URL.RawQuery)))
+		return
+	}
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		g.fail(w, r, g.badCallback("invalid_callback", "/"), fmt.Errorf("parsing callback query: %w", err))
+		return
+	}
+	ls, err := g.takeLoginState(w, r, q.Get("state"))
+	if err != nil {
+		g.fail(w, r, problem{
+			Status: http.StatusBadRequest, Code: "invalid_state",
+			Title:  "This sign-in link is no longer valid",
+			Detail: "The sign-in took too long, was already completed, or was started in another browser. Please start again.",
+			Retry:  g.loginURL("/"), RetryAs: "Log in again",
+		}, err)
+		return
+	}
+	if code := q.Get("error"); code != "" {
+		g.providerError(w, r, ls, code)
+		return
+	}
+	if iss, ok := q["iss"]; ok || g.issParameterRequired(r) {
+		if !ok || len(iss) != 1 || iss[0] != g.cfg.Issuer {
+			g.fail(w, r, g.badCallback("issuer_mismatch", ls.ReturnTo), errors.New("callback iss parameter does not name the configured issuer"))
+			return
+		}
+	}
+	code := q.Get("code")
+	if code == "" || len(code) > 2048 {
+		g.fail(w, r, g.badCallback("missing_code", ls.ReturnTo), errors.New("callback without a usable code"))
+		return
+	}
+	sess, err := g.redeem(r, ls, code)
+	if err != nil {
+		g.fail(w, r, g.redeemProblem(err, ls.ReturnTo), err)
+		return
+	}
+	g.endPreviousSession(w, r)
+	ticket, err := g.sessions.Create(r.Context(), sess)
+	if err != nil {
+		g.fail(w, r, problem{
+			Status: http.StatusServiceUnavailable, Code: "session_store_unavailable",
+			Title:  "Sign-in is temporarily unavailable",
+			Detail: "You signed in, but we could not save your session. Please try again in a moment.",
+			Retry:  g.loginURL(ls.ReturnTo), RetryAs: "Try again",
+		}, err)
+		return
+	}
+	if err := g.setSessionCookie(w, ticket); err != nil {
+		g.fail(w, r, problem{Status: http.StatusInternalServerError, Code: "internal_error", Title: "Something went wrong", Detail: "Please try again."}, err)
+		return
+	}
+	g.logger.Info("login succeeded", zap.String("request_id", g.requestID(r)), zap.String("user_id", sess.UserID))
+	redirect(w, ls.ReturnTo)
+}
+
+// redeem exchanges the code, verifies the ID token and builds the new session. Nothing is
+// called after a failed verification: the access token of a bad ID token is never used.
+func (g *Gateway) redeem(r *http.Request, ls *loginState, code string) (*session.Session, error) {
+	ctx := r.Context()
+	tok, err := g.rp.Exchange(ctx, code, ls.Verifier, ls.RedirectURI)
+	if err != nil {
+		return nil, fmt.Errorf("exchanging code: %w", err)
+	}
+	idt, err := g.rp.Verify(ctx, tok.IDToken, oidc.VerifyOptions{Nonce: ls.Nonce})
+	if err != nil {
+		return nil, fmt.Errorf("verifying ID token: %w", err)
+	}
+	claims, err := g.collectClaims(ctx, tok, idt)
+	if err != nil {
+		return nil, err
+	}
+	now := g.now()
+	return &session.Session{
+		UserID:        claims["id"],
+		Issuer:        idt.Issuer,
+		Claims:        claims,
+		Scopes:        tok.Scopes,
+		IDToken:       tok.IDToken,
+		AccessToken:   tok.AccessToken,
+		RefreshToken:  tok.RefreshToken,
+		AccessExpiry:  tok.Expiry,
+		RefreshExpiry: tok.RefreshExpiry,
+		CreatedAt:     now,
+	}, nil
+}
+
+// endPreviousSession ends the session the browser had before this login, if any, so a login
+// always yields a fresh session id (no fixation) and leaves no orphan behind.
+func (g *Gateway) endPreviousSession(w http.ResponseWriter, r *http.Request) {
+	t, err := g.readTicket(r)
+	if err != nil {
+		return
+	}
+	if old, err := g.sessions.Load(r.Context(), t); err == nil {
+		if err := g.sessions.Delete(r.Context(), t, old.UserID); err != nil {
+			g.logger.Warn("ending previous session", zap.String("request_id", g.requestID(r)), zap.Error(err))
+		}
+	}
+}
+
+// issParameterRequired reports whether the provider promised an iss parameter on the
+// authorization response (RFC 9207), in which case its absence is a mix-up attempt.
+func (g *Gateway) issParameterRequired(r *http.Request) bool {
+	md, err := g.rp.Provider.Metadata(r.Context())
+	return err == nil && md.AuthorizationResponseIssParameterSupported
+}
+
+func (g *Gateway) badCallback(code, returnTo string) problem {
+	return problem{
+		Status: http.StatusBadRequest, Code: code,
+		Title:  "The sign-in response was not valid",
+		Detail: "The login provider's answer could not be used. Please start again.",
+		Retry:  g.loginURL(returnTo), RetryAs: "Log in again",
+	}
+}

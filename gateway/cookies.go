@@ -1,0 +1,118 @@
+package gateway
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/kakaogate/kakaogate/session"
+)
+
+// Cookie purposes: each kind of cookie is sealed with keys derived for its purpose alone, so a
+// cookie of one kind can never be accepted as another.
+const (
+	purposeSession = "session"
+	purposeLogin   = "login"
+	purposeCSRF    = "csrf"
+)
+
+const (
+	// loginStateTTL bounds how long a started login may take to come back.
+	loginStateTTL = 10 * time.Minute
+	// csrfTTL bounds how long a confirmation page's form stays valid.
+	csrfTTL = time.Hour
+	// maxLoginCookies caps the login-state cookies one browser holds at once (several tabs may
+	// log in together; abandoned attempts must not pile up).
+	maxLoginCookies = 4
+)
+
+// cookieNames holds the names and attributes of the gateway's cookies. With Secure cookies
+// the names carry the __Host- prefix, which browsers honour only for Secure, Path=/,
+// Domain-less cookies, so a sibling subdomain cannot plant one.
+type cookieNames struct {
+	secure      bool
+	session     string
+	loginPrefix string
+	// prefix is what every gateway cookie name starts with, used to strip them upstream.
+	prefix string
+}
+
+func newCookieNames(secure bool) cookieNames {
+	base := "kakaogate"
+	if secure {
+		base = "__Host-kakaogate"
+	}
+	return cookieNames{secure: secure, session: base, loginPrefix: base + "-login-", prefix: base}
+}
+
+// codecs seal the gateway's cookies and CSRF tokens.
+type codecs struct {
+	session *session.CookieCodec
+	login   *session.CookieCodec
+	csrf    *session.CookieCodec
+}
+
+func newCodecs(secrets [][]byte, lifetime time.Duration) (codecs, error) {
+	var c codecs
+	var err error
+	if c.session, err = session.NewCookieCodec(secrets, purposeSession, lifetime); err != nil {
+		return c, err
+	}
+	if c.login, err = session.NewCookieCodec(secrets, purposeLogin, loginStateTTL); err != nil {
+		return c, err
+	}
+	c.csrf, err = session.NewCookieCodec(secrets, purposeCSRF, csrfTTL)
+	return c, err
+}
+
+// newCookie returns a cookie with the gateway's attributes: HttpOnly, SameSite=Lax, Path=/,
+// no Domain, Secure unless insecure_cookies is set. SameSite=Lax lets the cookie come back on
+// the provider's top-level redirect to the callback.
+func (n cookieNames) newCookie(name, value string, maxAge time.Duration) *http.Cookie {
+	return &http.Cookie{
+		Name:     name,
+		Value:    value,
+		Path:     "/",
+		MaxAge:   int(maxAge / time.Second),
+		Secure:   n.secure,
+		HttpOnly: true,
+		SameSite: http.SameSiteLaxMode,
+	}
+}
+
+// expire tells the browser to drop the named cookie.
+func (n cookieNames) expire(w http.ResponseWriter, name string) {
+	c := n.newCookie(name, "", 0)
+	c.MaxAge = -1
+	http.SetCookie(w, c)
+}
+
+// stripGatewayCookies removes the gateway's own cookies from the request before it goes
+// upstream: the app has no use for them and must never see them.
+func (n cookieNames) stripGatewayCookies(r *http.Request) {
+	lines := r.Header["Cookie"]
+	if len(lines) == 0 {
+		return
+	}
+	found := false
+	for _, l := range lines {
+		if strings.Contains(l, n.prefix) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return
+	}
+	kept := make([]string, 0, 8)
+	for _, c := range r.Cookies() {
+		if !strings.HasPrefix(c.Name, n.prefix) {
+			kept = append(kept, c.Name+"="+c.Value)
+		}
+	}
+	if len(kept) == 0 {
+		r.Header.Del("Cookie")
+		return
+	}
+	r.Header["Cookie"] = []string{strings.Join(kept, "; ")}
+}

@@ -1,0 +1,200 @@
+// Package gateway implements kakaogate's HTTP flows independently of Caddy: the login
+// redirect, the callback, sessions, identity headers for the upstream, logout and the /me
+// endpoint. Caddy glue (package caddymodule) builds a Gateway from the configuration and hands
+// it every request together with the next handler.
+package gateway
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/kakaogate/kakaogate/config"
+	"github.com/kakaogate/kakaogate/oidc"
+	"github.com/kakaogate/kakaogate/oidc/kakao"
+	"github.com/kakaogate/kakaogate/session"
+)
+
+// Next is the rest of the handler chain: the upstream application.
+type Next func(http.ResponseWriter, *http.Request) error
+
+// Options are everything a Gateway needs. Config must have had SetDefaults and Validate.
+type Options struct {
+	// Config is the validated configuration.
+	Config *config.Config
+	// RP is the OpenID Connect relying party for the provider.
+	RP *oidc.Client
+	// Kakao calls Kakao's user, logout and unlink APIs; nil unless the provider is kakao.
+	Kakao *kakao.API
+	// Sessions keeps sessions in the configured store.
+	Sessions *session.Manager
+	// Logger receives the gateway's log lines. Default: no logging.
+	Logger *zap.Logger
+	// Now is the clock. Default: time.Now.
+	Now func() time.Time
+	// RequestID returns the id shown on error pages and logged with them. Default: random.
+	RequestID func(*http.Request) string
+	// OnIdentity, when set, is called for every request that goes upstream with a session,
+	// with the session's claims (Caddy uses it to set {http.auth.user.*} placeholders).
+	OnIdentity func(r *http.Request, claims map[string]string)
+	// Protects, when set, selects the requests that need a login; the others go upstream
+	// anonymously (still stripped of client-sent identity headers). Default: every request.
+	Protects func(r *http.Request) (bool, error)
+}
+
+// Gateway serves the gateway's endpoints and guards every other request.
+type Gateway struct {
+	cfg        *config.Config
+	rp         *oidc.Client
+	kakao      *kakao.API
+	sessions   *session.Manager
+	logger     *zap.Logger
+	now        func() time.Time
+	requestID  func(*http.Request) string
+	onIdentity func(*http.Request, map[string]string)
+	protects   func(*http.Request) (bool, error)
+
+	cookies cookieNames
+	codecs  codecs
+	headers identityHeaders
+	pages   *template.Template
+	pageCSP string
+	prefix  string // path prefix followed by a slash
+}
+
+// New builds a Gateway. It does no network I/O.
+func New(o Options) (*Gateway, error) {
+	if o.Config == nil || o.RP == nil || o.Sessions == nil {
+		return nil, errors.New("gateway: config, relying party and sessions are required")
+	}
+	cfg := o.Config
+	secrets := make([][]byte, len(cfg.CookieSecrets))
+	for i, s := range cfg.CookieSecrets {
+		secrets[i] = []byte(s)
+	}
+	cs, err := newCodecs(secrets, time.Duration(cfg.SessionLifetime))
+	if err != nil {
+		return nil, fmt.Errorf("gateway: cookie keys: %w", err)
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, fmt.Errorf("gateway: page templates: %w", err)
+	}
+	g := &Gateway{
+		cfg:        cfg,
+		rp:         o.RP,
+		kakao:      o.Kakao,
+		sessions:   o.Sessions,
+		logger:     o.Logger,
+		now:        o.Now,
+		requestID:  o.RequestID,
+		onIdentity: o.OnIdentity,
+		protects:   o.Protects,
+		cookies:    newCookieNames(!cfg.InsecureCookies),
+		codecs:     cs,
+		headers:    newIdentityHeaders(cfg.Headers),
+		pages:      pages,
+		pageCSP:    pageCSP(cfg.Issuer),
+		prefix:     cfg.PathPrefix + "/",
+	}
+	if g.logger == nil {
+		g.logger = zap.NewNop()
+	}
+	if g.now == nil {
+		g.now = time.Now
+	}
+	if g.requestID == nil {
+		g.requestID = randomRequestID
+	}
+	return g, nil
+}
+
+// ServeHTTP answers the gateway's own endpoints under the path prefix and guards every other
+// request: with a verified session it goes to next with identity headers; without one it is
+// sent to log in (browsers) or refused with 401 (everything else).
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) error {
+	if endpoint, ok := strings.CutPrefix(r.URL.Path, g.prefix); ok {
+		g.serveEndpoint(w, r, endpoint)
+		return nil
+	}
+	if r.URL.Path == g.cfg.PathPrefix {
+		g.notFound(w, r)
+		return nil
+	}
+	if g.protects != nil {
+		needed, err := g.protects(r)
+		if err != nil {
+			g.fail(w, r, problem{Status: http.StatusBadRequest, Code: "bad_request", Title: "Bad request", Detail: "This request could not be read."}, err)
+			return nil
+		}
+		if !needed {
+			g.headers.strip(r.Header)
+			g.cookies.stripGatewayCookies(r)
+			return next(w, r)
+		}
+	}
+	return g.protect(w, r, next)
+}
+
+func (g *Gateway) serveEndpoint(w http.ResponseWriter, r *http.Request, endpoint string) {
+	switch endpoint {
+	case "login":
+		g.serveLogin(w, r)
+	case "callback":
+		g.serveCallback(w, r)
+	case "logout":
+		g.serveLogout(w, r)
+	case "me":
+		g.serveMe(w, r)
+	default:
+		g.notFound(w, r)
+	}
+}
+
+func (g *Gateway) notFound(w http.ResponseWriter, r *http.Request) {
+	g.fail(w, r, problem{
+		Status: http.StatusNotFound, Code: "not_found",
+		Title:  "Page not found",
+		Detail: "This address belongs to the sign-in service, and there is nothing here.",
+	}, nil)
+}
+
+// allowMethods answers 405 unless r uses one of methods.
+func (g *Gateway) allowMethods(w http.ResponseWriter, r *http.Request, methods ...string) bool {
+	for _, m := range methods {
+		if r.Method == m {
+			return true
+		}
+	}
+	w.Header().Set("Allow", strings.Join(methods, ", "))
+	g.fail(w, r, problem{
+		Status: http.StatusMethodNotAllowed, Code: "method_not_allowed",
+		Title: "Method not allowed", Detail: "This address does not accept that kind of request.",
+	}, nil)
+	return false
+}
+
+// pageCSP is the Content-Security-Policy of the gateway's pages: no scripts at all, inline
+// styles only, forms may post only to this site (and, for account logout, the provider).
+func pageCSP(issuer string) string {
+	formAction := "'self'"
+	if u, err := url.Parse(issuer); err == nil && u.Host != "" {
+		formAction += " " + u.Scheme + "://" + u.Host
+	}
+	return "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action " +
+		formAction + "; frame-ancestors 'none'; base-uri 'none'"
+}
+
+func randomRequestID(*http.Request) string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

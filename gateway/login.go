@@ -1,0 +1,81 @@
+package gateway
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/kakaogate/kakaogate/oidc"
+)
+
+// loginOptions adjust one authorization request.
+type loginOptions struct {
+	prompt string // e.g. "none" for the KakaoTalk in-app auto-login
+}
+
+// serveLogin handles GET <prefix>/login?rd=<path>: an interactive login that returns to rd.
+func (g *Gateway) serveLogin(w http.ResponseWriter, r *http.Request) {
+	if !g.allowMethods(w, r, http.MethodGet, http.MethodHead) {
+		return
+	}
+	g.startLogin(w, r, safeReturnPath(r.URL.Query().Get("rd")), loginOptions{})
+}
+
+// startLogin begins an authorization-code login with a fresh state, nonce and PKCE verifier,
+// remembers them in a login cookie and sends the browser to the provider.
+func (g *Gateway) startLogin(w http.ResponseWriter, r *http.Request, returnTo string, opts loginOptions) {
+	ls := &loginState{
+		State:       oidc.RandomToken(),
+		Nonce:       oidc.RandomToken(),
+		Verifier:    oidc.NewVerifier(),
+		ReturnTo:    safeReturnPath(returnTo),
+		RedirectURI: g.redirectURI(r),
+		Prompt:      opts.prompt,
+		Created:     g.now().Unix(),
+	}
+	target, err := g.rp.AuthCodeURL(r.Context(), oidc.AuthRequest{
+		RedirectURI:   ls.RedirectURI,
+		State:         ls.State,
+		Nonce:         ls.Nonce,
+		CodeChallenge: oidc.S256Challenge(ls.Verifier),
+		Prompt:        opts.prompt,
+	})
+	if err != nil {
+		status := http.StatusBadGateway
+		if errors.Is(err, oidc.ErrProviderUnavailable) {
+			status = http.StatusServiceUnavailable
+		}
+		g.fail(w, r, problem{
+			Status: status, Code: "provider_unavailable",
+			Title:  "The login service cannot be reached",
+			Detail: "We could not reach the login provider just now. Please try again in a moment.",
+			Retry:  g.loginURL(ls.ReturnTo), RetryAs: "Try again",
+		}, err)
+		return
+	}
+	if err := g.saveLoginState(w, r, ls); err != nil {
+		g.fail(w, r, problem{
+			Status: http.StatusInternalServerError, Code: "internal_error",
+			Title: "Something went wrong", Detail: "Please try again.",
+		}, err)
+		return
+	}
+	redirect(w, target)
+}
+
+// redirectURI is the configured redirect_url, or one built from the request's scheme and host.
+func (g *Gateway) redirectURI(r *http.Request) string {
+	if g.cfg.RedirectURL != "" {
+		return g.cfg.RedirectURL
+	}
+	scheme := "https"
+	if r.TLS == nil {
+		scheme = "http"
+	}
+	return scheme + "://" + r.Host + g.cfg.CallbackPath()
+}
+
+// loginURL is the gateway's interactive login address returning to returnTo.
+func (g *Gateway) loginURL(returnTo string) string {
+	return g.cfg.PathPrefix + "/login?rd=" + url.QueryEscape(returnTo)
+}

@@ -1,0 +1,134 @@
+package gateway
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/kakaogate/kakaogate/session"
+)
+
+// maxFormBody caps the body of the gateway's own forms.
+const maxFormBody = 8 << 10
+
+// kakaoLogoutTimeout bounds the call to Kakao's logout API during logout; the local logout
+// never waits longer than this for it.
+const kakaoLogoutTimeout = 3 * time.Second
+
+// serveLogout handles <prefix>/logout: GET shows a confirmation page whose form POSTs back with
+// a CSRF token; POST ends the session, revokes the Kakao token, clears the cookies and
+// redirects to post_logout_redirect.
+func (g *Gateway) serveLogout(w http.ResponseWriter, r *http.Request) {
+	if !g.allowMethods(w, r, http.MethodGet, http.MethodHead, http.MethodPost) {
+		return
+	}
+	ticket, sess, err := g.currentSession(w, r)
+	if err != nil {
+		g.fail(w, r, problem{
+			Status: http.StatusServiceUnavailable, Code: "session_store_unavailable",
+			Title:  "Logging out is temporarily unavailable",
+			Detail: "We could not reach your session just now. Please try again in a moment.",
+		}, err)
+		return
+	}
+	if r.Method != http.MethodPost {
+		g.logoutPage(w, r, ticket, sess)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+	if err := r.ParseForm(); err != nil {
+		g.fail(w, r, problem{Status: http.StatusBadRequest, Code: "invalid_form", Title: "The logout form was not valid", Detail: "Please try again."}, err)
+		return
+	}
+	if sess == nil {
+		g.cookies.expire(w, g.cookies.session)
+		redirect(w, g.cfg.PostLogoutRedirect)
+		return
+	}
+	if !g.validCSRF(r.PostForm.Get("csrf"), ticket.ID) {
+		g.fail(w, r, problem{
+			Status: http.StatusForbidden, Code: "invalid_csrf",
+			Title:  "Logout was not confirmed",
+			Detail: "The logout form had expired or did not come from this site. Please use the logout button again.",
+			Retry:  g.cfg.PathPrefix + "/logout", RetryAs: "Log out",
+		}, nil)
+		return
+	}
+	if err := g.sessions.Delete(r.Context(), ticket, sess.UserID); err != nil {
+		g.fail(w, r, problem{
+			Status: http.StatusServiceUnavailable, Code: "session_store_unavailable",
+			Title:  "Logging out is temporarily unavailable",
+			Detail: "We could not end your session just now. Please try again in a moment.",
+		}, err)
+		return
+	}
+	g.cookies.expire(w, g.cookies.session)
+	g.revokeKakaoToken(r, sess)
+	g.logger.Info("logout", zap.String("request_id", g.requestID(r)), zap.String("user_id", sess.UserID))
+	redirect(w, g.cfg.PostLogoutRedirect)
+}
+
+// logoutPage shows the logout confirmation, or a signed-out page when there is no session.
+func (g *Gateway) logoutPage(w http.ResponseWriter, r *http.Request, ticket session.Ticket, sess *session.Session) {
+	if sess == nil {
+		g.renderPage(w, http.StatusOK, "signedout", pageData{
+			Title: "You are signed out", Detail: "There is no active sign-in in this browser.", Home: g.cfg.PostLogoutRedirect,
+		})
+		return
+	}
+	token, err := g.csrfToken(ticket.ID)
+	if err != nil {
+		g.fail(w, r, problem{Status: http.StatusInternalServerError, Code: "internal_error", Title: "Something went wrong", Detail: "Please try again."}, err)
+		return
+	}
+	mode := r.URL.Query().Get("mode")
+	if mode != "service" && mode != "account" {
+		mode = ""
+	}
+	g.renderPage(w, http.StatusOK, "logout", pageData{
+		Title:  "Log out?",
+		Detail: "You will be signed out of this site.",
+		Action: g.cfg.PathPrefix + "/logout", CSRF: token, Mode: mode, Home: "/",
+	})
+}
+
+// currentSession returns the request's session, or nils when it has none. Only a store
+// failure is an error.
+func (g *Gateway) currentSession(w http.ResponseWriter, r *http.Request) (session.Ticket, *session.Session, error) {
+	ticket, sess, err := g.loadSession(w, r)
+	if errors.Is(err, errNoSession) {
+		return session.Ticket{}, nil, nil
+	}
+	return ticket, sess, err
+}
+
+// revokeKakaoToken asks Kakao to revoke the session's access token. The local logout has
+// already happened; a failure here is logged, not shown.
+func (g *Gateway) revokeKakaoToken(r *http.Request, sess *session.Session) {
+	if g.kakao == nil || sess.AccessToken == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), kakaoLogoutTimeout)
+	defer cancel()
+	if _, err := g.kakao.Logout(ctx, sess.AccessToken); err != nil {
+		g.logger.Warn("kakao logout API", zap.String("request_id", g.requestID(r)), zap.Error(err))
+	}
+}
+
+// csrfToken seals the session id into a short-lived token for the confirmation forms.
+func (g *Gateway) csrfToken(sessionID string) (string, error) {
+	return g.codecs.csrf.Encode("csrf", []byte(sessionID))
+}
+
+// validCSRF reports whether token was issued for the session sessionID and is still fresh.
+func (g *Gateway) validCSRF(token, sessionID string) bool {
+	if token == "" {
+		return false
+	}
+	raw, err := g.codecs.csrf.Decode("csrf", token)
+	return err == nil && subtle.ConstantTimeCompare(raw, []byte(sessionID)) == 1
+}

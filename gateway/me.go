@@ -1,0 +1,23 @@
+package gateway
+
+import "net/http"
+
+// serveMe handles GET <prefix>/me: the session's claims as JSON {"claims":{…}}, or 401.
+func (g *Gateway) serveMe(w http.ResponseWriter, r *http.Request) {
+	if !g.allowMethods(w, r, http.MethodGet, http.MethodHead) {
+		return
+	}
+	_, sess, err := g.currentSession(w, r)
+	if err != nil {
+		g.fail(w, r, problem{
+			Status: http.StatusServiceUnavailable, Code: "session_store_unavailable",
+			Title: "Sign-in is temporarily unavailable", Detail: "Please try again in a moment.",
+		}, err)
+		return
+	}
+	if sess == nil {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthenticated", "message": "no session"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"claims": sess.Claims})
+}

@@ -1,0 +1,32 @@
+package gateway
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/kakaogate/kakaogate/config"
+)
+
+// maxReturnPath bounds the return path kept across a login.
+const maxReturnPath = 2048
+
+// safeReturnPath returns p when it is a path on this site, and "/" for anything a browser
+// could read as another origin (//evil, /\evil, https://evil, javascript:…) or that is too long.
+func safeReturnPath(p string) string {
+	if len(p) > maxReturnPath || !config.IsLocalPath(p) {
+		return "/"
+	}
+	// The path must survive a round trip through URL parsing as a pure path: no scheme, no
+	// host, after the browser's own decoding of the Location header.
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return "/"
+	}
+	return p
+}
+
+// isNavigation reports whether r is a browser navigating to a page (GET or HEAD that accepts
+// HTML): only navigations are sent to the provider; API and script requests get a 401.
+func isNavigation(r *http.Request) bool {
+	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && acceptsHTML(r)
+}
