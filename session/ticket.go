@@ -17,9 +17,11 @@ type Ticket struct {
 	Key [32]byte
 }
 
+// ticketVersion is the first byte of a marshaled ticket.
+const ticketVersion byte = 1
+
 const (
-	ticketVersion byte = 1
-	idBytes            = 16
+	idBytes = 16
 	// idLen is the length of an encoded session id.
 	idLen = 22
 	// ticketLen is the length of a marshaled ticket: version, id, key.

@@ -76,9 +76,14 @@ func (k *Key) JWK() map[string]any {
 	case *ecdsa.PublicKey:
 		m["kty"] = "EC"
 		m["crv"] = pub.Curve.Params().Name
-		size := (pub.Curve.Params().BitSize + 7) / 8
-		m["x"] = b64(pub.X.FillBytes(make([]byte, size)))
-		m["y"] = b64(pub.Y.FillBytes(make([]byte, size)))
+		// Bytes is the uncompressed point 0x04 || X || Y.
+		point, err := pub.Bytes()
+		if err != nil {
+			break
+		}
+		size := (len(point) - 1) / 2
+		m["x"] = b64(point[1 : 1+size])
+		m["y"] = b64(point[1+size:])
 	case ed25519.PublicKey:
 		m["kty"] = "OKP"
 		m["crv"] = "Ed25519"
