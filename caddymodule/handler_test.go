@@ -1,0 +1,150 @@
+package caddymodule
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/kakaogate/kakaogate/config"
+)
+
+const testSecret = "caddymodule-test-secret-0123456789abcdef"
+
+func newContext(t *testing.T) caddy.Context {
+	t.Helper()
+	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func validHandler() *Handler {
+	return &Handler{Config: config.Config{
+		ClientID:      "id",
+		Issuer:        "http://127.0.0.1:1", // nothing listens: provisioning must not care
+		APIURL:        "http://127.0.0.1:1",
+		CookieSecrets: []string{testSecret},
+	}}
+}
+
+func TestProvisionIsOfflineAndSharesPools(t *testing.T) {
+	a, b := validHandler(), validHandler()
+	for _, h := range []*Handler{a, b} {
+		if err := h.Provision(newContext(t)); err != nil {
+			t.Fatalf("Provision with the IdP down: %v", err)
+		}
+	}
+	if n, _ := storePool.References(a.storeKey); n != 2 {
+		t.Fatalf("store references = %d, want 2 (shared)", n)
+	}
+	if n, _ := providerPool.References(a.providerKey); n != 2 {
+		t.Fatalf("provider references = %d, want 2 (shared)", n)
+	}
+	key := a.storeKey
+	for _, h := range []*Handler{a, b} {
+		if err := h.Cleanup(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, ok := storePool.References(key); ok {
+		t.Fatal("store still pooled after every handler cleaned up")
+	}
+}
+
+func TestCleanupIsSafeAfterPartialProvision(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*Handler)
+		want   string
+	}{
+		{"invalid config", func(h *Handler) { h.CookieSecrets = []string{"short"} }, "cookie_secret"},
+		{"bad matcher module", func(h *Handler) {
+			h.Protect = caddyhttp.RawMatcherSets{{"no_such_matcher": []byte(`{}`)}}
+		}, "protect matchers"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := validHandler()
+			tt.mutate(h)
+			err := h.Provision(newContext(t))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Provision = %v, want an error mentioning %q", err, tt.want)
+			}
+			if err := h.Cleanup(); err != nil {
+				t.Fatalf("Cleanup after a failed Provision: %v", err)
+			}
+			if err := h.Cleanup(); err != nil {
+				t.Fatalf("second Cleanup: %v", err)
+			}
+		})
+	}
+}
+
+func TestProvisionExpandsEnvironmentPlaceholders(t *testing.T) {
+	t.Setenv("KAKAOGATE_TEST_SECRET", testSecret)
+	t.Setenv("KAKAOGATE_TEST_CLIENT", "rest-key")
+	h := validHandler()
+	h.ClientID = "{env.KAKAOGATE_TEST_CLIENT}"
+	h.CookieSecrets = []string{"{env.KAKAOGATE_TEST_SECRET}"}
+	if err := h.Provision(newContext(t)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.Cleanup() })
+	if h.ClientID != "rest-key" || h.CookieSecrets[0] != testSecret {
+		t.Fatalf("placeholders not expanded: %q", h.ClientID)
+	}
+}
+
+func TestProtectMatcherLetsOtherRequestsPassWithoutForgedHeaders(t *testing.T) {
+	h := validHandler()
+	h.Protect = caddyhttp.RawMatcherSets{{"path": []byte(`["/private/*"]`)}}
+	if err := h.Provision(newContext(t)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.Cleanup() })
+
+	var seen http.Header
+	next := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		seen = r.Header.Clone()
+		return nil
+	})
+	serve := func(path string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("GET", path, nil)
+		r.Header.Set("Accept", "application/json")
+		r.Header.Set("X-Auth-User-Id", "forged")
+		repl := caddy.NewReplacer()
+		r = r.WithContext(context.WithValue(r.Context(), caddy.ReplacerCtxKey, repl))
+		w := httptest.NewRecorder()
+		seen = nil
+		if err := h.ServeHTTP(w, r, next); err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	if w := serve("/public"); seen == nil || seen.Get("X-Auth-User-Id") != "" || w.Code != http.StatusOK {
+		t.Fatalf("unprotected request: code %d, upstream saw %v", w.Code, seen)
+	}
+	if w := serve("/private/x"); seen != nil || w.Code != http.StatusUnauthorized {
+		t.Fatalf("protected request without a session: code %d, upstream reached: %v", w.Code, seen != nil)
+	}
+	if w := serve("/.auth/me"); seen != nil || w.Code != http.StatusUnauthorized {
+		t.Fatalf("endpoint outside the matcher must still be served: code %d", w.Code)
+	}
+}
+
+func TestUserPlaceholders(t *testing.T) {
+	repl := caddy.NewReplacer()
+	r := httptest.NewRequest("GET", "/", nil)
+	r = r.WithContext(context.WithValue(r.Context(), caddy.ReplacerCtxKey, repl))
+	setUserPlaceholders(r, map[string]string{"id": "1001", "nickname": "라이언"})
+	if v, _ := repl.Get("http.auth.user.id"); v != "1001" {
+		t.Fatalf("{http.auth.user.id} = %v", v)
+	}
+	if v, _ := repl.Get("http.auth.user.nickname"); v != "라이언" {
+		t.Fatalf("{http.auth.user.nickname} = %v", v)
+	}
+}
