@@ -89,6 +89,20 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 //		header                <Header-Name> <claim>
 //		logout                service|account
 //		post_logout_redirect  <path>
+//		auto_login            kakaotalk|off
+//		optional
+//		admin_key             <kakao admin key>
+//		app_id                <kakao app id>
+//		on_unlink             <url>
+//		admin_token           <token>
+//		pass_access_token
+//		require_scope         <scope...>
+//		allow                 <claim> <value...>
+//		prompt                login|select_account|create
+//		login_hint            <hint>
+//		service_terms         <tag...>
+//		signup                app|auto
+//		assertion
 //	}
 //
 // Placeholders are not expanded here; {env.*} and {file.*} are resolved at provisioning.
@@ -105,7 +119,7 @@ func unmarshalOptions(d *caddyfile.Dispenser, cfg *config.Config) error {
 	seen := map[string]bool{}
 	for d.NextBlock(0) {
 		opt := d.Val()
-		if seen[opt] && opt != "header" {
+		if seen[opt] && !repeatable[opt] {
 			return d.Errf("%s is given twice; give it once", opt)
 		}
 		seen[opt] = true
@@ -132,10 +146,7 @@ func unmarshalOptions(d *caddyfile.Dispenser, cfg *config.Config) error {
 		case "cookie_secret":
 			cfg.CookieSecrets, err = someArgs(d)
 		case "insecure_cookies":
-			if d.NextArg() {
-				return d.ArgErr()
-			}
-			cfg.InsecureCookies = true
+			err = flag(d, &cfg.InsecureCookies)
 		case "session":
 			cfg.Session, err = parseSession(d)
 		case "session_lifetime":
@@ -158,7 +169,11 @@ func unmarshalOptions(d *caddyfile.Dispenser, cfg *config.Config) error {
 		case "post_logout_redirect":
 			err = oneArg(d, &cfg.PostLogoutRedirect)
 		default:
-			return d.Errf("unknown kakaogate option %q", opt)
+			handled, ferr := unmarshalFlowOption(d, opt, &cfg.Flows)
+			if !handled {
+				return d.Errf("unknown kakaogate option %q", opt)
+			}
+			err = ferr
 		}
 		if err != nil {
 			return err

@@ -82,7 +82,12 @@ func TestCaddyfileErrorsNameTheOption(t *testing.T) {
 		{"unknown session option", "session redis_cluster a:1 {\n tls on\n }", `unknown session option "tls"`},
 		{"header with one arg", "header X-Auth-Id", "header takes a header name and a claim"},
 		{"bad lifetime", "session_lifetime forever", `session_lifetime "forever"`},
-		{"insecure cookies with arg", "insecure_cookies yes", "wrong argument count"},
+		{"insecure cookies with arg", "insecure_cookies yes", "insecure_cookies takes no arguments"},
+		{"optional with arg", "optional yes", "optional takes no arguments"},
+		{"allow without value", "allow gender", "allow takes a claim and at least one value"},
+		{"bad auto login", "auto_login always", `auto_login "always" is not supported: use kakaotalk or off`},
+		{"bad prompt", "prompt none", `prompt "none" is not supported`},
+		{"repeated signup", "signup app\n signup auto", "signup is given twice"},
 		{"scopes empty", "scopes", "scopes needs at least one value"},
 	}
 	for _, tt := range tests {
@@ -117,6 +122,22 @@ func TestCaddyfileParsesEveryOption(t *testing.T) {
 		header X-Mail email
 		logout account
 		post_logout_redirect /bye
+		auto_login off
+		optional
+		admin_key {env.KAKAO_ADMIN_KEY}
+		app_id 100001
+		on_unlink http://127.0.0.1:3000/unlinked
+		admin_token {env.ADMIN_TOKEN}
+		pass_access_token
+		require_scope account_email
+		require_scope gender
+		allow email_domain example.com example.org
+		allow age_range 20~29 30~39
+		prompt select_account
+		login_hint ryan@example.com
+		service_terms terms_a terms_b
+		signup auto
+		assertion
 	}`)
 	var h Handler
 	if err := h.UnmarshalCaddyfile(d); err != nil {
@@ -131,6 +152,13 @@ func TestCaddyfileParsesEveryOption(t *testing.T) {
 	}
 	if len(c.Headers) != 2 || c.Headers[1].Header != "X-Mail" || c.Logout != "account" || c.PostLogoutRedirect != "/bye" {
 		t.Fatalf("parsed %+v", c)
+	}
+	f := c.Flows
+	if f.AutoLogin != "off" || !f.Optional || f.AdminKey != "{env.KAKAO_ADMIN_KEY}" || f.AppID != "100001" ||
+		f.OnUnlink == "" || f.AdminToken == "" || !f.PassAccessToken || len(f.RequireScopes) != 2 ||
+		len(f.Allow) != 2 || f.Allow[1].Values[1] != "30~39" || f.Prompt != "select_account" ||
+		f.LoginHint == "" || len(f.ServiceTerms) != 2 || f.Signup != "auto" || !f.Assertion {
+		t.Fatalf("flow options parsed as %+v", f)
 	}
 	if time.Duration(c.SessionLifetime) != 12*time.Hour {
 		t.Fatalf("lifetime %v", c.SessionLifetime)

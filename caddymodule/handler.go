@@ -120,7 +120,8 @@ func (h *Handler) expandPlaceholders() {
 	repl := caddy.NewReplacer()
 	expand := func(s *string) { *s = repl.ReplaceKnown(*s, "") }
 	c := &h.Config
-	for _, s := range []*string{&c.ClientID, &c.ClientSecret, &c.Issuer, &c.APIURL, &c.RedirectURL} {
+	for _, s := range []*string{&c.ClientID, &c.ClientSecret, &c.Issuer, &c.APIURL, &c.RedirectURL,
+		&c.AdminKey, &c.AppID, &c.AdminToken, &c.OnUnlink, &c.LoginHint} {
 		expand(s)
 	}
 	for i := range c.CookieSecrets {

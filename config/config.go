@@ -110,6 +110,8 @@ type Config struct {
 
 	// PostLogoutRedirect is the same-site path people land on after logging out. Default: /.
 	PostLogoutRedirect string `json:"post_logout_redirect,omitempty"`
+
+	Flows
 }
 
 // HeaderClaim maps one upstream request header to one claim.
@@ -182,6 +184,15 @@ func (c *Config) SetDefaults() {
 	}
 	if c.PostLogoutRedirect == "" {
 		c.PostLogoutRedirect = DefaultPostLogout
+	}
+	if c.AutoLogin == "" {
+		c.AutoLogin = AutoLoginOff
+		if c.Provider == ProviderKakao {
+			c.AutoLogin = AutoLoginKakaoTalk
+		}
+	}
+	if c.Signup == "" {
+		c.Signup = SignupApp
 	}
 }
 

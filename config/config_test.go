@@ -156,3 +156,54 @@ func TestDurationJSON(t *testing.T) {
 		t.Errorf("Marshal = %s", b)
 	}
 }
+
+func TestFlowDefaults(t *testing.T) {
+	k := validKakao()
+	if k.AutoLogin != AutoLoginKakaoTalk || k.Signup != SignupApp {
+		t.Fatalf("kakao flow defaults: auto_login %q signup %q", k.AutoLogin, k.Signup)
+	}
+	o := Config{Provider: ProviderOIDC}
+	o.SetDefaults()
+	if o.AutoLogin != AutoLoginOff {
+		t.Fatalf("oidc auto_login default = %q, want off", o.AutoLogin)
+	}
+}
+
+func TestValidateFlows(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*Config)
+		want   string // "" means valid
+	}{
+		{"webhook pair", func(c *Config) { c.AdminKey, c.AppID = "key", "100001" }, ""},
+		{"admin key without app id", func(c *Config) { c.AdminKey = "key" }, "admin_key and app_id go together"},
+		{"auto login with oidc", func(c *Config) { c.Provider, c.AutoLogin = ProviderOIDC, AutoLoginKakaoTalk }, "auto_login kakaotalk needs provider kakao"},
+		{"unknown auto login", func(c *Config) { c.AutoLogin = "always" }, `auto_login "always"`},
+		{"short admin token", func(c *Config) { c.AdminToken = "short" }, "admin_token is 5 bytes"},
+		{"on_unlink relative", func(c *Config) { c.OnUnlink = "/hooks" }, "on_unlink"},
+		{"on_unlink internal http", func(c *Config) { c.OnUnlink = "http://app:3000/hooks" }, ""},
+		{"require scope with comma", func(c *Config) { c.RequireScopes = []string{"a,b"} }, "require_scope"},
+		{"allow without values", func(c *Config) { c.Allow = []AllowRule{{Claim: "gender"}} }, "allow needs a claim"},
+		{"bad prompt", func(c *Config) { c.Prompt = "none" }, `prompt "none"`},
+		{"bad signup", func(c *Config) { c.Signup = "never" }, `signup "never"`},
+		{"service terms with oidc", func(c *Config) {
+			c.Provider, c.AutoLogin, c.ServiceTerms = ProviderOIDC, AutoLoginOff, []string{"t"}
+		}, "service_terms is a Kakao option"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := validKakao()
+			tt.mutate(&c)
+			err := c.Validate()
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("want valid, got %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Validate() = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -26,6 +26,24 @@ func (c *Config) Inherit(defaults Config) {
 	setSlice(&c.Headers, defaults.Headers)
 	setString(&c.Logout, defaults.Logout)
 	setString(&c.PostLogoutRedirect, defaults.PostLogoutRedirect)
+	c.Flows.inherit(defaults.Flows)
+}
+
+func (f *Flows) inherit(d Flows) {
+	setString(&f.AutoLogin, d.AutoLogin)
+	f.Optional = f.Optional || d.Optional
+	setString(&f.AdminKey, d.AdminKey)
+	setString(&f.AppID, d.AppID)
+	setString(&f.OnUnlink, d.OnUnlink)
+	setString(&f.AdminToken, d.AdminToken)
+	f.PassAccessToken = f.PassAccessToken || d.PassAccessToken
+	setSlice(&f.RequireScopes, d.RequireScopes)
+	setSlice(&f.Allow, d.Allow)
+	setString(&f.Prompt, d.Prompt)
+	setString(&f.LoginHint, d.LoginHint)
+	setSlice(&f.ServiceTerms, d.ServiceTerms)
+	setString(&f.Signup, d.Signup)
+	f.Assertion = f.Assertion || d.Assertion
 }
 
 func setString(dst *string, def string) {

@@ -1,0 +1,66 @@
+package caddymodule
+
+import (
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+
+	"github.com/kakaogate/kakaogate/config"
+)
+
+// repeatable options may appear on several lines of one block.
+var repeatable = map[string]bool{"header": true, "allow": true, "require_scope": true}
+
+// unmarshalFlowOption reads the options of the Kakao flows (issue-level syntax in
+// UnmarshalCaddyfile's doc comment). It reports whether opt was one of them.
+func unmarshalFlowOption(d *caddyfile.Dispenser, opt string, f *config.Flows) (bool, error) {
+	var err error
+	switch opt {
+	case "auto_login":
+		err = oneOf(d, &f.AutoLogin, config.AutoLoginKakaoTalk, config.AutoLoginOff)
+	case "optional":
+		err = flag(d, &f.Optional)
+	case "admin_key":
+		err = oneArg(d, &f.AdminKey)
+	case "app_id":
+		err = oneArg(d, &f.AppID)
+	case "on_unlink":
+		err = oneArg(d, &f.OnUnlink)
+	case "admin_token":
+		err = oneArg(d, &f.AdminToken)
+	case "pass_access_token":
+		err = flag(d, &f.PassAccessToken)
+	case "require_scope":
+		var scopes []string
+		if scopes, err = someArgs(d); err == nil {
+			f.RequireScopes = append(f.RequireScopes, scopes...)
+		}
+	case "allow":
+		args := d.RemainingArgs()
+		if len(args) < 2 {
+			return true, d.Err("allow takes a claim and at least one value, e.g. allow email_domain example.com")
+		}
+		f.Allow = append(f.Allow, config.AllowRule{Claim: args[0], Values: args[1:]})
+	case "prompt":
+		err = oneOf(d, &f.Prompt, "login", "select_account", "create")
+	case "login_hint":
+		err = oneArg(d, &f.LoginHint)
+	case "service_terms":
+		f.ServiceTerms, err = someArgs(d)
+	case "signup":
+		err = oneOf(d, &f.Signup, config.SignupApp, config.SignupAuto)
+	case "assertion":
+		err = flag(d, &f.Assertion)
+	default:
+		return false, nil
+	}
+	return true, err
+}
+
+// flag reads an option that takes no arguments and switches something on.
+func flag(d *caddyfile.Dispenser, dst *bool) error {
+	opt := d.Val()
+	if d.NextArg() {
+		return d.Errf("%s takes no arguments", opt)
+	}
+	*dst = true
+	return nil
+}
