@@ -78,7 +78,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("kakaogate: %w", err)
 	}
 	cfg := &h.Config
-	store, storeKey, err := acquireStore(cfg.Session, time.Duration(cfg.SessionLifetime))
+	store, storeKey, err := acquireStore(cfg.Session, time.Duration(cfg.SessionLifetime), h.logger)
 	if err != nil {
 		return fmt.Errorf("kakaogate: session store: %w", err)
 	}
@@ -88,7 +88,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("kakaogate: issuer: %w", err)
 	}
 	h.providerKey = providerKey
-	sessions, err := session.NewManager(store, session.ManagerOptions{Lifetime: time.Duration(cfg.SessionLifetime)})
+	sessions, err := session.NewManager(store.store, session.ManagerOptions{Lifetime: time.Duration(cfg.SessionLifetime)})
 	if err != nil {
 		return fmt.Errorf("kakaogate: sessions: %w", err)
 	}
@@ -107,6 +107,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		RequestID:  requestID,
 		OnIdentity: setUserPlaceholders,
 		Protects:   h.protects,
+		Revoker:    store.revoker,
 	})
 	if err != nil {
 		return fmt.Errorf("kakaogate: %w", err)
@@ -139,6 +140,10 @@ func (h *Handler) expandPlaceholders() {
 
 // Cleanup releases the shared store and provider. It is safe after a partial Provision.
 func (h *Handler) Cleanup() error {
+	if h.gw != nil {
+		h.gw.Close()
+		h.gw = nil
+	}
 	var errs []error
 	if h.storeKey != "" {
 		if _, err := storePool.Delete(h.storeKey); err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
 
 	"github.com/kakaogate/kakaogate/config"
 	"github.com/kakaogate/kakaogate/oidc"
@@ -32,14 +33,38 @@ const (
 	redisDialerRetries = 1
 )
 
-// pooledStore is a session store shared through storePool.
+// pooledStore is a session store shared through storePool, with the revocation queue that
+// retries ending a user's sessions while the store is down: it lives as long as the store, so
+// a config reload does not drop pending revocations.
 type pooledStore struct {
-	store  session.Store
-	closer func() error
+	store   session.Store
+	revoker *session.Revoker
+	closer  func() error
 }
 
-// Destruct closes the store's connections once no configuration uses it any more.
-func (p *pooledStore) Destruct() error { return p.closer() }
+// Destruct stops the revocation queue and closes the store's connections once no
+// configuration uses them any more.
+func (p *pooledStore) Destruct() error {
+	p.revoker.Close()
+	return p.closer()
+}
+
+// newPooledStore wraps store with its revocation queue.
+func newPooledStore(store session.Store, lifetime time.Duration, logger *zap.Logger, closer func() error) (*pooledStore, error) {
+	m, err := session.NewManager(store, session.ManagerOptions{Lifetime: lifetime})
+	if err != nil {
+		return nil, err
+	}
+	revoker := session.NewRevoker(m, session.RevokerOptions{
+		OnError: func(userID string, err error) {
+			logger.Error("revocation still failing; will retry", zap.String("user_id", userID), zap.Error(err))
+		},
+		OnRetrySuccess: func(userID string, n int) {
+			logger.Warn("queued revocation completed", zap.String("user_id", userID), zap.Int("sessions", n))
+		},
+	})
+	return &pooledStore{store: store, revoker: revoker, closer: closer}, nil
+}
 
 // storeKey identifies a session store by its settings (secrets included, so two
 // configurations with different Redis passwords never share a client).
@@ -50,24 +75,24 @@ func storeKey(s *config.SessionStore, lifetime time.Duration) string {
 
 // acquireStore returns the shared store for s, creating it on first use. It does no network
 // I/O: go-redis connects lazily.
-func acquireStore(s *config.SessionStore, lifetime time.Duration) (session.Store, string, error) {
+func acquireStore(s *config.SessionStore, lifetime time.Duration, logger *zap.Logger) (*pooledStore, string, error) {
 	key := storeKey(s, lifetime)
 	v, _, err := storePool.LoadOrNew(key, func() (caddy.Destructor, error) {
 		if s.Store == config.StoreMemory {
 			m := session.NewMemoryStore(session.MemoryOptions{})
-			return &pooledStore{store: m, closer: func() error { m.Close(); return nil }}, nil
+			return newPooledStore(m, lifetime, logger, m.Close)
 		}
 		client, err := newRedisClient(s)
 		if err != nil {
 			return nil, err
 		}
 		store := session.NewRedisStore(client, session.RedisOptions{MaxLifetime: lifetime})
-		return &pooledStore{store: store, closer: client.Close}, nil
+		return newPooledStore(store, lifetime, logger, client.Close)
 	})
 	if err != nil {
 		return nil, "", err
 	}
-	return v.(*pooledStore).store, key, nil
+	return v.(*pooledStore), key, nil
 }
 
 // newRedisClient builds the go-redis client for a redis, redis_cluster or redis_sentinel store.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"go.uber.org/zap"
 
@@ -42,6 +43,15 @@ func (g *Gateway) serveCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if code := q.Get("error"); code != "" {
+		if ls.Prompt == "none" {
+			// The silent KakaoTalk login could not complete (consent_required for a person
+			// who has not linked the app, or any other reason): show the page logged out,
+			// and don't try silently again for a while.
+			g.logger.Info("auto-login did not complete", zap.String("request_id", g.requestID(r)), zap.String("error", boundedCode(code)))
+			g.rememberAutoLoginFailure(w)
+			redirect(w, ls.ReturnTo)
+			return
+		}
 		g.providerError(w, r, ls, code)
 		return
 	}
@@ -77,6 +87,18 @@ func (g *Gateway) serveCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g.logger.Info("login succeeded", zap.String("request_id", g.requestID(r)), zap.String("user_id", sess.UserID))
+	if missing := g.missingScopes(sess); len(missing) > 0 && ls.Consent {
+		// The provider came back without the scopes just asked for (declined items, or
+		// items not enabled for the app): going back would only ask again, in a loop.
+		g.fail(w, r, problem{
+			Status: http.StatusForbidden, Code: "consent_not_granted",
+			Title:   "This page needs your permission",
+			Detail:  "The page needs permissions you did not grant. You can grant them and try again.",
+			Retry:   g.cfg.PathPrefix + "/consent?scope=" + url.QueryEscape(strings.Join(missing, ",")) + "&rd=" + url.QueryEscape(ls.ReturnTo),
+			RetryAs: "Grant permission",
+		}, nil)
+		return
+	}
 	redirect(w, ls.ReturnTo)
 }
 

@@ -11,9 +11,7 @@ import (
 // The provider's error_description is never shown (it is attacker-controllable text); the
 // page explains the error code in our own words.
 func (g *Gateway) providerError(w http.ResponseWriter, r *http.Request, ls *loginState, code string) {
-	if len(code) > 64 {
-		code = code[:64]
-	}
+	code = boundedCode(code)
 	p := problem{
 		Status: http.StatusBadRequest, Code: "provider_error",
 		Title:  "Sign-in did not complete",
@@ -35,6 +33,14 @@ func (g *Gateway) providerError(w http.ResponseWriter, r *http.Request, ls *logi
 		p.Detail = "The site's sign-in settings need fixing. Please let the site's operator know."
 	}
 	g.fail(w, r, p, errors.New("provider answered "+code))
+}
+
+// boundedCode cuts an error code taken from a request to a loggable length.
+func boundedCode(code string) string {
+	if len(code) > 64 {
+		return code[:64]
+	}
+	return code
 }
 
 // redeemProblem chooses the answer to a failed code redemption: 4xx for what the client or

@@ -11,7 +11,9 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/kakaogate/kakaogate/config"
 	"github.com/kakaogate/kakaogate/oidc"
+	"github.com/kakaogate/kakaogate/oidc/kakao"
 )
 
 // Bounds on the claims kept in a session: they travel in headers and on every store read.
@@ -50,6 +52,9 @@ func (g *Gateway) collectClaims(ctx context.Context, tok *oidc.Token, idt *oidc.
 		}
 		for k, v := range kc {
 			setClaim(claims, k, v)
+		}
+		if err := g.signUp(ctx, tok.AccessToken, claims); err != nil {
+			return nil, err
 		}
 	} else {
 		g.mergeUserInfo(ctx, claims, tok, idt)
@@ -136,4 +141,17 @@ func flattenClaim(v any) (string, bool) {
 	default:
 		return "", false
 	}
+}
+
+// signUp links a preregistered person (auto-link off, has_signed_up false) when signup is
+// auto; with signup app the claim stays false and the app sees X-Auth-Signed-Up: false.
+func (g *Gateway) signUp(ctx context.Context, accessToken string, claims map[string]string) error {
+	if claims["has_signed_up"] != "false" || g.cfg.Signup != config.SignupAuto {
+		return nil
+	}
+	if _, err := g.kakao.Signup(ctx, accessToken, nil); err != nil && !errors.Is(err, kakao.ErrAlreadyLinked) {
+		return fmt.Errorf("linking the Kakao user: %w", err)
+	}
+	claims["has_signed_up"] = "true"
+	return nil
 }

@@ -14,6 +14,7 @@ const (
 	purposeSession = "session"
 	purposeLogin   = "login"
 	purposeCSRF    = "csrf"
+	purposeLogout  = "logout"
 )
 
 const (
@@ -33,6 +34,10 @@ type cookieNames struct {
 	secure      bool
 	session     string
 	loginPrefix string
+	// autoLoginFailed marks a recent failed silent (prompt=none) login.
+	autoLoginFailed string
+	// logoutState carries the state of an account logout through Kakao's bridge page.
+	logoutState string
 	// prefix is what every gateway cookie name starts with, used to strip them upstream.
 	prefix string
 }
@@ -42,7 +47,10 @@ func newCookieNames(secure bool) cookieNames {
 	if secure {
 		base = "__Host-kakaogate"
 	}
-	return cookieNames{secure: secure, session: base, loginPrefix: base + "-login-", prefix: base}
+	return cookieNames{
+		secure: secure, session: base, loginPrefix: base + "-login-", prefix: base,
+		autoLoginFailed: base + "-autologin", logoutState: base + "-logout",
+	}
 }
 
 // codecs seal the gateway's cookies and CSRF tokens.
@@ -50,6 +58,7 @@ type codecs struct {
 	session *session.CookieCodec
 	login   *session.CookieCodec
 	csrf    *session.CookieCodec
+	logout  *session.CookieCodec
 }
 
 func newCodecs(secrets [][]byte, lifetime time.Duration) (codecs, error) {
@@ -61,7 +70,10 @@ func newCodecs(secrets [][]byte, lifetime time.Duration) (codecs, error) {
 	if c.login, err = session.NewCookieCodec(secrets, purposeLogin, loginStateTTL); err != nil {
 		return c, err
 	}
-	c.csrf, err = session.NewCookieCodec(secrets, purposeCSRF, csrfTTL)
+	if c.csrf, err = session.NewCookieCodec(secrets, purposeCSRF, csrfTTL); err != nil {
+		return c, err
+	}
+	c.logout, err = session.NewCookieCodec(secrets, purposeLogout, loginStateTTL)
 	return c, err
 }
 

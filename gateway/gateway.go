@@ -5,6 +5,7 @@
 package gateway
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -45,6 +47,9 @@ type Options struct {
 	// OnIdentity, when set, is called for every request that goes upstream with a session,
 	// with the session's claims (Caddy uses it to set {http.auth.user.*} placeholders).
 	OnIdentity func(r *http.Request, claims map[string]string)
+	// Revoker ends every session of a user, queueing and retrying while the store is down
+	// (unlink, its webhook, admin revocation). Default: a one-shot DeleteUser.
+	Revoker *session.Revoker
 	// Protects, when set, selects the requests that need a login; the others go upstream
 	// anonymously (still stripped of client-sent identity headers). Default: every request.
 	Protects func(r *http.Request) (bool, error)
@@ -61,6 +66,15 @@ type Gateway struct {
 	requestID  func(*http.Request) string
 	onIdentity func(*http.Request, map[string]string)
 	protects   func(*http.Request) (bool, error)
+	revoker    *session.Revoker
+	policy     accessPolicy
+
+	// ctx ends with Close; background work (on_unlink deliveries) stops with it.
+	ctx          context.Context
+	cancel       context.CancelFunc
+	background   sync.WaitGroup
+	notifySlots  chan struct{}
+	notifyClient *http.Client
 
 	cookies cookieNames
 	codecs  codecs
@@ -98,6 +112,8 @@ func New(o Options) (*Gateway, error) {
 		requestID:  o.RequestID,
 		onIdentity: o.OnIdentity,
 		protects:   o.Protects,
+		revoker:    o.Revoker,
+		policy:     accessPolicy(cfg.Allow),
 		cookies:    newCookieNames(!cfg.InsecureCookies),
 		codecs:     cs,
 		headers:    newIdentityHeaders(cfg.Headers),
@@ -114,7 +130,19 @@ func New(o Options) (*Gateway, error) {
 	if g.requestID == nil {
 		g.requestID = randomRequestID
 	}
+	g.ctx, g.cancel = context.WithCancel(context.Background())
+	g.notifySlots = make(chan struct{}, maxNotifyInFlight)
+	g.notifyClient = &http.Client{
+		Timeout:       notifyTimeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 	return g, nil
+}
+
+// Close stops the gateway's background work and waits for it to end.
+func (g *Gateway) Close() {
+	g.cancel()
+	g.background.Wait()
 }
 
 // ServeHTTP answers the gateway's own endpoints under the path prefix and guards every other
@@ -152,8 +180,18 @@ func (g *Gateway) serveEndpoint(w http.ResponseWriter, r *http.Request, endpoint
 		g.serveCallback(w, r)
 	case "logout":
 		g.serveLogout(w, r)
+	case "logout/callback":
+		g.serveLogoutCallback(w, r)
 	case "me":
 		g.serveMe(w, r)
+	case "consent":
+		g.serveConsent(w, r)
+	case "unlink":
+		g.serveUnlink(w, r)
+	case "webhook/unlink":
+		g.serveUnlinkWebhook(w, r)
+	case "admin/revoke":
+		g.serveAdminRevoke(w, r)
 	default:
 		g.notFound(w, r)
 	}

@@ -4,13 +4,16 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/kakaogate/kakaogate/oidc"
 )
 
 // loginOptions adjust one authorization request.
 type loginOptions struct {
-	prompt string // e.g. "none" for the KakaoTalk in-app auto-login
+	prompt  string   // e.g. "none" for the KakaoTalk in-app auto-login
+	scopes  []string // scopes to ask for instead of the configured ones (additional consent)
+	consent bool     // an additional-consent request: the callback checks the scopes came back
 }
 
 // serveLogin handles GET <prefix>/login?rd=<path>: an interactive login that returns to rd.
@@ -18,7 +21,7 @@ func (g *Gateway) serveLogin(w http.ResponseWriter, r *http.Request) {
 	if !g.allowMethods(w, r, http.MethodGet, http.MethodHead) {
 		return
 	}
-	g.startLogin(w, r, safeReturnPath(r.URL.Query().Get("rd")), loginOptions{})
+	g.startLogin(w, r, safeReturnPath(r.URL.Query().Get("rd")), g.interactiveLogin(r))
 }
 
 // startLogin begins an authorization-code login with a fresh state, nonce and PKCE verifier,
@@ -31,15 +34,22 @@ func (g *Gateway) startLogin(w http.ResponseWriter, r *http.Request, returnTo st
 		ReturnTo:    safeReturnPath(returnTo),
 		RedirectURI: g.redirectURI(r),
 		Prompt:      opts.prompt,
+		Consent:     opts.consent,
 		Created:     g.now().Unix(),
 	}
-	target, err := g.rp.AuthCodeURL(r.Context(), oidc.AuthRequest{
+	req := oidc.AuthRequest{
 		RedirectURI:   ls.RedirectURI,
 		State:         ls.State,
 		Nonce:         ls.Nonce,
 		CodeChallenge: oidc.S256Challenge(ls.Verifier),
 		Prompt:        opts.prompt,
-	})
+		Scopes:        opts.scopes,
+		LoginHint:     g.cfg.LoginHint,
+	}
+	if len(g.cfg.ServiceTerms) > 0 {
+		req.Extra = url.Values{"service_terms": {strings.Join(g.cfg.ServiceTerms, ",")}}
+	}
+	target, err := g.rp.AuthCodeURL(r.Context(), req)
 	if err != nil {
 		status := http.StatusBadGateway
 		if errors.Is(err, oidc.ErrProviderUnavailable) {

@@ -20,6 +20,7 @@ type loginState struct {
 	ReturnTo    string `json:"r"`
 	RedirectURI string `json:"u"`
 	Prompt      string `json:"p,omitempty"`
+	Consent     bool   `json:"c,omitempty"`
 	Created     int64  `json:"t"`
 }
 

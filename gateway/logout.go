@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/kakaogate/kakaogate/config"
 	"github.com/kakaogate/kakaogate/session"
 )
 
@@ -49,6 +50,7 @@ func (g *Gateway) serveLogout(w http.ResponseWriter, r *http.Request) {
 		redirect(w, g.cfg.PostLogoutRedirect)
 		return
 	}
+	mode := logoutMode(r.PostForm.Get("mode"), g.cfg.Logout)
 	if !g.validCSRF(r.PostForm.Get("csrf"), ticket.ID) {
 		g.fail(w, r, problem{
 			Status: http.StatusForbidden, Code: "invalid_csrf",
@@ -68,8 +70,20 @@ func (g *Gateway) serveLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	g.cookies.expire(w, g.cookies.session)
 	g.revokeKakaoToken(r, sess)
-	g.logger.Info("logout", zap.String("request_id", g.requestID(r)), zap.String("user_id", sess.UserID))
+	g.logger.Info("logout", zap.String("request_id", g.requestID(r)), zap.String("user_id", sess.UserID), zap.String("mode", mode))
+	if mode == config.LogoutAccount && g.kakao != nil {
+		g.accountLogout(w, r)
+		return
+	}
 	redirect(w, g.cfg.PostLogoutRedirect)
+}
+
+// logoutMode is the requested mode (service or account) or, when none is, the configured one.
+func logoutMode(requested, configured string) string {
+	if requested == config.LogoutService || requested == config.LogoutAccount {
+		return requested
+	}
+	return configured
 }
 
 // logoutPage shows the logout confirmation, or a signed-out page when there is no session.
@@ -85,13 +99,13 @@ func (g *Gateway) logoutPage(w http.ResponseWriter, r *http.Request, ticket sess
 		g.fail(w, r, problem{Status: http.StatusInternalServerError, Code: "internal_error", Title: "Something went wrong", Detail: "Please try again."}, err)
 		return
 	}
-	mode := r.URL.Query().Get("mode")
-	if mode != "service" && mode != "account" {
-		mode = ""
+	mode := logoutMode(r.URL.Query().Get("mode"), g.cfg.Logout)
+	detail := "You will be signed out of this site."
+	if mode == config.LogoutAccount && g.kakao != nil {
+		detail = "You will be signed out of this site. Kakao will then ask whether to sign out of your Kakao Account too."
 	}
-	g.renderPage(w, http.StatusOK, "logout", pageData{
-		Title:  "Log out?",
-		Detail: "You will be signed out of this site.",
+	g.renderPage(w, http.StatusOK, "confirm", pageData{
+		Title: "Log out?", Detail: detail, Button: "Log out",
 		Action: g.cfg.PathPrefix + "/logout", CSRF: token, Mode: mode, Home: "/",
 	})
 }

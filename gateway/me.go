@@ -1,6 +1,10 @@
 package gateway
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/kakaogate/kakaogate/oidc/kakao"
+)
 
 // serveMe handles GET <prefix>/me: the session's claims as JSON {"claims":{…}}, or 401.
 func (g *Gateway) serveMe(w http.ResponseWriter, r *http.Request) {
@@ -19,5 +23,14 @@ func (g *Gateway) serveMe(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthenticated", "message": "no session"})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"claims": sess.Claims})
+	body := map[string]any{"claims": sess.Claims}
+	if g.kakao != nil {
+		// Items a further consent would reveal (Kakao's *_needs_agreement flags).
+		needs := kakao.NeedsAgreement(sess.Claims)
+		if needs == nil {
+			needs = []string{}
+		}
+		body["needs_agreement"] = needs
+	}
+	writeJSON(w, http.StatusOK, body)
 }

@@ -23,6 +23,8 @@ type pageData struct {
 	Action    string // form target of a confirmation page
 	CSRF      string // CSRF token of a confirmation page
 	Mode      string // logout mode carried by the logout form
+	Button    string // label of a confirmation page's submit button
+	Kakao     bool   // show Kakao's login button (design guide) rather than a plain one
 }
 
 func parsePages() (*template.Template, error) {

@@ -18,26 +18,53 @@ var errNoSession = errors.New("gateway: no session")
 // protect passes r upstream only with a verified session, failing closed on every error.
 func (g *Gateway) protect(w http.ResponseWriter, r *http.Request, next Next) error {
 	g.headers.strip(r.Header)
-	_, sess, err := g.loadSession(w, r)
+	ticket, sess, err := g.loadSession(w, r)
 	switch {
 	case err == nil:
 	case errors.Is(err, errNoSession):
-		g.challenge(w, r)
-		return nil
+		return g.noSession(w, r, next)
 	default:
-		g.fail(w, r, problem{
-			Status: http.StatusServiceUnavailable, Code: "session_store_unavailable",
-			Title:  "Sign-in is temporarily unavailable",
-			Detail: "We could not check your sign-in just now. Please try again in a moment.",
-		}, err)
+		g.storeUnavailable(w, r, err)
 		return nil
 	}
-	g.headers.inject(r.Header, sess.Claims)
+	if !g.policy.allows(sess.Claims) {
+		g.denied(w, r, sess.UserID)
+		return nil
+	}
+	if missing := g.missingScopes(sess); len(missing) > 0 {
+		g.askConsent(w, r, missing)
+		return nil
+	}
+	g.identify(r, ticket, sess)
+	return next(w, r)
+}
+
+// identify puts the session's identity on the request going upstream: the configured
+// headers, X-Auth-Status, the optional extras and the Caddy placeholders; and it removes the
+// gateway's cookies.
+func (g *Gateway) identify(r *http.Request, _ session.Ticket, sess *session.Session) {
+	h := r.Header
+	g.headers.inject(h, sess.Claims)
+	h.Set(statusHeader, statusAuthenticated)
+	if sess.Claims["has_signed_up"] == "false" {
+		h.Set("X-Auth-Signed-Up", "false")
+	}
+	if g.cfg.PassAccessToken && sess.AccessToken != "" {
+		h.Set("X-Auth-Access-Token", sess.AccessToken)
+	}
 	if g.onIdentity != nil {
 		g.onIdentity(r, sess.Claims)
 	}
 	g.cookies.stripGatewayCookies(r)
-	return next(w, r)
+}
+
+// storeUnavailable answers 503 when the session store cannot be reached: fail closed.
+func (g *Gateway) storeUnavailable(w http.ResponseWriter, r *http.Request, err error) {
+	g.fail(w, r, problem{
+		Status: http.StatusServiceUnavailable, Code: "session_store_unavailable",
+		Title:  "Sign-in is temporarily unavailable",
+		Detail: "We could not check your sign-in just now. Please try again in a moment.",
+	}, err)
 }
 
 // loadSession returns the request's session. A cookie that is missing, tampered with, expired
@@ -92,18 +119,4 @@ func (g *Gateway) setSessionCookie(w http.ResponseWriter, t session.Ticket) erro
 	}
 	http.SetCookie(w, g.cookies.newCookie(g.cookies.session, v, time.Duration(g.cfg.SessionLifetime)))
 	return nil
-}
-
-// challenge answers a request that has no session: browsers navigating to a page go to the
-// provider's login; everything else gets 401 with a small JSON body.
-func (g *Gateway) challenge(w http.ResponseWriter, r *http.Request) {
-	if isNavigation(r) {
-		g.startLogin(w, r, r.URL.RequestURI(), loginOptions{})
-		return
-	}
-	w.Header().Set("WWW-Authenticate", `Cookie realm="kakaogate", login="`+g.cfg.PathPrefix+`/login"`)
-	writeJSON(w, http.StatusUnauthorized, map[string]string{
-		"error":   "unauthenticated",
-		"message": "log in first: open " + g.cfg.PathPrefix + "/login in a browser",
-	})
 }

@@ -1,0 +1,95 @@
+package gateway
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/kakaogate/kakaogate/config"
+	"github.com/kakaogate/kakaogate/oidc/kakao"
+)
+
+// Identity status header values (X-Auth-Status).
+const (
+	statusHeader        = "X-Auth-Status"
+	statusAuthenticated = "authenticated"
+	statusAnonymous     = "anonymous"
+)
+
+// autoLoginMemory is how long a failed silent login is remembered, so the in-app browser is
+// never sent round in a loop of prompt=none attempts.
+const autoLoginMemory = 10 * time.Minute
+
+// noSession answers a request without a session. Navigations from KakaoTalk's in-app browser
+// first try a silent login (prompt=none), once. Then optional routes go upstream anonymously;
+// required routes send browsers to log in (or, after a failed silent login, show the login
+// page) and refuse everything else with 401.
+func (g *Gateway) noSession(w http.ResponseWriter, r *http.Request, next Next) error {
+	nav := isNavigation(r)
+	if nav && g.autoLoginAllowed(r) {
+		g.startLogin(w, r, r.URL.RequestURI(), loginOptions{prompt: "none"})
+		return nil
+	}
+	if g.cfg.Optional {
+		r.Header.Set(statusHeader, statusAnonymous)
+		g.cookies.stripGatewayCookies(r)
+		return next(w, r)
+	}
+	if !nav {
+		g.unauthorized(w)
+		return nil
+	}
+	if g.autoLoginFailed(r) {
+		g.loginPage(w, r, safeReturnPath(r.URL.RequestURI()))
+		return nil
+	}
+	g.startLogin(w, r, r.URL.RequestURI(), g.interactiveLogin(r))
+	return nil
+}
+
+// unauthorized is the 401 for API and script requests without a session.
+func (g *Gateway) unauthorized(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Cookie realm="kakaogate", login="`+g.cfg.PathPrefix+`/login"`)
+	writeJSON(w, http.StatusUnauthorized, map[string]string{
+		"error":   "unauthenticated",
+		"message": "log in first: open " + g.cfg.PathPrefix + "/login in a browser",
+	})
+}
+
+// autoLoginAllowed reports whether r should try the silent KakaoTalk auto-login: it is on,
+// r comes from KakaoTalk's in-app browser, and no attempt failed recently.
+func (g *Gateway) autoLoginAllowed(r *http.Request) bool {
+	return g.cfg.AutoLogin == config.AutoLoginKakaoTalk &&
+		kakao.IsTalkInAppBrowser(r.UserAgent()) && !g.autoLoginFailed(r)
+}
+
+func (g *Gateway) autoLoginFailed(r *http.Request) bool {
+	_, err := r.Cookie(g.cookies.autoLoginFailed)
+	return err == nil
+}
+
+// rememberAutoLoginFailure sets the short-lived marker that stops further silent attempts.
+// It carries no secret: forging it only makes the gateway skip the silent attempt.
+func (g *Gateway) rememberAutoLoginFailure(w http.ResponseWriter) {
+	http.SetCookie(w, g.cookies.newCookie(g.cookies.autoLoginFailed, "1", autoLoginMemory))
+}
+
+// interactiveLogin returns the options of an interactive login: the configured prompt, except
+// prompt=login in KakaoTalk's in-app browser, where Kakao does not support it.
+func (g *Gateway) interactiveLogin(r *http.Request) loginOptions {
+	p := g.cfg.Prompt
+	if p == "login" && kakao.IsTalkInAppBrowser(r.UserAgent()) {
+		p = ""
+	}
+	return loginOptions{prompt: p}
+}
+
+// loginPage shows the gateway's own "Login with Kakao" page: what a person sees when the
+// silent login could not complete on a page that needs one. Its button starts an interactive
+// login that returns here.
+func (g *Gateway) loginPage(w http.ResponseWriter, r *http.Request, returnTo string) {
+	g.renderPage(w, http.StatusUnauthorized, "login", pageData{
+		Title:  "Log in to continue",
+		Detail: "This page is for signed-in members. Log in with your Kakao account to continue.",
+		Action: g.loginURL(returnTo), Home: "/", Kakao: g.cfg.Provider == config.ProviderKakao,
+	})
+}

@@ -1,0 +1,121 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"go.uber.org/zap"
+
+	"github.com/kakaogate/kakaogate/oidc/kakao"
+	"github.com/kakaogate/kakaogate/session"
+)
+
+// serveUnlink handles <prefix>/unlink: GET shows a confirmation page; POST (with its CSRF
+// token) unlinks the person from the app at Kakao and ends every session of theirs.
+func (g *Gateway) serveUnlink(w http.ResponseWriter, r *http.Request) {
+	if g.kakao == nil {
+		g.notFound(w, r)
+		return
+	}
+	if !g.allowMethods(w, r, http.MethodGet, http.MethodHead, http.MethodPost) {
+		return
+	}
+	ticket, sess, err := g.currentSession(w, r)
+	if err != nil {
+		g.storeUnavailable(w, r, err)
+		return
+	}
+	if sess == nil {
+		g.renderPage(w, http.StatusOK, "signedout", pageData{
+			Title: "You are signed out", Detail: "Log in first to disconnect your Kakao account from this site.", Home: "/",
+		})
+		return
+	}
+	if r.Method != http.MethodPost {
+		token, err := g.csrfToken(ticket.ID)
+		if err != nil {
+			g.fail(w, r, problem{Status: http.StatusInternalServerError, Code: "internal_error", Title: "Something went wrong", Detail: "Please try again."}, err)
+			return
+		}
+		g.renderPage(w, http.StatusOK, "confirm", pageData{
+			Title:  "Disconnect your Kakao account?",
+			Detail: "This site will lose access to your Kakao account and you will be signed out everywhere. Next time you log in, Kakao will ask for your consent again.",
+			Button: "Disconnect", Action: g.cfg.PathPrefix + "/unlink", CSRF: token, Home: "/",
+		})
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+	if err := r.ParseForm(); err != nil || !g.validCSRF(r.PostForm.Get("csrf"), ticket.ID) {
+		g.fail(w, r, problem{
+			Status: http.StatusForbidden, Code: "invalid_csrf",
+			Title:  "Disconnecting was not confirmed",
+			Detail: "The form had expired or did not come from this site. Please use the disconnect button again.",
+			Retry:  g.cfg.PathPrefix + "/unlink", RetryAs: "Disconnect",
+		}, err)
+		return
+	}
+	if err := g.unlinkAtKakao(r.Context(), sess); err != nil {
+		g.fail(w, r, problem{
+			Status: http.StatusBadGateway, Code: "unlink_failed",
+			Title:  "Kakao could not disconnect your account",
+			Detail: "Nothing was changed. Please try again in a moment.",
+			Retry:  g.cfg.PathPrefix + "/unlink", RetryAs: "Try again",
+		}, err)
+		return
+	}
+	g.revokeUser(r, sess.UserID, sourceUnlink)
+	g.cookies.expire(w, g.cookies.session)
+	g.notifyUnlink(sess.UserID, "", sourceUnlink)
+	redirect(w, g.cfg.PostLogoutRedirect)
+}
+
+// unlinkAtKakao calls Kakao's unlink API with the person's access token, or, when that token
+// is no longer valid and an admin key is configured, with the admin key.
+func (g *Gateway) unlinkAtKakao(ctx context.Context, sess *session.Session) error {
+	_, err := g.kakao.Unlink(ctx, sess.AccessToken)
+	if errors.Is(err, kakao.ErrTokenInvalid) && g.cfg.AdminKey != "" {
+		id, perr := strconv.ParseInt(sess.UserID, 10, 64)
+		if perr != nil {
+			return err
+		}
+		_, err = g.kakao.UnlinkUserAdmin(ctx, g.cfg.AdminKey, id)
+	}
+	if errors.Is(err, kakao.ErrNotLinked) {
+		return nil // already unlinked: what the person asked for
+	}
+	return err
+}
+
+// serveUnlinkWebhook handles Kakao's unlink webhook (GET or POST): it checks the admin key and
+// app id, ends every session of the user (queued for retry if the store is down) and always
+// answers 200 quickly, also for users it never saw, as Kakao expects.
+func (g *Gateway) serveUnlinkWebhook(w http.ResponseWriter, r *http.Request) {
+	if g.cfg.AdminKey == "" {
+		g.notFound(w, r)
+		return
+	}
+	if !g.allowMethods(w, r, http.MethodGet, http.MethodPost) {
+		return
+	}
+	ev, err := kakao.ParseUnlinkWebhook(r, g.cfg.AdminKey, g.cfg.AppID)
+	if err != nil {
+		status := http.StatusBadRequest
+		if errors.Is(err, kakao.ErrWebhookUnauthorized) {
+			status = http.StatusUnauthorized
+		}
+		g.logger.Warn("unlink webhook refused", zap.String("request_id", g.requestID(r)), zap.Int("status", status), zap.Error(err))
+		writeJSON(w, status, map[string]string{"error": "unauthorized"})
+		return
+	}
+	userID := strconv.FormatInt(ev.UserID, 10)
+	g.logger.Info("unlink webhook", zap.String("request_id", g.requestID(r)), zap.String("user_id", userID),
+		zap.String("referrer_type", ev.ReferrerType))
+	g.revokeUser(r, userID, sourceWebhook)
+	g.notifyUnlink(userID, ev.ReferrerType, sourceWebhook)
+	setNoStore(w.Header())
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte("OK"))
+}
