@@ -13,6 +13,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
+	"github.com/kakaogate/kakaogate/assertion"
 	"github.com/kakaogate/kakaogate/config"
 	"github.com/kakaogate/kakaogate/gateway"
 	"github.com/kakaogate/kakaogate/oidc"
@@ -23,6 +24,9 @@ import (
 func init() {
 	caddy.RegisterModule(Handler{})
 }
+
+// assertionIssuer is the "iss" of every X-Auth-Assertion; its "aud" is the site's host.
+const assertionIssuer = "kakaogate"
 
 // Handler is kakaogate: an authentication gateway that gives the site behind it "Login with
 // Kakao" (or any OpenID Connect provider). Requests without a session are sent to log in
@@ -98,6 +102,16 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		rp.ScopeSeparator = ","
 		kakaoAPI = &kakao.API{BaseURL: cfg.APIURL}
 	}
+	var signer *assertion.Signer
+	if cfg.Assertion {
+		secrets := make([][]byte, len(cfg.CookieSecrets))
+		for i, s := range cfg.CookieSecrets {
+			secrets[i] = []byte(s)
+		}
+		if signer, err = assertion.NewSigner(secrets, assertion.Options{Issuer: assertionIssuer}); err != nil {
+			return fmt.Errorf("kakaogate: assertion: %w", err)
+		}
+	}
 	h.gw, err = gateway.New(gateway.Options{
 		Config:     cfg,
 		RP:         rp,
@@ -108,6 +122,8 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		OnIdentity: setUserPlaceholders,
 		Protects:   h.protects,
 		Revoker:    store.revoker,
+		Locker:     store.locker,
+		Assertion:  signer,
 	})
 	if err != nil {
 		return fmt.Errorf("kakaogate: %w", err)

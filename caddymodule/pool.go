@@ -2,6 +2,7 @@ package caddymodule
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -38,6 +39,7 @@ const (
 // a config reload does not drop pending revocations.
 type pooledStore struct {
 	store   session.Store
+	locker  session.Locker
 	revoker *session.Revoker
 	closer  func() error
 }
@@ -50,20 +52,24 @@ func (p *pooledStore) Destruct() error {
 }
 
 // newPooledStore wraps store with its revocation queue.
-func newPooledStore(store session.Store, lifetime time.Duration, logger *zap.Logger, closer func() error) (*pooledStore, error) {
+func newPooledStore(store session.Store, locker session.Locker, lifetime time.Duration, logger *zap.Logger, closer func() error) (*pooledStore, error) {
 	m, err := session.NewManager(store, session.ManagerOptions{Lifetime: lifetime})
 	if err != nil {
 		return nil, err
 	}
 	revoker := session.NewRevoker(m, session.RevokerOptions{
 		OnError: func(userID string, err error) {
+			if errors.Is(err, session.ErrRevokeQueueFull) || errors.Is(err, session.ErrRevokerClosed) {
+				logger.Error("revocation dropped: the user's sessions were NOT ended", zap.String("user_id", userID), zap.Error(err))
+				return
+			}
 			logger.Error("revocation still failing; will retry", zap.String("user_id", userID), zap.Error(err))
 		},
 		OnRetrySuccess: func(userID string, n int) {
 			logger.Warn("queued revocation completed", zap.String("user_id", userID), zap.Int("sessions", n))
 		},
 	})
-	return &pooledStore{store: store, revoker: revoker, closer: closer}, nil
+	return &pooledStore{store: store, locker: locker, revoker: revoker, closer: closer}, nil
 }
 
 // storeKey identifies a session store by its settings (secrets included, so two
@@ -80,14 +86,15 @@ func acquireStore(s *config.SessionStore, lifetime time.Duration, logger *zap.Lo
 	v, _, err := storePool.LoadOrNew(key, func() (caddy.Destructor, error) {
 		if s.Store == config.StoreMemory {
 			m := session.NewMemoryStore(session.MemoryOptions{})
-			return newPooledStore(m, lifetime, logger, m.Close)
+			return newPooledStore(m, session.NewMemoryLocker(nil), lifetime, logger, m.Close)
 		}
 		client, err := newRedisClient(s)
 		if err != nil {
 			return nil, err
 		}
-		store := session.NewRedisStore(client, session.RedisOptions{MaxLifetime: lifetime})
-		return newPooledStore(store, lifetime, logger, client.Close)
+		opts := session.RedisOptions{MaxLifetime: lifetime}
+		store := session.NewRedisStore(client, opts)
+		return newPooledStore(store, session.NewRedisLocker(client, opts), lifetime, logger, client.Close)
 	})
 	if err != nil {
 		return nil, "", err

@@ -25,13 +25,16 @@ type upstream struct {
 	*httptest.Server
 	mu       sync.Mutex
 	requests []*http.Request
+	bodies   [][]byte
 }
 
 func newUpstream(t *testing.T) *upstream {
 	u := &upstream{}
 	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		u.mu.Lock()
 		u.requests = append(u.requests, r.Clone(r.Context()))
+		u.bodies = append(u.bodies, body)
 		u.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(r.Header)
@@ -58,23 +61,30 @@ func (u *upstream) last(t *testing.T) *http.Request {
 	return u.requests[len(u.requests)-1]
 }
 
-// env is one gateway under test with its emulator and upstream.
+// env is one or more gateway instances under test with their emulator and upstream.
 type env struct {
-	t        *testing.T
-	port     int
-	base     string // http://localhost:<port>
-	emulator *kakaotest.Server
-	up       *upstream
-	caddy    *testcaddy.Instance
+	t         *testing.T
+	port      int
+	base      string // http://localhost:<port> of the first instance
+	bases     []string
+	emulator  *kakaotest.Server
+	up        *upstream
+	caddy     *testcaddy.Instance // the first instance
+	instances []*testcaddy.Instance
 }
 
 // envOptions shape the gateway's Caddyfile.
 type envOptions struct {
 	session string // the session line, e.g. "session redis redis://…"; default memory
-	extra   string // more lines inside the kakaogate block
+	extra   string // more lines inside the kakaogate block; @UPSTREAM@ becomes the upstream's URL
 	matcher string // e.g. "@private" with a matcher definition in site
 	site    string // more lines in the site block
 	port    int    // gateway port; default a free one
+	// instances is how many gateway processes share the emulator (and the session store
+	// when it is Redis); default 1. The emulator's webhook goes to the first.
+	instances int
+	// emulator adjusts the emulator's options.
+	emulator func(*kakaotest.Options)
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -83,19 +93,33 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if e.port == 0 {
 		e.port = testcaddy.FreePort(t)
 	}
-	e.base = fmt.Sprintf("http://localhost:%d", e.port)
+	ports := []int{e.port}
+	for len(ports) < max(o.instances, 1) {
+		ports = append(ports, testcaddy.FreePort(t))
+	}
+	emu := kakaotest.Options{}
+	for _, p := range ports {
+		base := fmt.Sprintf("http://localhost:%d", p)
+		e.bases = append(e.bases, base)
+		emu.RedirectURIs = append(emu.RedirectURIs, base+"/.auth/callback")
+		emu.LogoutRedirectURIs = append(emu.LogoutRedirectURIs, base+"/.auth/logout/callback")
+	}
+	e.base = e.bases[0]
+	emu.WebhookURL = e.base + "/.auth/webhook/unlink"
+	if o.emulator != nil {
+		o.emulator(&emu)
+	}
 	e.up = newUpstream(t)
-	e.emulator = kakaotest.NewServer(kakaotest.Options{
-		RedirectURIs:       []string{e.base + "/.auth/callback"},
-		LogoutRedirectURIs: []string{e.base + "/.auth/logout/callback"},
-		WebhookURL:         e.base + "/.auth/webhook/unlink",
-	})
+	e.emulator = kakaotest.NewServer(emu)
 	t.Cleanup(e.emulator.Close)
-	e.caddy = testcaddy.Start(t, caddyBin, e.caddyfile(o), e.base+"/.auth/me")
+	for i, p := range ports {
+		e.instances = append(e.instances, testcaddy.Start(t, caddyBin, e.caddyfile(o, p), e.bases[i]+"/.auth/me"))
+	}
+	e.caddy = e.instances[0]
 	return e
 }
 
-func (e *env) caddyfile(o envOptions) string {
+func (e *env) caddyfile(o envOptions, port int) string {
 	session := o.session
 	if session == "" {
 		session = "session memory"
@@ -119,8 +143,8 @@ http://localhost:%d {
 	}
 	reverse_proxy %s
 }
-`, testcaddy.FreePort(e.t), e.port, o.site, o.matcher, e.emulator.URL(), e.emulator.URL(),
-		testSecret, session, o.extra, strings.TrimPrefix(e.up.URL, "http://"))
+`, testcaddy.FreePort(e.t), port, o.site, o.matcher, e.emulator.URL(), e.emulator.URL(),
+		testSecret, session, strings.ReplaceAll(o.extra, "@UPSTREAM@", e.up.URL), strings.TrimPrefix(e.up.URL, "http://"))
 }
 
 // browser returns an HTTP client with a cookie jar that behaves like a browser navigating:
@@ -130,14 +154,27 @@ func (e *env) browser() *http.Client {
 	return &http.Client{Jar: jar, Timeout: 15 * time.Second, Transport: htmlTransport{}}
 }
 
-// htmlTransport marks every request as a browser navigation unless it says otherwise.
-type htmlTransport struct{}
+// talkBrowser is browser() inside KakaoTalk's in-app browser.
+func (e *env) talkBrowser() *http.Client {
+	c := e.browser()
+	c.Transport = htmlTransport{userAgent: talkUserAgent}
+	return c
+}
 
-func (htmlTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+// talkUserAgent is an Android KakaoTalk in-app browser User-Agent.
+const talkUserAgent = "Mozilla/5.0 (Linux; Android 14; SM-S918N) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0 Mobile Safari/537.36;KAKAOTALK 2410870"
+
+// htmlTransport marks every request as a browser navigation unless it says otherwise.
+type htmlTransport struct{ userAgent string }
+
+func (t htmlTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
 	if r.Header.Get("Accept") == "" {
-		r = r.Clone(r.Context())
 		r.Header.Set("Accept", "text/html,application/xhtml+xml")
 		r.Header.Set("Sec-Fetch-Mode", "navigate")
+	}
+	if t.userAgent != "" {
+		r.Header.Set("User-Agent", t.userAgent)
 	}
 	return http.DefaultTransport.RoundTrip(r)
 }
@@ -178,4 +215,9 @@ func noRedirects(c *http.Client) *http.Client {
 	cc := *c
 	cc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &cc
+}
+
+// kakaotestLogin logs userID in at base through the emulator's pages.
+func kakaotestLogin(c *http.Client, base string, userID int64) (*http.Response, error) {
+	return kakaotest.Login(c, base+"/", userID)
 }

@@ -18,7 +18,9 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"golang.org/x/sync/singleflight"
 
+	"github.com/kakaogate/kakaogate/assertion"
 	"github.com/kakaogate/kakaogate/config"
 	"github.com/kakaogate/kakaogate/oidc"
 	"github.com/kakaogate/kakaogate/oidc/kakao"
@@ -50,6 +52,11 @@ type Options struct {
 	// Revoker ends every session of a user, queueing and retrying while the store is down
 	// (unlink, its webhook, admin revocation). Default: a one-shot DeleteUser.
 	Revoker *session.Revoker
+	// Locker grants the lease that lets one gateway instance at a time refresh a session's
+	// tokens. Without it tokens are never refreshed.
+	Locker session.Locker
+	// Assertion, when set, signs the X-Auth-Assertion header and publishes <prefix>/jwks.json.
+	Assertion *assertion.Signer
 	// Protects, when set, selects the requests that need a login; the others go upstream
 	// anonymously (still stripped of client-sent identity headers). Default: every request.
 	Protects func(r *http.Request) (bool, error)
@@ -68,6 +75,9 @@ type Gateway struct {
 	protects   func(*http.Request) (bool, error)
 	revoker    *session.Revoker
 	policy     accessPolicy
+	assertion  *assertion.Signer
+	locker     session.Locker
+	refreshes  singleflight.Group
 
 	// ctx ends with Close; background work (on_unlink deliveries) stops with it.
 	ctx          context.Context
@@ -113,6 +123,8 @@ func New(o Options) (*Gateway, error) {
 		onIdentity: o.OnIdentity,
 		protects:   o.Protects,
 		revoker:    o.Revoker,
+		assertion:  o.Assertion,
+		locker:     o.Locker,
 		policy:     accessPolicy(cfg.Allow),
 		cookies:    newCookieNames(!cfg.InsecureCookies),
 		codecs:     cs,
@@ -192,6 +204,8 @@ func (g *Gateway) serveEndpoint(w http.ResponseWriter, r *http.Request, endpoint
 		g.serveUnlinkWebhook(w, r)
 	case "admin/revoke":
 		g.serveAdminRevoke(w, r)
+	case "jwks.json":
+		g.serveJWKS(w, r)
 	default:
 		g.notFound(w, r)
 	}

@@ -27,6 +27,15 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request, next Next) err
 		g.storeUnavailable(w, r, err)
 		return nil
 	}
+	sess, err = g.refreshIfDue(r, ticket, sess)
+	if errors.Is(err, errSessionEnded) {
+		g.cookies.expire(w, g.cookies.session)
+		return g.noSession(w, r, next)
+	}
+	if err != nil {
+		g.storeUnavailable(w, r, err)
+		return nil
+	}
 	if !g.policy.allows(sess.Claims) {
 		g.denied(w, r, sess.UserID)
 		return nil
@@ -35,14 +44,18 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request, next Next) err
 		g.askConsent(w, r, missing)
 		return nil
 	}
-	g.identify(r, ticket, sess)
+	if err := g.identify(r, ticket, sess); err != nil {
+		g.fail(w, r, problem{Status: http.StatusInternalServerError, Code: "internal_error",
+			Title: "Something went wrong", Detail: "Please try again in a moment."}, err)
+		return nil
+	}
 	return next(w, r)
 }
 
 // identify puts the session's identity on the request going upstream: the configured
 // headers, X-Auth-Status, the optional extras and the Caddy placeholders; and it removes the
 // gateway's cookies.
-func (g *Gateway) identify(r *http.Request, _ session.Ticket, sess *session.Session) {
+func (g *Gateway) identify(r *http.Request, ticket session.Ticket, sess *session.Session) error {
 	h := r.Header
 	g.headers.inject(h, sess.Claims)
 	h.Set(statusHeader, statusAuthenticated)
@@ -52,10 +65,18 @@ func (g *Gateway) identify(r *http.Request, _ session.Ticket, sess *session.Sess
 	if g.cfg.PassAccessToken && sess.AccessToken != "" {
 		h.Set("X-Auth-Access-Token", sess.AccessToken)
 	}
+	if g.assertion != nil {
+		a, err := g.assertion.Assertion(ticket.ID, g.assertionAudience(r), sess.Claims)
+		if err != nil {
+			return fmt.Errorf("signing the identity assertion: %w", err)
+		}
+		h.Set("X-Auth-Assertion", a)
+	}
 	if g.onIdentity != nil {
 		g.onIdentity(r, sess.Claims)
 	}
 	g.cookies.stripGatewayCookies(r)
+	return nil
 }
 
 // storeUnavailable answers 503 when the session store cannot be reached: fail closed.

@@ -1,0 +1,173 @@
+package e2e
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/kakaogate/kakaogate/kakaotest"
+)
+
+// submitPage parses the first form of a page fetched with c and presses a button.
+func submitPage(t *testing.T, c *http.Client, pageURL, button, value string) *http.Response {
+	t.Helper()
+	page, err := c.Get(pageURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := kakaotest.SubmitForm(c, page, button, value)
+	if err != nil {
+		t.Fatalf("submitting the form of %s: %v", pageURL, err)
+	}
+	return resp
+}
+
+// sessionCookie returns the browser's session cookie value for base.
+func sessionCookie(c *http.Client, base string) string {
+	u, _ := url.Parse(base)
+	for _, ck := range c.Jar.Cookies(u) {
+		if ck.Name == "__Host-kakaogate" {
+			return ck.Value
+		}
+	}
+	return ""
+}
+
+// replay sends a bare API request with a session cookie value and returns the status.
+func replay(t *testing.T, base, cookie string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+"/private", nil)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Cookie", "__Host-kakaogate="+cookie)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestServiceLogoutEndsSessionAndRevokesKakaoToken: the confirmation form's POST ends the
+// session, calls Kakao's logout API, and the old cookie no longer works (gw-ses-06).
+func TestServiceLogoutEndsSessionAndRevokesKakaoToken(t *testing.T) {
+	e := newEnv(t, envOptions{extra: "post_logout_redirect /goodbye"})
+	c := e.browser()
+	e.login(c, "/", 1001).Body.Close()
+	old := sessionCookie(c, e.base)
+
+	resp := submitPage(t, noRedirects(c), e.base+"/.auth/logout", "confirm", "yes")
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/goodbye" {
+		t.Fatalf("logout POST: %d → %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if n := e.emulator.Calls("/v1/user/logout"); n != 1 {
+		t.Fatalf("Kakao logout API calls = %d, want 1", n)
+	}
+	if got := replay(t, e.base, old); got != http.StatusUnauthorized {
+		t.Fatalf("cookie replayed after logout: %d, want 401", got)
+	}
+}
+
+// TestLogoutWithoutValidCSRFIsRefused: a cross-site POST cannot log anyone out.
+func TestLogoutWithoutValidCSRFIsRefused(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	c := e.browser()
+	e.login(c, "/", 1001).Body.Close()
+	for _, body := range []string{"", "csrf=forged", "csrf=" + strings.Repeat("A", 200)} {
+		req, _ := http.NewRequest("POST", e.base+"/.auth/logout", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Accept", "text/html")
+		resp, err := noRedirects(c).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("logout with %q: %d, want 403", body, resp.StatusCode)
+		}
+	}
+	if got := replay(t, e.base, sessionCookie(c, e.base)); got != http.StatusOK {
+		t.Fatalf("the session must survive refused logouts: %d", got)
+	}
+}
+
+// TestAccountLogoutThroughBridgePage covers logout account: the person is logged out here,
+// sent to Kakao's bridge page, and returned to post_logout_redirect whichever they choose;
+// only "also the Kakao Account" ends the Kakao session.
+func TestAccountLogoutThroughBridgePage(t *testing.T) {
+	for _, tc := range []struct {
+		name, choice  string
+		kakaoSignedIn bool
+	}{
+		{"service only", "false", true},
+		{"with Kakao Account", "true", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, envOptions{extra: "logout account"})
+			c := e.browser()
+			e.login(c, "/", 1001).Body.Close()
+			old := sessionCookie(c, e.base)
+
+			bridge := submitPage(t, c, e.base+"/.auth/logout", "confirm", "yes")
+			if bridge.Request.URL.Path != "/oauth/logout" {
+				t.Fatalf("logout account landed on %s, want Kakao's /oauth/logout", bridge.Request.URL)
+			}
+			q := bridge.Request.URL.Query()
+			if q.Get("logout_redirect_uri") != e.base+"/.auth/logout/callback" || q.Get("state") == "" || q.Get("client_id") != "demo-rest-api-key" {
+				t.Fatalf("bridge page URL = %s", bridge.Request.URL)
+			}
+			if replay(t, e.base, old) != http.StatusUnauthorized {
+				t.Fatal("the local session must end before the bridge page")
+			}
+			back, err := kakaotest.SubmitForm(noRedirectsTo(c, "/"), bridge, "logout_with_kakao", tc.choice)
+			if err != nil {
+				t.Fatal(err)
+			}
+			back.Body.Close()
+			if back.Request.URL.Path != "/.auth/logout/callback" || back.Header.Get("Location") != "/" {
+				t.Fatalf("after the bridge page: %s → %q", back.Request.URL, back.Header.Get("Location"))
+			}
+			// Logging in again skips Kakao's login form only if the Kakao session survived.
+			resp, _ := get(t, c, e.base+"/.auth/login", "Accept: text/html")
+			onLoginForm := resp.Request.URL.Path == "/oauth/authorize" && resp.StatusCode == http.StatusOK
+			if onLoginForm == tc.kakaoSignedIn {
+				t.Fatalf("choice %s: landed on %s (login form shown: %v)", tc.choice, resp.Request.URL, onLoginForm)
+			}
+		})
+	}
+}
+
+// noRedirectsTo follows redirects except to the site path stop.
+func noRedirectsTo(c *http.Client, stop string) *http.Client {
+	cc := *c
+	cc.CheckRedirect = func(req *http.Request, _ []*http.Request) error {
+		if req.URL.Path == stop {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}
+	return &cc
+}
+
+// TestLogoutModeAccountLinkWithServiceDefault: a page may offer both modes with ?mode=.
+func TestLogoutModeAccountLinkWithServiceDefault(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	c := e.browser()
+	e.login(c, "/", 1001).Body.Close()
+	resp := submitPage(t, noRedirects(c), e.base+"/.auth/logout?mode=account", "confirm", "yes")
+	resp.Body.Close()
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusFound || loc.Path != "/oauth/logout" {
+		t.Fatalf("?mode=account: %d → %s", resp.StatusCode, loc)
+	}
+}
+
+// TestLogoutCallbackWithForeignStateRedirectsNowhere (rp-init-logout-other-state).
+func TestLogoutCallbackWithForeignStateRedirectsNowhere(t *testing.T) {
+	e := newEnv(t, envOptions{extra: "logout account"})
+	resp, body := get(t, noRedirects(e.browser()), e.base+"/.auth/logout/callback?state=forged&next=https://evil.example")
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Location") != "" || !strings.Contains(body, "signed out") {
+		t.Fatalf("foreign state: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}

@@ -1,0 +1,355 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+)
+
+var errStoreDown = errors.New("store down")
+
+// flakyStore wraps a Store; DeleteUser fails for the users marked failing
+// ("*": everyone) and blocks until ctx ends when hang is set.
+type flakyStore struct {
+	Store
+	mu      sync.Mutex
+	failing map[string]bool
+	hang    bool
+	calls   int
+	entered chan string // receives the user of every DeleteUser call, if set and not full
+}
+
+func (f *flakyStore) DeleteUser(ctx context.Context, userID string) (int, error) {
+	f.mu.Lock()
+	f.calls++
+	fail, hang := f.failing["*"] || f.failing[userID], f.hang
+	f.mu.Unlock()
+	if f.entered != nil {
+		select {
+		case f.entered <- userID:
+		default:
+		}
+	}
+	if hang {
+		<-ctx.Done()
+		return 0, ctx.Err()
+	}
+	if fail {
+		return 0, errStoreDown
+	}
+	return f.Store.DeleteUser(ctx, userID)
+}
+
+func (f *flakyStore) fail(users ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failing = map[string]bool{}
+	for _, u := range users {
+		f.failing[u] = true
+	}
+}
+
+func (f *flakyStore) callCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls
+}
+
+// revokeEnv is a Manager over a flaky MemoryStore and a record of the
+// Revoker's callbacks.
+type revokeEnv struct {
+	store     *flakyStore
+	m         *Manager
+	mu        sync.Mutex
+	errs      map[string][]error
+	successes chan [2]any // {userID, n}
+}
+
+func newRevokeEnv(t *testing.T) *revokeEnv {
+	t.Helper()
+	mem := NewMemoryStore(MemoryOptions{})
+	t.Cleanup(func() { mem.Close() })
+	env := &revokeEnv{store: &flakyStore{Store: mem}, errs: map[string][]error{}, successes: make(chan [2]any, 100)}
+	m, err := NewManager(env.store, ManagerOptions{Lifetime: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.m = m
+	return env
+}
+
+// options returns opts with the callbacks recording into env.
+func (env *revokeEnv) options(opts RevokerOptions) RevokerOptions {
+	opts.OnError = func(u string, err error) {
+		env.mu.Lock()
+		defer env.mu.Unlock()
+		env.errs[u] = append(env.errs[u], err)
+	}
+	opts.OnRetrySuccess = func(u string, n int) { env.successes <- [2]any{u, n} }
+	return opts
+}
+
+func (env *revokeEnv) errors(u string) []error {
+	env.mu.Lock()
+	defer env.mu.Unlock()
+	return append([]error(nil), env.errs[u]...)
+}
+
+// sessionsOf creates n sessions for user and returns their tickets.
+func (env *revokeEnv) sessionsOf(t *testing.T, user string, n int) []Ticket {
+	t.Helper()
+	var tks []Ticket
+	for range n {
+		s := sampleSession(t)
+		s.UserID = user
+		tks = append(tks, mustCreate(t, env.m, s))
+	}
+	return tks
+}
+
+func wantGone(t *testing.T, m *Manager, tks ...Ticket) {
+	t.Helper()
+	for i, tk := range tks {
+		if _, err := m.Load(context.Background(), tk); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("session %d: Load = %v, want ErrNotFound", i, err)
+		}
+	}
+}
+
+func waitSuccess(t *testing.T, env *revokeEnv, user string, n int) {
+	t.Helper()
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case s := <-env.successes:
+			if s[0] == user {
+				if s[1] != n {
+					t.Fatalf("retry for %s ended %v sessions, want %d", user, s[1], n)
+				}
+				return
+			}
+		case <-timeout:
+			t.Fatalf("no successful retry for %s within 5s (errors: %v)", user, env.errors(user))
+		}
+	}
+}
+
+func TestRevoker(t *testing.T) {
+	ctx := context.Background()
+	fast := RevokerOptions{RetryMin: 10 * time.Millisecond, RetryMax: 40 * time.Millisecond}
+	tests := []struct {
+		name string
+		opts RevokerOptions
+		run  func(t *testing.T, env *revokeEnv, r *Revoker)
+	}{
+		{"a working store ends every session at once, with no goroutine", fast, func(t *testing.T, env *revokeEnv, r *Revoker) {
+			tks := env.sessionsOf(t, "u", 2)
+			other := env.sessionsOf(t, "bystander", 1)
+			if n, queued, err := r.Revoke(ctx, "u"); n != 2 || queued || err != nil {
+				t.Fatalf("Revoke = %d, %v, %v; want 2, false, nil", n, queued, err)
+			}
+			wantGone(t, env.m, tks...)
+			if _, err := env.m.Load(ctx, other[0]); err != nil {
+				t.Fatalf("another user's session: %v", err)
+			}
+			if r.started {
+				t.Fatal("the retry goroutine started without a failure")
+			}
+		}},
+		{"a failing store queues the user and a retry ends the sessions", fast, func(t *testing.T, env *revokeEnv, r *Revoker) {
+			tks := env.sessionsOf(t, "u", 2)
+			env.store.fail("*")
+			n, queued, err := r.Revoke(ctx, "u")
+			if n != 0 || !queued || !errors.Is(err, errStoreDown) {
+				t.Fatalf("Revoke = %d, %v, %v; want 0, true, the store error", n, queued, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+			if len(env.errors("u")) == 0 {
+				t.Fatal("no failed retry was reported")
+			}
+			env.store.fail()
+			waitSuccess(t, env, "u", 2)
+			wantGone(t, env.m, tks...)
+			if p := r.Pending(); p != 0 {
+				t.Fatalf("Pending = %d after the retry", p)
+			}
+		}},
+		{"a user is queued once however often Revoke is called", RevokerOptions{RetryMin: time.Minute}, func(t *testing.T, env *revokeEnv, r *Revoker) {
+			env.store.fail("*")
+			for _, u := range []string{"u", "u", "v", "u"} {
+				if _, queued, _ := r.Revoke(ctx, u); !queued {
+					t.Fatalf("Revoke(%s) not queued", u)
+				}
+			}
+			if p := r.Pending(); p != 2 {
+				t.Fatalf("Pending = %d, want 2", p)
+			}
+		}},
+		{"a later successful Revoke clears the queued retry", RevokerOptions{RetryMin: time.Minute}, func(t *testing.T, env *revokeEnv, r *Revoker) {
+			tks := env.sessionsOf(t, "u", 2)
+			env.store.fail("*")
+			_, _, _ = r.Revoke(ctx, "u")
+			env.store.fail()
+			if n, queued, err := r.Revoke(ctx, "u"); n != 2 || queued || err != nil {
+				t.Fatalf("Revoke = %d, %v, %v; want 2, false, nil", n, queued, err)
+			}
+			wantGone(t, env.m, tks...)
+			if p := r.Pending(); p != 0 {
+				t.Fatalf("Pending = %d, want 0", p)
+			}
+		}},
+		{"a full queue drops nothing silently", RevokerOptions{MaxQueued: 2, RetryMin: time.Minute}, func(t *testing.T, env *revokeEnv, r *Revoker) {
+			env.store.fail("*")
+			_, _, _ = r.Revoke(ctx, "a")
+			_, _, _ = r.Revoke(ctx, "b")
+			_, queued, err := r.Revoke(ctx, "c")
+			if queued || !errors.Is(err, ErrRevokeQueueFull) || !errors.Is(err, errStoreDown) {
+				t.Fatalf("Revoke at the bound = %v, %v; want not queued, ErrRevokeQueueFull and the store error", queued, err)
+			}
+			if errs := env.errors("c"); len(errs) != 1 || !errors.Is(errs[0], ErrRevokeQueueFull) {
+				t.Fatalf("OnError for the dropped user got %v", errs)
+			}
+			if p := r.Pending(); p != 2 {
+				t.Fatalf("Pending = %d, want 2", p)
+			}
+		}},
+		{"a user that keeps failing does not hold up the others", fast, func(t *testing.T, env *revokeEnv, r *Revoker) {
+			good := env.sessionsOf(t, "good", 2)
+			env.store.fail("*")
+			_, _, _ = r.Revoke(ctx, "bad")
+			_, _, _ = r.Revoke(ctx, "good")
+			env.store.fail("bad")
+			waitSuccess(t, env, "good", 2)
+			wantGone(t, env.m, good...)
+			if p := r.Pending(); p != 1 {
+				t.Fatalf("Pending = %d, want 1 (bad)", p)
+			}
+		}},
+		{"retries back off and never busy-loop", fast, func(t *testing.T, env *revokeEnv, r *Revoker) {
+			env.store.fail("*")
+			_, _, _ = r.Revoke(ctx, "u")
+			time.Sleep(500 * time.Millisecond)
+			// pauses of 10, 20, then 40ms less up to a quarter: about 15 calls.
+			if n := env.store.callCount(); n < 4 || n > 25 {
+				t.Fatalf("%d DeleteUser calls in 500ms, want about 15", n)
+			}
+		}},
+		{"an attempt on a hanging store is cut off at AttemptTimeout", RevokerOptions{AttemptTimeout: 100 * time.Millisecond, RetryMin: time.Minute}, func(t *testing.T, env *revokeEnv, r *Revoker) {
+			env.store.hang = true
+			start := time.Now()
+			_, queued, err := r.Revoke(ctx, "u")
+			if took := time.Since(start); took > time.Second || !queued || !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("Revoke = %v, %v after %v; want queued with a deadline error after 100ms", queued, err, took)
+			}
+		}},
+		{"an empty user id is an error and queues nothing", fast, func(t *testing.T, env *revokeEnv, r *Revoker) {
+			env.store.fail("*")
+			if _, queued, err := r.Revoke(ctx, ""); err == nil || queued || r.Pending() != 0 {
+				t.Fatalf("Revoke(\"\") = %v, %v; Pending %d", queued, err, r.Pending())
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := newRevokeEnv(t)
+			r := NewRevoker(env.m, env.options(tt.opts))
+			defer r.Close()
+			tt.run(t, env, r)
+		})
+	}
+}
+
+func TestRevokerClose(t *testing.T) {
+	ctx := context.Background()
+	t.Run("Close cancels a retry in flight, reports the queue, stops retrying and leaks no goroutine", func(t *testing.T) {
+		env := newRevokeEnv(t)
+		env.store.entered = make(chan string, 100)
+		env.store.hang = true // every attempt blocks until its context ends
+		before := runtime.NumGoroutine()
+		r := NewRevoker(env.m, env.options(RevokerOptions{RetryMin: 10 * time.Millisecond, AttemptTimeout: 10 * time.Second}))
+		for _, u := range []string{"u1", "u2"} {
+			cctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+			if _, queued, err := r.Revoke(cctx, u); !queued {
+				t.Fatalf("Revoke(%s) not queued: %v", u, err)
+			}
+			cancel()
+		}
+		for range 3 { // two synchronous attempts, then a retry, hanging for up to 10s
+			<-env.store.entered
+		}
+
+		start := time.Now()
+		r.Close()
+		if took := time.Since(start); took > time.Second {
+			t.Fatalf("Close took %v with a retry in flight", took)
+		}
+		for _, u := range []string{"u1", "u2"} {
+			errs := env.errors(u)
+			if len(errs) == 0 || !errors.Is(errs[len(errs)-1], ErrRevokerClosed) {
+				t.Fatalf("OnError for %s got %v, want the drop at Close last", u, errs)
+			}
+		}
+		if p := r.Pending(); p != 0 {
+			t.Fatalf("Pending = %d after Close", p)
+		}
+		calls := env.store.callCount()
+		time.Sleep(100 * time.Millisecond)
+		if n := env.store.callCount(); n != calls {
+			t.Fatalf("%d DeleteUser calls after Close", n-calls)
+		}
+		r.Close() // safe twice
+		deadline := time.Now().Add(2 * time.Second)
+		for runtime.NumGoroutine() > before {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d goroutines after Close, %d before NewRevoker", runtime.NumGoroutine(), before)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+	t.Run("after Close Revoke still works but reports instead of queueing", func(t *testing.T) {
+		env := newRevokeEnv(t)
+		r := NewRevoker(env.m, env.options(RevokerOptions{}))
+		r.Close()
+		tks := env.sessionsOf(t, "u", 2)
+		if n, queued, err := r.Revoke(ctx, "u"); n != 2 || queued || err != nil {
+			t.Fatalf("Revoke = %d, %v, %v; want 2, false, nil", n, queued, err)
+		}
+		wantGone(t, env.m, tks...)
+		env.store.fail("*")
+		_, queued, err := r.Revoke(ctx, "v")
+		if queued || !errors.Is(err, ErrRevokerClosed) || !errors.Is(err, errStoreDown) {
+			t.Fatalf("Revoke after Close = %v, %v; want not queued, ErrRevokerClosed and the store error", queued, err)
+		}
+		if errs := env.errors("v"); len(errs) != 1 {
+			t.Fatalf("OnError got %v, want the dropped revocation", errs)
+		}
+	})
+}
+
+func TestNewRevokerDefaults(t *testing.T) {
+	env := newRevokeEnv(t)
+	tests := []struct {
+		name string
+		in   RevokerOptions
+		want RevokerOptions
+	}{
+		{"zero options take the documented defaults", RevokerOptions{}, RevokerOptions{MaxQueued: 10000, RetryMin: time.Second, RetryMax: 30 * time.Second, AttemptTimeout: 5 * time.Second}},
+		{"RetryMax below RetryMin is raised to it", RevokerOptions{RetryMin: time.Minute, RetryMax: time.Second}, RevokerOptions{MaxQueued: 10000, RetryMin: time.Minute, RetryMax: time.Minute, AttemptTimeout: 5 * time.Second}},
+		{"pauses under 10ms are raised to 10ms", RevokerOptions{RetryMin: time.Nanosecond, RetryMax: time.Nanosecond}, RevokerOptions{MaxQueued: 10000, RetryMin: 10 * time.Millisecond, RetryMax: 10 * time.Millisecond, AttemptTimeout: 5 * time.Second}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := NewRevoker(env.m, tt.in)
+			defer r.Close()
+			type limits struct{ max, lo, hi, attempt any }
+			got := limits{r.opts.MaxQueued, r.opts.RetryMin, r.opts.RetryMax, r.opts.AttemptTimeout}
+			want := limits{tt.want.MaxQueued, tt.want.RetryMin, tt.want.RetryMax, tt.want.AttemptTimeout}
+			if got != want {
+				t.Fatalf("options = %+v, want %+v", got, want)
+			}
+		})
+	}
+}
