@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/kakaogate/kakaogate/internal/redistest"
 )
 
@@ -210,5 +212,53 @@ func TestAdminRevokeEndsEverySessionOfAUser(t *testing.T) {
 	}
 	if replay(t, e.base, sessionCookie(c, e.base)) != http.StatusUnauthorized {
 		t.Fatal("the session survived the admin revocation")
+	}
+}
+
+// TestUnlinkWebhookWhileRedisIsDownIsRetried: the webhook still answers 200 within Kakao's 3 s
+// while the store is down, and the revocation goes through once Redis is back.
+func TestUnlinkWebhookWhileRedisIsDownIsRetried(t *testing.T) {
+	rs := redistest.Start(t)
+	e := newEnv(t, envOptions{
+		session: "session redis redis://" + rs.Addr() + "/0",
+		extra:   "admin_key demo-admin-key\n\t\tapp_id 100001",
+	})
+	c := e.browser()
+	e.login(c, "/", 1001).Body.Close()
+	cookie := sessionCookie(c, e.base)
+	// Persist the session so the restarted server still has it: the revocation must remove it.
+	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr()})
+	defer rdb.Close()
+	if err := rdb.Save(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	rs.Stop()
+
+	start := time.Now()
+	req, _ := http.NewRequest("GET", e.base+"/.auth/webhook/unlink?app_id=100001&user_id=1001&referrer_type=UNLINK_FROM_APPS", nil)
+	req.Header.Set("Authorization", "KakaoAK demo-admin-key")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || time.Since(start) > 3*time.Second {
+		t.Fatalf("webhook with Redis down: %d after %s, want 200 within 3 s", resp.StatusCode, time.Since(start))
+	}
+	if got := replay(t, e.base, cookie); got != http.StatusServiceUnavailable {
+		t.Fatalf("protected request with Redis down: %d, want 503", got)
+	}
+
+	rs.Start()
+	waitFor(t, 15*time.Second, "the queued revocation", func() bool {
+		return replay(t, e.base, cookie) == http.StatusUnauthorized
+	})
+	logs := e.caddy.Logs()
+	if !strings.Contains(logs, "queued for retry") {
+		t.Error("the failed first attempt was not logged")
+	}
+	// The session came back with the snapshot, so the retry really ended it.
+	if !strings.Contains(logs, `"queued revocation completed","user_id":"1001","sessions":1`) {
+		t.Errorf("no completed retry that ended the session in the logs:\n%s", logs)
 	}
 }
