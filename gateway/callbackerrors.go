@@ -54,15 +54,16 @@ func (g *Gateway) redeemProblem(err error, returnTo string) problem {
 			Title:  "This sign-in link has already been used",
 			Detail: "Sign-in codes work once and only for a few minutes. Please start again.",
 			Retry:  retry, RetryAs: "Log in again"}
+	case errors.Is(err, oidc.ErrProviderUnavailable):
+		// Before the *TokenError case: a 5xx token answer is an outage, not a refusal.
+		return problem{Status: http.StatusServiceUnavailable, Code: "provider_unavailable",
+			Title:  "The login service cannot be reached",
+			Detail: "Please try again in a moment.", Retry: retry, RetryAs: "Try again"}
 	case errors.As(err, &te):
 		return problem{Status: http.StatusBadGateway, Code: "token_request_refused",
 			Title:  "The login provider refused the sign-in",
 			Detail: "The site's sign-in settings may need fixing. Please try again later or tell the site's operator.",
 			Retry:  retry, RetryAs: "Try again"}
-	case errors.Is(err, oidc.ErrProviderUnavailable):
-		return problem{Status: http.StatusServiceUnavailable, Code: "provider_unavailable",
-			Title:  "The login service cannot be reached",
-			Detail: "Please try again in a moment.", Retry: retry, RetryAs: "Try again"}
 	case errors.Is(err, oidc.ErrInvalidIDToken), errors.Is(err, oidc.ErrNonceMismatch),
 		errors.Is(err, oidc.ErrSubjectMismatch), errors.Is(err, errUserMismatch):
 		return problem{Status: http.StatusUnauthorized, Code: "invalid_id_token",

@@ -44,7 +44,8 @@ type Options struct {
 	Logger *zap.Logger
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
-	// RequestID returns the id shown on error pages and logged with them. Default: random.
+	// RequestID returns the id shown on error pages and logged with them; it must return the
+	// same id for every call with one request. Default: a random id drawn once per request.
 	RequestID func(*http.Request) string
 	// OnIdentity, when set, is called for every request that goes upstream with a session,
 	// with the session's claims (Caddy uses it to set {http.auth.user.*} placeholders).
@@ -73,6 +74,7 @@ type Gateway struct {
 	requestID  func(*http.Request) string
 	onIdentity func(*http.Request, map[string]string)
 	protects   func(*http.Request) (bool, error)
+	randomIDs  bool // requestID reads the id ServeHTTP drew for the request
 	revoker    *session.Revoker
 	policy     accessPolicy
 	assertion  *assertion.Signer
@@ -140,7 +142,7 @@ func New(o Options) (*Gateway, error) {
 		g.now = time.Now
 	}
 	if g.requestID == nil {
-		g.requestID = randomRequestID
+		g.requestID, g.randomIDs = contextRequestID, true
 	}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	g.notifySlots = make(chan struct{}, maxNotifyInFlight)
@@ -161,6 +163,9 @@ func (g *Gateway) Close() {
 // request: with a verified session it goes to next with identity headers; without one it is
 // sent to log in (browsers) or refused with 401 (everything else).
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) error {
+	if g.randomIDs {
+		r = withRequestID(r)
+	}
 	if endpoint, ok := strings.CutPrefix(r.URL.Path, g.prefix); ok {
 		g.serveEndpoint(w, r, endpoint)
 		return nil
@@ -245,8 +250,19 @@ func pageCSP(issuer string) string {
 		formAction + "; frame-ancestors 'none'; base-uri 'none'"
 }
 
-func randomRequestID(*http.Request) string {
+// requestIDKey is the context key of the id withRequestID draws for a request.
+type requestIDKey struct{}
+
+// withRequestID gives r a random id, so that every log line and error page of one request
+// shows the same id (without Options.RequestID).
+func withRequestID(r *http.Request) *http.Request {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	return r.WithContext(context.WithValue(r.Context(), requestIDKey{}, hex.EncodeToString(b[:])))
+}
+
+// contextRequestID is the default Options.RequestID: the id withRequestID gave r.
+func contextRequestID(r *http.Request) string {
+	id, _ := r.Context().Value(requestIDKey{}).(string)
+	return id
 }

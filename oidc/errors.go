@@ -90,9 +90,9 @@ func (e *TokenError) Error() string {
 	if e.KakaoCode != "" {
 		msg += fmt.Sprintf(", error_code %q", e.KakaoCode)
 	}
-	if e.Description != "" {
-		msg += fmt.Sprintf(": %.200q", e.Description)
-	}
+	// Description stays out of the message: it is the provider's free text and may echo
+	// what was sent (Kakao's KOE320 answer repeats the authorization code), so printing or
+	// logging the error must never include it. Callers that need it read the field.
 	return msg
 }
 
