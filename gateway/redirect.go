@@ -19,10 +19,11 @@ func safeReturnPath(p string) string {
 	// The path must survive a round trip through URL parsing as a pure path: no scheme, no
 	// host, after the browser's own decoding of the Location header.
 	u, err := url.Parse(p)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
 		return "/"
 	}
-	return p
+	// Re-encode so a Location header never carries raw non-ASCII bytes (e.g. /게시판).
+	return u.RequestURI()
 }
 
 // isNavigation reports whether r is a browser navigating to a page (GET or HEAD that accepts

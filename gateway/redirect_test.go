@@ -42,7 +42,7 @@ func TestLoginReturnPathStaysOnSite(t *testing.T) {
 		{"empty", "", "/"},
 		{"too long", "/" + strings.Repeat("a", maxReturnPath), "/"},
 		{"same-site path with query is kept", "/app/page?x=1&y=%2F", "/app/page?x=1&y=%2F"},
-		{"korean path is kept", "/게시판?q=1", "/게시판?q=1"},
+		{"korean path is kept, percent-encoded", "/게시판?q=1", "/%EA%B2%8C%EC%8B%9C%ED%8C%90?q=1"},
 	}
 	h := newHarness(t, harnessOptions{})
 	c := h.browser()
