@@ -89,6 +89,7 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 //		header                <Header-Name> <claim>
 //		logout                service|account
 //		post_logout_redirect  <path>
+//		templates             <dir>
 //		auto_login            kakaotalk|off
 //		optional
 //		admin_key             <kakao admin key>
@@ -168,6 +169,8 @@ func unmarshalOptions(d *caddyfile.Dispenser, cfg *config.Config) error {
 			err = oneOf(d, &cfg.Logout, config.LogoutService, config.LogoutAccount)
 		case "post_logout_redirect":
 			err = oneArg(d, &cfg.PostLogoutRedirect)
+		case "templates":
+			err = oneArg(d, &cfg.Templates)
 		default:
 			handled, ferr := unmarshalFlowOption(d, opt, &cfg.Flows)
 			if !handled {

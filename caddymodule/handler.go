@@ -138,7 +138,7 @@ func (h *Handler) expandPlaceholders() {
 	expand := func(s *string) { *s = repl.ReplaceKnown(*s, "") }
 	c := &h.Config
 	for _, s := range []*string{&c.ClientID, &c.ClientSecret, &c.Issuer, &c.APIURL, &c.RedirectURL,
-		&c.AdminKey, &c.AppID, &c.AdminToken, &c.OnUnlink, &c.LoginHint} {
+		&c.AdminKey, &c.AppID, &c.AdminToken, &c.OnUnlink, &c.LoginHint, &c.Templates} {
 		expand(s)
 	}
 	for i := range c.CookieSecrets {

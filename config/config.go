@@ -111,6 +111,13 @@ type Config struct {
 	// PostLogoutRedirect is the same-site path people land on after logging out. Default: /.
 	PostLogoutRedirect string `json:"post_logout_redirect,omitempty"`
 
+	// Templates is a directory of Go html/template files that replace the built-in pages
+	// (error, confirm, signedout, login, consent and denied, each <name>.html, and the
+	// layout.html and icons.html blocks they share). A page the directory leaves out keeps its
+	// built-in version. The files are checked when the configuration is loaded: each must
+	// parse and every page must render. Default: the built-in pages.
+	Templates string `json:"templates,omitempty"`
+
 	Flows
 }
 

@@ -26,6 +26,7 @@ func (c *Config) Inherit(defaults Config) {
 	setSlice(&c.Headers, defaults.Headers)
 	setString(&c.Logout, defaults.Logout)
 	setString(&c.PostLogoutRedirect, defaults.PostLogoutRedirect)
+	setString(&c.Templates, defaults.Templates)
 	c.Flows.inherit(defaults.Flows)
 }
 

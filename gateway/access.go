@@ -61,9 +61,9 @@ func ruleMatches(rule config.AllowRule, claims map[string]string) bool {
 func (g *Gateway) denied(w http.ResponseWriter, r *http.Request, userID string) {
 	g.fail(w, r, problem{
 		Status: http.StatusForbidden, Code: "access_denied",
-		Title:  "You don't have access to this site",
-		Detail: "You are signed in, but this site is limited to certain accounts. If you think this is a mistake, contact the site's operator.",
-		Retry:  g.cfg.PathPrefix + "/logout", RetryAs: "Log out",
+		Title:  msgDeniedTitle,
+		Detail: msgDeniedDetail,
+		Retry:  g.cfg.PathPrefix + "/logout", RetryAs: msgLogOut, Page: "denied",
 	}, errDenied{userID})
 }
 

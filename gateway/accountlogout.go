@@ -48,8 +48,8 @@ func (g *Gateway) serveLogoutCallback(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	g.logger.Info("logout callback without a matching state", zap.String("request_id", g.requestID(r)))
-	g.renderPage(w, http.StatusOK, "signedout", pageData{
-		Title: "You are signed out", Detail: "You have been signed out of this site.", Home: g.cfg.PostLogoutRedirect,
+	g.renderPage(w, r, http.StatusOK, "signedout", pageData{
+		Title: msgSignedOutTitle, Detail: msgSignedOutDetail, Home: g.cfg.PostLogoutRedirect,
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"go.uber.org/zap"
@@ -36,9 +37,9 @@ func (g *Gateway) serveCallback(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		g.fail(w, r, problem{
 			Status: http.StatusBadRequest, Code: "invalid_state",
-			Title:  "This sign-in link is no longer valid",
-			Detail: "The sign-in took too long, was already completed, or was started in another browser. Please start again.",
-			Retry:  g.loginURL("/"), RetryAs: "Log in again",
+			Title:  msgStateTitle,
+			Detail: msgStateDetail,
+			Retry:  g.loginURL("/"), RetryAs: msgLogInAgain,
 		}, err)
 		return
 	}
@@ -76,30 +77,41 @@ func (g *Gateway) serveCallback(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		g.fail(w, r, problem{
 			Status: http.StatusServiceUnavailable, Code: "session_store_unavailable",
-			Title:  "Sign-in is temporarily unavailable",
-			Detail: "You signed in, but we could not save your session. Please try again in a moment.",
-			Retry:  g.loginURL(ls.ReturnTo), RetryAs: "Try again",
+			Title:  msgSignInUnavailable,
+			Detail: msgSessionNotSaved,
+			Retry:  g.loginURL(ls.ReturnTo), RetryAs: msgTryAgain,
 		}, err)
 		return
 	}
 	if err := g.setSessionCookie(w, ticket); err != nil {
-		g.fail(w, r, problem{Status: http.StatusInternalServerError, Code: "internal_error", Title: "Something went wrong", Detail: "Please try again."}, err)
+		g.fail(w, r, problem{Status: http.StatusInternalServerError, Code: "internal_error", Title: msgSomethingWrong, Detail: msgRetry}, err)
 		return
 	}
 	g.logger.Info("login succeeded", zap.String("request_id", g.requestID(r)), zap.String("user_id", sess.UserID))
-	if missing := g.missingScopes(sess); len(missing) > 0 && ls.Consent {
+	if missing := stillMissing(g.missingScopes(sess), ls.Required, sess.Scopes); len(missing) > 0 && ls.Consent {
 		// The provider came back without the scopes just asked for (declined items, or
 		// items not enabled for the app): going back would only ask again, in a loop.
 		g.fail(w, r, problem{
 			Status: http.StatusForbidden, Code: "consent_not_granted",
-			Title:   "This page needs your permission",
-			Detail:  "The page needs permissions you did not grant. You can grant them and try again.",
+			Title:   msgConsentTitle,
+			Detail:  msgConsentDetail,
 			Retry:   g.cfg.PathPrefix + "/consent?scope=" + url.QueryEscape(strings.Join(missing, ",")) + "&rd=" + url.QueryEscape(ls.ReturnTo),
-			RetryAs: "Grant permission",
+			RetryAs: msgGrantPermission, Page: "consent", Scopes: missing,
 		}, nil)
 		return
 	}
 	redirect(w, ls.ReturnTo)
+}
+
+// stillMissing adds to missing (this handler's required scopes the session lacks) the scopes
+// the route that asked for consent requires and granted does not hold.
+func stillMissing(missing, required, granted []string) []string {
+	for _, s := range required {
+		if !slices.Contains(granted, s) && !slices.Contains(missing, s) {
+			missing = append(missing, s)
+		}
+	}
+	return missing
 }
 
 // redeem exchanges the code, verifies the ID token and builds the new session. Nothing is
@@ -157,8 +169,8 @@ func (g *Gateway) issParameterRequired(r *http.Request) bool {
 func (g *Gateway) badCallback(code, returnTo string) problem {
 	return problem{
 		Status: http.StatusBadRequest, Code: code,
-		Title:  "The sign-in response was not valid",
-		Detail: "The login provider's answer could not be used. Please start again.",
-		Retry:  g.loginURL(returnTo), RetryAs: "Log in again",
+		Title:  msgBadCallbackTitle,
+		Detail: msgBadCallbackDetail,
+		Retry:  g.loginURL(returnTo), RetryAs: msgLogInAgain,
 	}
 }

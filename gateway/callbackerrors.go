@@ -14,23 +14,23 @@ func (g *Gateway) providerError(w http.ResponseWriter, r *http.Request, ls *logi
 	code = boundedCode(code)
 	p := problem{
 		Status: http.StatusBadRequest, Code: "provider_error",
-		Title:  "Sign-in did not complete",
-		Detail: "The login provider could not complete the sign-in. Please try again.",
-		Retry:  g.loginURL(ls.ReturnTo), RetryAs: "Try again",
+		Title:  msgProviderErrorTitle,
+		Detail: msgProviderErrorDetail,
+		Retry:  g.loginURL(ls.ReturnTo), RetryAs: msgTryAgain,
 	}
 	switch code {
 	case "access_denied":
 		p.Status, p.Code = http.StatusForbidden, "access_denied"
-		p.Title = "Sign-in was cancelled"
-		p.Detail = "You chose not to sign in. You can try again whenever you like."
+		p.Title = msgCancelledTitle
+		p.Detail = msgCancelledDetail
 	case "consent_required", "login_required", "interaction_required":
 		p.Status, p.Code = http.StatusUnauthorized, code
-		p.Title = "Please sign in"
-		p.Detail = "Signing in needs your confirmation on the login page."
+		p.Title = msgConfirmTitle
+		p.Detail = msgConfirmDetail
 	case "invalid_scope":
 		p.Code = "invalid_scope"
-		p.Title = "This site asked for permissions the login provider does not offer"
-		p.Detail = "The site's sign-in settings need fixing. Please let the site's operator know."
+		p.Title = msgScopeUnknownTitle
+		p.Detail = msgScopeUnknownDetail
 	}
 	g.fail(w, r, p, errors.New("provider answered "+code))
 }
@@ -51,28 +51,28 @@ func (g *Gateway) redeemProblem(err error, returnTo string) problem {
 	switch {
 	case errors.Is(err, oidc.ErrInvalidGrant):
 		return problem{Status: http.StatusBadRequest, Code: "invalid_grant",
-			Title:  "This sign-in link has already been used",
-			Detail: "Sign-in codes work once and only for a few minutes. Please start again.",
-			Retry:  retry, RetryAs: "Log in again"}
+			Title:  msgCodeUsedTitle,
+			Detail: msgCodeUsedDetail,
+			Retry:  retry, RetryAs: msgLogInAgain}
 	case errors.Is(err, oidc.ErrProviderUnavailable):
 		// Before the *TokenError case: a 5xx token answer is an outage, not a refusal.
 		return problem{Status: http.StatusServiceUnavailable, Code: "provider_unavailable",
-			Title:  "The login service cannot be reached",
-			Detail: "Please try again in a moment.", Retry: retry, RetryAs: "Try again"}
+			Title:  msgProviderDownTitle,
+			Detail: msgRetryLater, Retry: retry, RetryAs: msgTryAgain}
 	case errors.As(err, &te):
 		return problem{Status: http.StatusBadGateway, Code: "token_request_refused",
-			Title:  "The login provider refused the sign-in",
-			Detail: "The site's sign-in settings may need fixing. Please try again later or tell the site's operator.",
-			Retry:  retry, RetryAs: "Try again"}
+			Title:  msgTokenRefusedTitle,
+			Detail: msgTokenRefusedDetail,
+			Retry:  retry, RetryAs: msgTryAgain}
 	case errors.Is(err, oidc.ErrInvalidIDToken), errors.Is(err, oidc.ErrNonceMismatch),
 		errors.Is(err, oidc.ErrSubjectMismatch), errors.Is(err, errUserMismatch):
 		return problem{Status: http.StatusUnauthorized, Code: "invalid_id_token",
-			Title:  "We could not verify your sign-in",
-			Detail: "The sign-in could not be confirmed, so you were not signed in. Please start again.",
-			Retry:  retry, RetryAs: "Log in again"}
+			Title:  msgIDTokenTitle,
+			Detail: msgIDTokenDetail,
+			Retry:  retry, RetryAs: msgLogInAgain}
 	default:
 		return problem{Status: http.StatusBadGateway, Code: "provider_error",
-			Title:  "The login service did not answer properly",
-			Detail: "Please try again in a moment.", Retry: retry, RetryAs: "Try again"}
+			Title:  msgProviderBadTitle,
+			Detail: msgRetryLater, Retry: retry, RetryAs: msgTryAgain}
 	}
 }

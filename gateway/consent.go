@@ -34,7 +34,7 @@ func (g *Gateway) askConsent(w http.ResponseWriter, r *http.Request, missing []s
 		})
 		return
 	}
-	g.startLogin(w, r, r.URL.RequestURI(), loginOptions{scopes: consentScopes(missing), consent: true})
+	g.startLogin(w, r, r.URL.RequestURI(), loginOptions{scopes: consentScopes(missing), consent: true, required: missing})
 }
 
 // serveConsent handles GET <prefix>/consent?scope=<a,b>&rd=<path>: the app asks for more
@@ -54,8 +54,8 @@ func (g *Gateway) serveConsent(w http.ResponseWriter, r *http.Request) {
 	if len(scopes) == 0 || len(scopes) > maxConsentScopes {
 		g.fail(w, r, problem{
 			Status: http.StatusBadRequest, Code: "invalid_scope",
-			Title:  "No permission was asked for",
-			Detail: "This consent link does not name the permissions to ask for. Please go back and try again.",
+			Title:  msgNoScopeTitle,
+			Detail: msgNoScopeDetail,
 		}, nil)
 		return
 	}

@@ -110,9 +110,9 @@ func New(o Options) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: cookie keys: %w", err)
 	}
-	pages, err := parsePages()
+	pages, err := loadPages(cfg.Templates)
 	if err != nil {
-		return nil, fmt.Errorf("gateway: page templates: %w", err)
+		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	g := &Gateway{
 		cfg:        cfg,
@@ -177,7 +177,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) e
 	if g.protects != nil {
 		needed, err := g.protects(r)
 		if err != nil {
-			g.fail(w, r, problem{Status: http.StatusBadRequest, Code: "bad_request", Title: "Bad request", Detail: "This request could not be read."}, err)
+			g.fail(w, r, problem{Status: http.StatusBadRequest, Code: "bad_request", Title: msgBadRequestTitle, Detail: msgBadRequestDetail}, err)
 			return nil
 		}
 		if !needed {
@@ -219,8 +219,8 @@ func (g *Gateway) serveEndpoint(w http.ResponseWriter, r *http.Request, endpoint
 func (g *Gateway) notFound(w http.ResponseWriter, r *http.Request) {
 	g.fail(w, r, problem{
 		Status: http.StatusNotFound, Code: "not_found",
-		Title:  "Page not found",
-		Detail: "This address belongs to the sign-in service, and there is nothing here.",
+		Title:  msgNotFoundTitle,
+		Detail: msgNotFoundDetail,
 	}, nil)
 }
 
@@ -234,7 +234,7 @@ func (g *Gateway) allowMethods(w http.ResponseWriter, r *http.Request, methods .
 	w.Header().Set("Allow", strings.Join(methods, ", "))
 	g.fail(w, r, problem{
 		Status: http.StatusMethodNotAllowed, Code: "method_not_allowed",
-		Title: "Method not allowed", Detail: "This address does not accept that kind of request.",
+		Title: msgMethodTitle, Detail: msgMethodDetail,
 	}, nil)
 	return false
 }

@@ -14,6 +14,9 @@ type loginOptions struct {
 	prompt  string   // e.g. "none" for the KakaoTalk in-app auto-login
 	scopes  []string // scopes to ask for instead of the configured ones (additional consent)
 	consent bool     // an additional-consent request: the callback checks the scopes came back
+	// required are the scopes the requesting route needs (require_scope); the callback shows
+	// the consent page when one of them was not granted.
+	required []string
 }
 
 // serveLogin handles GET <prefix>/login?rd=<path>: an interactive login that returns to rd.
@@ -35,6 +38,7 @@ func (g *Gateway) startLogin(w http.ResponseWriter, r *http.Request, returnTo st
 		RedirectURI: g.redirectURI(r),
 		Prompt:      opts.prompt,
 		Consent:     opts.consent,
+		Required:    opts.required,
 		Created:     g.now().Unix(),
 	}
 	req := oidc.AuthRequest{
@@ -57,16 +61,16 @@ func (g *Gateway) startLogin(w http.ResponseWriter, r *http.Request, returnTo st
 		}
 		g.fail(w, r, problem{
 			Status: status, Code: "provider_unavailable",
-			Title:  "The login service cannot be reached",
-			Detail: "We could not reach the login provider just now. Please try again in a moment.",
-			Retry:  g.loginURL(ls.ReturnTo), RetryAs: "Try again",
+			Title:  msgProviderDownTitle,
+			Detail: msgProviderDownDetail,
+			Retry:  g.loginURL(ls.ReturnTo), RetryAs: msgTryAgain,
 		}, err)
 		return
 	}
 	if err := g.saveLoginState(w, r, ls); err != nil {
 		g.fail(w, r, problem{
 			Status: http.StatusInternalServerError, Code: "internal_error",
-			Title: "Something went wrong", Detail: "Please try again.",
+			Title: msgSomethingWrong, Detail: msgRetry,
 		}, err)
 		return
 	}

@@ -31,8 +31,8 @@ func (g *Gateway) serveLogout(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		g.fail(w, r, problem{
 			Status: http.StatusServiceUnavailable, Code: "session_store_unavailable",
-			Title:  "Logging out is temporarily unavailable",
-			Detail: "We could not reach your session just now. Please try again in a moment.",
+			Title:  msgLogoutUnavailable,
+			Detail: msgSessionNotReached,
 		}, err)
 		return
 	}
@@ -42,7 +42,7 @@ func (g *Gateway) serveLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
 	if err := r.ParseForm(); err != nil {
-		g.fail(w, r, problem{Status: http.StatusBadRequest, Code: "invalid_form", Title: "The logout form was not valid", Detail: "Please try again."}, err)
+		g.fail(w, r, problem{Status: http.StatusBadRequest, Code: "invalid_form", Title: msgLogoutFormTitle, Detail: msgRetry}, err)
 		return
 	}
 	if sess == nil {
@@ -54,17 +54,17 @@ func (g *Gateway) serveLogout(w http.ResponseWriter, r *http.Request) {
 	if !g.validCSRF(r.PostForm.Get("csrf"), ticket.ID) {
 		g.fail(w, r, problem{
 			Status: http.StatusForbidden, Code: "invalid_csrf",
-			Title:  "Logout was not confirmed",
-			Detail: "The logout form had expired or did not come from this site. Please use the logout button again.",
-			Retry:  g.cfg.PathPrefix + "/logout", RetryAs: "Log out",
+			Title:  msgLogoutCSRFTitle,
+			Detail: msgLogoutCSRFDetail,
+			Retry:  g.cfg.PathPrefix + "/logout", RetryAs: msgLogOut,
 		}, nil)
 		return
 	}
 	if err := g.sessions.Delete(r.Context(), ticket, sess.UserID); err != nil {
 		g.fail(w, r, problem{
 			Status: http.StatusServiceUnavailable, Code: "session_store_unavailable",
-			Title:  "Logging out is temporarily unavailable",
-			Detail: "We could not end your session just now. Please try again in a moment.",
+			Title:  msgLogoutUnavailable,
+			Detail: msgSessionNotEnded,
 		}, err)
 		return
 	}
@@ -89,23 +89,23 @@ func logoutMode(requested, configured string) string {
 // logoutPage shows the logout confirmation, or a signed-out page when there is no session.
 func (g *Gateway) logoutPage(w http.ResponseWriter, r *http.Request, ticket session.Ticket, sess *session.Session) {
 	if sess == nil {
-		g.renderPage(w, http.StatusOK, "signedout", pageData{
-			Title: "You are signed out", Detail: "There is no active sign-in in this browser.", Home: g.cfg.PostLogoutRedirect,
+		g.renderPage(w, r, http.StatusOK, "signedout", pageData{
+			Title: msgSignedOutTitle, Detail: msgNoSignInDetail, Home: g.cfg.PostLogoutRedirect,
 		})
 		return
 	}
 	token, err := g.csrfToken(ticket.ID)
 	if err != nil {
-		g.fail(w, r, problem{Status: http.StatusInternalServerError, Code: "internal_error", Title: "Something went wrong", Detail: "Please try again."}, err)
+		g.fail(w, r, problem{Status: http.StatusInternalServerError, Code: "internal_error", Title: msgSomethingWrong, Detail: msgRetry}, err)
 		return
 	}
 	mode := logoutMode(r.URL.Query().Get("mode"), g.cfg.Logout)
-	detail := "You will be signed out of this site."
+	detail := msgLogoutDetail
 	if mode == config.LogoutAccount && g.kakao != nil {
-		detail = "You will be signed out of this site. Kakao will then ask whether to sign out of your Kakao Account too."
+		detail = msgLogoutAccountDetail
 	}
-	g.renderPage(w, http.StatusOK, "confirm", pageData{
-		Title: "Log out?", Detail: detail, Button: "Log out",
+	g.renderPage(w, r, http.StatusOK, "confirm", pageData{
+		Title: msgLogoutTitle, Detail: detail, Button: msgLogOut,
 		Action: g.cfg.PathPrefix + "/logout", CSRF: token, Mode: mode, Home: "/",
 	})
 }

@@ -15,7 +15,7 @@ func (g *Gateway) serveMe(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		g.fail(w, r, problem{
 			Status: http.StatusServiceUnavailable, Code: "session_store_unavailable",
-			Title: "Sign-in is temporarily unavailable", Detail: "Please try again in a moment.",
+			Title: msgSignInUnavailable, Detail: msgRetryLater,
 		}, err)
 		return
 	}

@@ -87,9 +87,13 @@ func (g *Gateway) interactiveLogin(r *http.Request) loginOptions {
 // silent login could not complete on a page that needs one. Its button starts an interactive
 // login that returns here.
 func (g *Gateway) loginPage(w http.ResponseWriter, r *http.Request, returnTo string) {
-	g.renderPage(w, http.StatusUnauthorized, "login", pageData{
-		Title:  "Log in to continue",
-		Detail: "This page is for signed-in members. Log in with your Kakao account to continue.",
-		Action: g.loginURL(returnTo), Home: "/", Kakao: g.cfg.Provider == config.ProviderKakao,
+	kakaoLogin := g.cfg.Provider == config.ProviderKakao
+	detail := msgLoginDetail
+	if kakaoLogin {
+		detail = msgLoginDetailKakao
+	}
+	g.renderPage(w, r, http.StatusUnauthorized, "login", pageData{
+		Title: msgLoginTitle, Detail: detail,
+		Action: g.loginURL(returnTo), Home: "/", Kakao: kakaoLogin,
 	})
 }

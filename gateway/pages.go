@@ -2,40 +2,85 @@ package gateway
 
 import (
 	"bytes"
-	"embed"
 	"html/template"
 	"net/http"
 
 	"go.uber.org/zap"
 )
 
-//go:embed templates/*.html
-var templateFS embed.FS
-
-// pageData is what the built-in page templates render.
+// pageData is what a handler asks a page to show. Its texts are catalogue ids, put into the
+// visitor's language by renderPage.
 type pageData struct {
+	Title     msgID
+	Detail    msgID
+	Button    msgID // label of a confirmation page's submit button
+	RetryAs   msgID // label of the Retry link
+	Code      string
+	RequestID string
+	Retry     string // optional link that starts over (e.g. the login URL)
+	Home      string
+	Action    string // form target of a confirmation page, or the login page's login URL
+	CSRF      string // CSRF token of a confirmation page
+	Mode      string // logout mode carried by the logout form
+	Danger    bool   // the confirmation ends something for good (unlink)
+	Kakao     bool   // show Kakao's login button (design guide) rather than a plain one
+	Scopes    []string
+}
+
+// pageView is what the page templates render; custom templates (the templates option) see
+// exactly these fields, documented in the README.
+type pageView struct {
+	Page      string // the page: error, confirm, signedout, login, consent or denied
+	Lang      string // the page's language, for <html lang>: en or ko
+	Status    int    // the HTTP status of the answer
+	Code      string // machine-readable error code (error, consent and denied pages)
 	Title     string
 	Detail    string
-	RequestID string
+	RequestID string // shown on error pages so people can quote it
 	Retry     string
 	RetryAs   string
 	Home      string
-	Action    string // form target of a confirmation page
-	CSRF      string // CSRF token of a confirmation page
-	Mode      string // logout mode carried by the logout form
-	Button    string // label of a confirmation page's submit button
-	Kakao     bool   // show Kakao's login button (design guide) rather than a plain one
+	Action    string
+	CSRF      string
+	Mode      string
+	Button    string
+	Danger    bool
+	Kakao     bool
+	Scopes    []string // names of the permissions asked for (consent page)
+	Text      pageText
 }
 
-func parsePages() (*template.Template, error) {
-	return template.ParseFS(templateFS, "templates/*.html")
+// pageText holds the fixed labels of the pages in the page's language.
+type pageText struct {
+	Home, Cancel, RequestID, KakaoLogin, LogIn, PermissionsNeeded string
 }
 
-// renderPage writes one of the gateway's HTML pages. Pages are rendered into a buffer first,
-// so a template error never leaves a half-written response.
-func (g *Gateway) renderPage(w http.ResponseWriter, status int, name string, data pageData) {
+// newPageText returns the pages' fixed labels in l.
+func newPageText(l locale) pageText {
+	return pageText{
+		Home: msgHome.in(l), Cancel: msgCancel.in(l), RequestID: msgRequestID.in(l),
+		KakaoLogin: msgKakaoLogin.in(l), LogIn: msgLogIn.in(l), PermissionsNeeded: msgPermissionsNeeded.in(l),
+	}
+}
+
+// view puts data into l for the page name.
+func (d pageData) view(name string, status int, l locale) pageView {
+	return pageView{
+		Page: name, Lang: string(l), Status: status, Code: d.Code,
+		Title: d.Title.in(l), Detail: d.Detail.in(l), RequestID: d.RequestID,
+		Retry: d.Retry, RetryAs: d.RetryAs.in(l), Home: d.Home,
+		Action: d.Action, CSRF: d.CSRF, Mode: d.Mode, Button: d.Button.in(l),
+		Danger: d.Danger, Kakao: d.Kakao, Scopes: scopeDisplayNames(d.Scopes, l),
+		Text: newPageText(l),
+	}
+}
+
+// renderPage writes one of the gateway's HTML pages in the language r prefers. Pages are
+// rendered into a buffer first, so a template error never leaves a half-written response.
+func (g *Gateway) renderPage(w http.ResponseWriter, r *http.Request, status int, name string, data pageData) {
 	var buf bytes.Buffer
-	if err := g.pages.ExecuteTemplate(&buf, name+".html", data); err != nil {
+	l := requestLocale(r)
+	if err := executePage(g.pages, &buf, name, data.view(name, status, l)); err != nil {
 		g.logger.Error("rendering page", zap.String("page", name), zap.Error(err))
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -43,8 +88,15 @@ func (g *Gateway) renderPage(w http.ResponseWriter, status int, name string, dat
 	h := w.Header()
 	setNoStore(h)
 	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Language", string(l))
+	h.Add("Vary", "Accept-Language")
 	h.Set("Content-Security-Policy", g.pageCSP)
 	h.Set("X-Frame-Options", "DENY")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// executePage renders the page name (the template <name>.html) with v.
+func executePage(t *template.Template, buf *bytes.Buffer, name string, v pageView) error {
+	return t.ExecuteTemplate(buf, name+".html", v)
 }

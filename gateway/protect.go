@@ -46,7 +46,7 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request, next Next) err
 	}
 	if err := g.identify(r, ticket, sess); err != nil {
 		g.fail(w, r, problem{Status: http.StatusInternalServerError, Code: "internal_error",
-			Title: "Something went wrong", Detail: "Please try again in a moment."}, err)
+			Title: msgSomethingWrong, Detail: msgRetryLater}, err)
 		return nil
 	}
 	return next(w, r)
@@ -83,8 +83,8 @@ func (g *Gateway) identify(r *http.Request, ticket session.Ticket, sess *session
 func (g *Gateway) storeUnavailable(w http.ResponseWriter, r *http.Request, err error) {
 	g.fail(w, r, problem{
 		Status: http.StatusServiceUnavailable, Code: "session_store_unavailable",
-		Title:  "Sign-in is temporarily unavailable",
-		Detail: "We could not check your sign-in just now. Please try again in a moment.",
+		Title:  msgSignInUnavailable,
+		Detail: msgSessionNotChecked,
 	}, err)
 }
 

@@ -37,10 +37,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 type problem struct {
 	Status  int    // HTTP status: 4xx for what the client sent, 502/503 for a dependency
 	Code    string // stable machine-readable code, e.g. "invalid_state"
-	Title   string // one short sentence for people
-	Detail  string // what happened and what to do next; never internal detail or secrets
+	Title   msgID  // one short sentence for people (its English text is the JSON message)
+	Detail  msgID  // what happened and what to do next; never internal detail or secrets
 	Retry   string // optional link that starts over (e.g. the login URL)
-	RetryAs string // label of the retry link
+	RetryAs msgID  // label of the retry link
+	Page    string // the page that shows it: "error" (default), "consent" or "denied"
+	Scopes  []string
 }
 
 // fail answers with p as an HTML page for browsers and as JSON otherwise, and logs err (which
@@ -64,12 +66,16 @@ func (g *Gateway) fail(w http.ResponseWriter, r *http.Request, p problem, err er
 		ce.Write(fields...)
 	}
 	if !acceptsHTML(r) {
-		writeJSON(w, p.Status, map[string]string{"error": p.Code, "message": p.Title, "request_id": id})
+		writeJSON(w, p.Status, map[string]string{"error": p.Code, "message": p.Title.in(localeEN), "request_id": id})
 		return
 	}
-	g.renderPage(w, p.Status, "error", pageData{
-		Title: p.Title, Detail: p.Detail, RequestID: id, Retry: p.Retry, RetryAs: p.RetryAs,
-		Home: "/",
+	page := p.Page
+	if page == "" {
+		page = "error"
+	}
+	g.renderPage(w, r, p.Status, page, pageData{
+		Title: p.Title, Detail: p.Detail, Code: p.Code, RequestID: id, Retry: p.Retry, RetryAs: p.RetryAs,
+		Home: "/", Scopes: p.Scopes,
 	})
 }
 

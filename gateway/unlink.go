@@ -28,21 +28,22 @@ func (g *Gateway) serveUnlink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if sess == nil {
-		g.renderPage(w, http.StatusOK, "signedout", pageData{
-			Title: "You are signed out", Detail: "Log in first to disconnect your Kakao account from this site.", Home: "/",
+		g.renderPage(w, r, http.StatusOK, "signedout", pageData{
+			Title: msgSignedOutTitle, Detail: msgUnlinkNeedsLogin, Home: "/",
+			Retry: g.loginURL(g.cfg.PathPrefix + "/unlink"), RetryAs: msgLogIn,
 		})
 		return
 	}
 	if r.Method != http.MethodPost {
 		token, err := g.csrfToken(ticket.ID)
 		if err != nil {
-			g.fail(w, r, problem{Status: http.StatusInternalServerError, Code: "internal_error", Title: "Something went wrong", Detail: "Please try again."}, err)
+			g.fail(w, r, problem{Status: http.StatusInternalServerError, Code: "internal_error", Title: msgSomethingWrong, Detail: msgRetry}, err)
 			return
 		}
-		g.renderPage(w, http.StatusOK, "confirm", pageData{
-			Title:  "Disconnect your Kakao account?",
-			Detail: "This site will lose access to your Kakao account and you will be signed out everywhere. Next time you log in, Kakao will ask for your consent again.",
-			Button: "Disconnect", Action: g.cfg.PathPrefix + "/unlink", CSRF: token, Home: "/",
+		g.renderPage(w, r, http.StatusOK, "confirm", pageData{
+			Title:  msgUnlinkTitle,
+			Detail: msgUnlinkDetail,
+			Button: msgDisconnect, Action: g.cfg.PathPrefix + "/unlink", CSRF: token, Home: "/", Danger: true,
 		})
 		return
 	}
@@ -50,18 +51,18 @@ func (g *Gateway) serveUnlink(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil || !g.validCSRF(r.PostForm.Get("csrf"), ticket.ID) {
 		g.fail(w, r, problem{
 			Status: http.StatusForbidden, Code: "invalid_csrf",
-			Title:  "Disconnecting was not confirmed",
-			Detail: "The form had expired or did not come from this site. Please use the disconnect button again.",
-			Retry:  g.cfg.PathPrefix + "/unlink", RetryAs: "Disconnect",
+			Title:  msgUnlinkCSRFTitle,
+			Detail: msgUnlinkCSRFDetail,
+			Retry:  g.cfg.PathPrefix + "/unlink", RetryAs: msgDisconnect,
 		}, err)
 		return
 	}
 	if err := g.unlinkAtKakao(r.Context(), sess); err != nil {
 		g.fail(w, r, problem{
 			Status: http.StatusBadGateway, Code: "unlink_failed",
-			Title:  "Kakao could not disconnect your account",
-			Detail: "Nothing was changed. Please try again in a moment.",
-			Retry:  g.cfg.PathPrefix + "/unlink", RetryAs: "Try again",
+			Title:  msgUnlinkFailedTitle,
+			Detail: msgUnlinkFailedDetail,
+			Retry:  g.cfg.PathPrefix + "/unlink", RetryAs: msgTryAgain,
 		}, err)
 		return
 	}
