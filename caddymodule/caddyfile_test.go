@@ -89,6 +89,8 @@ func TestCaddyfileErrorsNameTheOption(t *testing.T) {
 		{"bad prompt", "prompt none", `prompt "none" is not supported`},
 		{"repeated signup", "signup app\n signup auto", "signup is given twice"},
 		{"scopes empty", "scopes", "scopes needs at least one value"},
+		{"templates without a directory", "templates", "templates needs a value"},
+		{"templates with two directories", "templates a b", "templates takes one value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -122,6 +124,7 @@ func TestCaddyfileParsesEveryOption(t *testing.T) {
 		header X-Mail email
 		logout account
 		post_logout_redirect /bye
+		templates {env.KAKAOGATE_TEMPLATES}
 		auto_login off
 		optional
 		admin_key {env.KAKAO_ADMIN_KEY}
@@ -150,7 +153,8 @@ func TestCaddyfileParsesEveryOption(t *testing.T) {
 	if c.Session.Store != "redis_sentinel" || c.Session.MasterName != "mymaster" || len(c.Session.Addresses) != 2 || c.Session.Password != "{env.REDIS_PASSWORD}" {
 		t.Fatalf("session %+v", c.Session)
 	}
-	if len(c.Headers) != 2 || c.Headers[1].Header != "X-Mail" || c.Logout != "account" || c.PostLogoutRedirect != "/bye" {
+	if len(c.Headers) != 2 || c.Headers[1].Header != "X-Mail" || c.Logout != "account" || c.PostLogoutRedirect != "/bye" ||
+		c.Templates != "{env.KAKAOGATE_TEMPLATES}" {
 		t.Fatalf("parsed %+v", c)
 	}
 	f := c.Flows

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -62,6 +64,7 @@ func TestCleanupIsSafeAfterPartialProvision(t *testing.T) {
 		want   string
 	}{
 		{"invalid config", func(h *Handler) { h.CookieSecrets = []string{"short"} }, "cookie_secret"},
+		{"missing templates directory", func(h *Handler) { h.Templates = "/nonexistent/kakaogate-templates" }, "templates /nonexistent/kakaogate-templates"},
 		{"bad matcher module", func(h *Handler) {
 			h.Protect = caddyhttp.RawMatcherSets{{"no_such_matcher": []byte(`{}`)}}
 		}, "protect matchers"},
@@ -96,6 +99,36 @@ func TestProvisionExpandsEnvironmentPlaceholders(t *testing.T) {
 	t.Cleanup(func() { _ = h.Cleanup() })
 	if h.ClientID != "rest-key" || h.CookieSecrets[0] != testSecret {
 		t.Fatalf("placeholders not expanded: %q", h.ClientID)
+	}
+}
+
+// TestProvisionChecksTheTemplatesDirectory: the templates option is read (placeholders
+// expanded) and checked when the configuration loads; a page that cannot render is refused
+// with the file's problem.
+func TestProvisionChecksTheTemplatesDirectory(t *testing.T) {
+	good, bad := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(good, "error.html"), []byte(`{{template "head" .}}<p>{{.Title}}</p>{{template "foot" .}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bad, "consent.html"), []byte(`{{range .Scopes}}{{.Name}}{{end}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("KAKAOGATE_TEST_TEMPLATES", good)
+	h := validHandler()
+	h.Templates = "{env.KAKAOGATE_TEST_TEMPLATES}"
+	if err := h.Provision(newContext(t)); err != nil {
+		t.Fatalf("Provision with a good templates directory: %v", err)
+	}
+	_ = h.Cleanup()
+
+	h = validHandler()
+	h.Templates = bad
+	err := h.Provision(newContext(t))
+	if err == nil || !strings.Contains(err.Error(), "page consent") {
+		t.Fatalf("Provision with a broken consent.html = %v, want an error naming the page", err)
+	}
+	if err := h.Cleanup(); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -116,10 +116,13 @@ func TestInheritTakesGlobalDefaultsOnlyWhereUnset(t *testing.T) {
 	global := Config{
 		ClientID: "global-id", ClientSecret: "global-secret", CookieSecrets: []string{"g"},
 		Scopes: []string{"openid", "a"}, Session: &SessionStore{Store: StoreRedis, URL: "redis://x"},
-		InsecureCookies: true, SessionLifetime: Duration(time.Hour),
+		InsecureCookies: true, SessionLifetime: Duration(time.Hour), Templates: "/etc/kakaogate/pages",
 	}
 	c := Config{ClientID: "site-id", Scopes: []string{"openid"}}
 	c.Inherit(global)
+	if c.Templates != "/etc/kakaogate/pages" {
+		t.Fatalf("templates not inherited: %q", c.Templates)
+	}
 	if c.ClientID != "site-id" || c.ClientSecret != "global-secret" || c.CookieSecrets[0] != "g" {
 		t.Fatalf("strings not inherited correctly: %+v", c)
 	}

@@ -46,7 +46,7 @@ func TestTalkAutoLoginUnlinkedUserSeesPageLoggedOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := e.talkBrowser()
-	resp, body := get(t, c, e.base+"/members")
+	resp, body := get(t, c, e.base+"/members", "Accept-Language: ko-KR,ko;q=0.9")
 	if resp.StatusCode != http.StatusUnauthorized || resp.Request.URL.Path != "/members" {
 		t.Fatalf("after a failed auto-login: %d at %s, want the login page (401) at /members", resp.StatusCode, resp.Request.URL)
 	}

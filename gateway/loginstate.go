@@ -21,10 +21,10 @@ type loginState struct {
 	RedirectURI string `json:"u"`
 	Prompt      string `json:"p,omitempty"`
 	Consent     bool   `json:"c,omitempty"`
+	Created     int64  `json:"t"`
 	// Required are the scopes the route that asked for this consent requires; the callback
 	// (possibly served by another handler of the site) checks they came back.
 	Required []string `json:"q,omitempty"`
-	Created     int64  `json:"t"`
 }
 
 // errLoginStateMissing means the callback's state has no matching login cookie: the login

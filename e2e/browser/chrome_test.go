@@ -11,7 +11,6 @@ import (
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -133,6 +132,14 @@ func startBrowser(parent context.Context, path string) (*browserProcess, error) 
 
 func (bp *browserProcess) stop() { bp.cancel() }
 
+// Browsers the journeys play.
+const (
+	// langKO is what a browser set to Korean sends.
+	langKO = "ko-KR,ko;q=0.9,en-US;q=0.8,en;q=0.7"
+	// talkUserAgent is KakaoTalk's in-app browser on Android.
+	talkUserAgent = "Mozilla/5.0 (Linux; Android 14; SM-S918N) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.6613.127 Mobile Safari/537.36;KAKAOTALK 2410870"
+)
+
 // tabOptions shape one journey's browser.
 type tabOptions struct {
 	lang      string // Accept-Language, e.g. "ko-KR,ko;q=0.9,en;q=0.5"; default "en-US,en;q=0.9"
@@ -147,7 +154,6 @@ func openTab(t *testing.T, e *env, name string, o tabOptions) *tab {
 	requireChrome(t)
 	ctx, cancelTimeout := context.WithTimeout(chrome.ctx, journeyTimeout)
 	ctx, cancelTab := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
-	tb := &tab{t: t, ctx: ctx, env: e, name: name}
 	t.Cleanup(func() {
 		cancelTab()
 		cancelTimeout()
@@ -158,24 +164,17 @@ func openTab(t *testing.T, e *env, name string, o tabOptions) *tab {
 	if o.userAgent == "" {
 		o.userAgent = strings.Replace(chrome.userAgent, "HeadlessChrome", "Chrome", 1)
 	}
+	tb := &tab{t: t, ctx: ctx, env: e, name: name, userAgent: o.userAgent}
 	width, height := int64(1024), int64(800)
 	var vopts []chromedp.EmulateViewportOption
 	if o.mobile {
 		width, height = 412, 860
 		vopts = append(vopts, chromedp.EmulateMobile)
 	}
-	err := chromedp.Do(ctx,
-		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-			_, err := cdp.Call(ctx, t, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{
-				UserAgent: o.userAgent, AcceptLanguage: o.lang,
-			})
-			return err
-		}),
-		chromedp.EmulateViewport(width, height, vopts...),
-	)
-	if err != nil {
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height, vopts...)); err != nil {
 		t.Fatalf("opening a tab: %v", errors.Join(err, ctx.Err()))
 	}
+	tb.setLanguage(o.lang)
 	tb.record()
 	return tb
 }

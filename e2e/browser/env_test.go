@@ -2,6 +2,8 @@ package browser
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -25,6 +27,8 @@ type env struct {
 type envOptions struct {
 	extra    string // more lines in the global kakaogate options, e.g. "logout account"
 	emulator func(*kakaotest.Options)
+	// templates, when set, are the files of a templates directory (the templates option).
+	templates map[string]string
 }
 
 // newEnv starts the emulator, the sample app and Caddy. The site serves:
@@ -51,6 +55,15 @@ func newEnv(t *testing.T, o envOptions) *env {
 	e.emulator = kakaotest.NewServer(emu)
 	t.Cleanup(e.emulator.Close)
 	app := newSampleApp(t)
+	if o.templates != nil {
+		dir := t.TempDir()
+		for name, content := range o.templates {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		o.extra += "\n\t\ttemplates " + dir
+	}
 	caddyfile := fmt.Sprintf(`{
 	admin 127.0.0.1:%d
 	persist_config off

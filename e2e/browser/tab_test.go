@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
@@ -22,6 +24,8 @@ type tab struct {
 	ctx  context.Context
 	env  *env
 	name string // the journey, prefix of its screenshots
+
+	userAgent string
 
 	mu   sync.Mutex
 	docs []*url.URL // every document request so far, redirects included
@@ -219,4 +223,68 @@ func repoRoot() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// setLanguage changes the Accept-Language the tab sends from now on.
+func (b *tab) setLanguage(lang string) {
+	b.t.Helper()
+	err := chromedp.Do(b.ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{
+			UserAgent: b.userAgent, AcceptLanguage: lang,
+		})
+		return err
+	}))
+	if err != nil {
+		b.fail("setting the language: %v", err)
+	}
+}
+
+// pathsSince lists the paths of the documents requested since mark, redirects included.
+func (b *tab) pathsSince(mark int) []string {
+	var out []string
+	for _, u := range b.visited(mark) {
+		out = append(out, u.Path)
+	}
+	return out
+}
+
+// logIn walks a first login from the members area as userID: Kakao's login page, then its
+// consent page, back to the members page.
+func (b *tab) logIn(userID string) {
+	b.t.Helper()
+	b.open("/members")
+	b.click(`button[name="user"][value="` + userID + `"]`)
+	if b.location().Path == "/oauth/authorize/consent" {
+		b.click(kakaoAgree)
+	}
+	if got := b.text("#user-id"); got != userID {
+		b.fail("after logging in the app sees user %q, want %s", got, userID)
+	}
+}
+
+// lang is the page's <html lang>.
+func (b *tab) lang() string {
+	b.t.Helper()
+	return b.attr("html", "lang")
+}
+
+// computedStyle returns CSS properties of the element sel as the browser computed them.
+func (b *tab) computedStyle(sel string, props ...string) []string {
+	b.t.Helper()
+	js := fmt.Sprintf(`(() => { const s = getComputedStyle(document.querySelector(%q)); return %s.map(p => s.getPropertyValue(p)); })()`,
+		sel, jsStrings(props))
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](js))
+	if err != nil {
+		b.fail("computed style of %s: %v", sel, err)
+	}
+	return v
+}
+
+// jsStrings writes ss as a JavaScript array literal.
+func jsStrings(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return "[" + strings.Join(q, ",") + "]"
 }

@@ -1,0 +1,31 @@
+package browser
+
+import (
+	"testing"
+)
+
+// TestUnlink: a member disconnects their Kakao account from the site on the gateway's
+// confirmation page; Kakao unlinks them, the session ends, and the next login asks for
+// consent again.
+func TestUnlink(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	b := openTab(t, e, "unlink", tabOptions{lang: langKO})
+	b.logIn("1001")
+	resp := b.click("#unlink")
+	b.expect(resp, 200, "/.auth/unlink", gatewayConfirm)
+	if got := b.text("h1"); got != "카카오계정 연결을 끊을까요?" {
+		b.fail("unlink confirmation title %q", got)
+	}
+	b.screenshot("confirm")
+	resp = b.click(gatewayConfirm)
+	b.expect(resp, 200, "/", "#home")
+	if e.emulator.Linked(1001) {
+		b.fail("the user is still linked at Kakao")
+	}
+	if resp := b.open("/.auth/me"); resp.Status != 401 {
+		b.fail("/.auth/me after unlink: %d, want 401", resp.Status)
+	}
+	resp = b.open("/members") // Kakao's session remains; the app must be agreed to again
+	b.expect(resp, 200, "/oauth/authorize/consent", kakaoAgree)
+	b.screenshot("consent-again")
+}
