@@ -71,6 +71,13 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 //
 //	kakaogate [<matcher>] {
 //		provider              kakao|oidc
+//		provider              <name> {
+//			issuer        <url>
+//			client_id     <id>
+//			client_secret <secret>
+//			scopes        <scope...>
+//			label         <text>
+//		}
 //		client_id             <id>
 //		client_secret         <secret>
 //		issuer                <url>
@@ -127,7 +134,7 @@ func unmarshalOptions(d *caddyfile.Dispenser, cfg *config.Config) error {
 		var err error
 		switch opt {
 		case "provider":
-			err = oneOf(d, &cfg.Provider, config.ProviderKakao, config.ProviderOIDC)
+			err = parseProvider(d, cfg)
 		case "client_id":
 			err = oneArg(d, &cfg.ClientID)
 		case "client_secret":

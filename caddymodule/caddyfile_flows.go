@@ -7,7 +7,7 @@ import (
 )
 
 // repeatable options may appear on several lines of one block.
-var repeatable = map[string]bool{"header": true, "allow": true, "require_scope": true}
+var repeatable = map[string]bool{"header": true, "allow": true, "require_scope": true, "provider": true}
 
 // unmarshalFlowOption reads the options of the Kakao flows (issue-level syntax in
 // UnmarshalCaddyfile's doc comment). It reports whether opt was one of them.

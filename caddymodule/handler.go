@@ -52,6 +52,8 @@ type Handler struct {
 	logger      *zap.Logger
 	storeKey    string
 	providerKey string
+	extraKeys   []string // providerPool keys of the additional providers
+	metricsKey  string
 }
 
 // CaddyModule returns the Caddy module information.
@@ -82,16 +84,25 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("kakaogate: %w", err)
 	}
 	cfg := &h.Config
-	store, storeKey, err := acquireStore(cfg.Session, time.Duration(cfg.SessionLifetime), h.logger)
+	metrics, err := acquireMetrics(ctx.GetMetricsRegistry())
+	if err != nil {
+		return fmt.Errorf("kakaogate: %w", err)
+	}
+	h.metricsKey = metricsKey
+	store, storeKey, err := acquireStore(cfg.Session, time.Duration(cfg.SessionLifetime), h.logger, metrics.observeStore)
 	if err != nil {
 		return fmt.Errorf("kakaogate: session store: %w", err)
 	}
 	h.storeKey = storeKey
-	provider, providerKey, err := acquireProvider(cfg.Issuer, oidc.ProviderOptions{Logger: h.logger.Named("oidc")})
+	provider, providerKey, err := acquireProvider(cfg.Issuer, h.providerOptions(metrics, cfg.Issuer))
 	if err != nil {
 		return fmt.Errorf("kakaogate: issuer: %w", err)
 	}
 	h.providerKey = providerKey
+	extra, err := h.extraProviders(metrics)
+	if err != nil {
+		return err
+	}
 	sessions, err := session.NewManager(store.store, session.ManagerOptions{Lifetime: time.Duration(cfg.SessionLifetime)})
 	if err != nil {
 		return fmt.Errorf("kakaogate: sessions: %w", err)
@@ -124,6 +135,8 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		Revoker:    store.revoker,
 		Locker:     store.locker,
 		Assertion:  signer,
+		Metrics:    metrics,
+		Providers:  extra,
 	})
 	if err != nil {
 		return fmt.Errorf("kakaogate: %w", err)
@@ -144,6 +157,12 @@ func (h *Handler) expandPlaceholders() {
 	for i := range c.CookieSecrets {
 		expand(&c.CookieSecrets[i])
 	}
+	for i := range c.Providers {
+		p := &c.Providers[i]
+		expand(&p.Issuer)
+		expand(&p.ClientID)
+		expand(&p.ClientSecret)
+	}
 	if c.Session != nil {
 		expand(&c.Session.URL)
 		expand(&c.Session.Username)
@@ -154,7 +173,34 @@ func (h *Handler) expandPlaceholders() {
 	}
 }
 
-// Cleanup releases the shared store and provider. It is safe after a partial Provision.
+// providerOptions are the options of the pooled provider of issuer.
+func (h *Handler) providerOptions(metrics *gatewayMetrics, issuer string) oidc.ProviderOptions {
+	return oidc.ProviderOptions{
+		Logger: h.logger.Named("oidc"),
+		Keys:   oidc.KeySetOptions{OnFetch: metrics.jwksFetched(issuer)},
+	}
+}
+
+// extraProviders acquires the providers of the provider blocks and builds their relying
+// parties.
+func (h *Handler) extraProviders(metrics *gatewayMetrics) ([]gateway.Provider, error) {
+	var out []gateway.Provider
+	for _, np := range h.Config.Providers {
+		p, key, err := acquireProvider(np.Issuer, h.providerOptions(metrics, np.Issuer))
+		if err != nil {
+			return nil, fmt.Errorf("kakaogate: provider %s issuer: %w", np.Name, err)
+		}
+		h.extraKeys = append(h.extraKeys, key)
+		out = append(out, gateway.Provider{
+			Name:  np.Name,
+			Label: np.Label,
+			RP:    &oidc.Client{Provider: p, ClientID: np.ClientID, ClientSecret: np.ClientSecret, Scopes: np.Scopes},
+		})
+	}
+	return out, nil
+}
+
+// Cleanup releases the shared store, providers and metrics. It is safe after a partial Provision.
 func (h *Handler) Cleanup() error {
 	if h.gw != nil {
 		h.gw.Close()
@@ -172,6 +218,18 @@ func (h *Handler) Cleanup() error {
 			errs = append(errs, err)
 		}
 		h.providerKey = ""
+	}
+	for _, key := range h.extraKeys {
+		if _, err := providerPool.Delete(key); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	h.extraKeys = nil
+	if h.metricsKey != "" { // last: pooled stores and providers report to the collectors
+		if _, err := metricsPool.Delete(h.metricsKey); err != nil {
+			errs = append(errs, err)
+		}
+		h.metricsKey = ""
 	}
 	return errors.Join(errs...)
 }

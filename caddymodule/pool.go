@@ -17,11 +17,15 @@ import (
 
 // Resources that outlive one configuration are shared through usage pools, keyed by their
 // settings, so a config reload (old and new handlers overlap) and several handlers using the
-// same store or issuer share one Redis connection pool, one memory store and one JWKS cache.
-// These pools are the package's only package-level state; Caddy's reload model requires it.
+// same store or issuer share one Redis connection pool, one memory store and one JWKS cache;
+// and the metrics collectors keep counting across reloads. Every handler holds the metrics
+// before its store and provider, and releases them last, so the collectors a pooled store or
+// provider reports to outlive it. These pools are the package's only package-level state;
+// Caddy's reload model requires it.
 var (
 	storePool    = caddy.NewUsagePool()
 	providerPool = caddy.NewUsagePool()
+	metricsPool  = caddy.NewUsagePool()
 )
 
 // Redis client timeouts: a slow or absent Redis must fail a request quickly (answered 503),
@@ -79,21 +83,21 @@ func storeKey(s *config.SessionStore, lifetime time.Duration) string {
 	return "session:" + string(b) + "|" + lifetime.String()
 }
 
-// acquireStore returns the shared store for s, creating it on first use. It does no network
-// I/O: go-redis connects lazily.
-func acquireStore(s *config.SessionStore, lifetime time.Duration, logger *zap.Logger) (*pooledStore, string, error) {
+// acquireStore returns the shared store for s, creating it on first use; every operation of
+// the store is reported to observe. It does no network I/O: go-redis connects lazily.
+func acquireStore(s *config.SessionStore, lifetime time.Duration, logger *zap.Logger, observe session.Observer) (*pooledStore, string, error) {
 	key := storeKey(s, lifetime)
 	v, _, err := storePool.LoadOrNew(key, func() (caddy.Destructor, error) {
 		if s.Store == config.StoreMemory {
 			m := session.NewMemoryStore(session.MemoryOptions{})
-			return newPooledStore(m, session.NewMemoryLocker(nil), lifetime, logger, m.Close)
+			return newPooledStore(session.Observe(m, observe), session.NewMemoryLocker(nil), lifetime, logger, m.Close)
 		}
 		client, err := newRedisClient(s)
 		if err != nil {
 			return nil, err
 		}
 		opts := session.RedisOptions{MaxLifetime: lifetime}
-		store := session.NewRedisStore(client, opts)
+		store := session.Observe(session.NewRedisStore(client, opts), observe)
 		return newPooledStore(store, session.NewRedisLocker(client, opts), lifetime, logger, client.Close)
 	})
 	if err != nil {

@@ -112,11 +112,16 @@ type Config struct {
 	PostLogoutRedirect string `json:"post_logout_redirect,omitempty"`
 
 	// Templates is a directory of Go html/template files that replace the built-in pages
-	// (error, confirm, signedout, login, consent and denied, each <name>.html, and the
+	// (error, confirm, signedout, login, consent, denied and providers, each <name>.html, and the
 	// layout.html and icons.html blocks they share). A page the directory leaves out keeps its
 	// built-in version. The files are checked when the configuration is loaded: each must
 	// parse and every page must render. Default: the built-in pages.
 	Templates string `json:"templates,omitempty"`
+
+	// Providers are more OpenID Connect providers offered next to the main one (the top-level
+	// provider, issuer and client options): a person without a session chooses one on the
+	// login page. Each has its own redirect URI, <path_prefix>/callback/<name>. Default: none.
+	Providers []NamedProvider `json:"providers,omitempty"`
 
 	Flows
 }
@@ -201,6 +206,7 @@ func (c *Config) SetDefaults() {
 	if c.Signup == "" {
 		c.Signup = SignupApp
 	}
+	c.setProviderDefaults()
 }
 
 // CallbackPath is the path of the redirect URI the provider sends people back to.

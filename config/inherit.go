@@ -27,6 +27,7 @@ func (c *Config) Inherit(defaults Config) {
 	setString(&c.Logout, defaults.Logout)
 	setString(&c.PostLogoutRedirect, defaults.PostLogoutRedirect)
 	setString(&c.Templates, defaults.Templates)
+	setSlice(&c.Providers, defaults.Providers)
 	c.Flows.inherit(defaults.Flows)
 }
 

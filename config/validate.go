@@ -76,6 +76,7 @@ func (c *Config) Validate() error {
 		add("post_logout_redirect %q must be a path on this site starting with /, e.g. /", c.PostLogoutRedirect)
 	}
 	errs = append(errs, c.validateFlows()...)
+	errs = append(errs, c.validateProviders()...)
 	return errors.Join(errs...)
 }
 

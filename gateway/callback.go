@@ -17,30 +17,38 @@ import (
 // maxCallbackQuery caps the callback's query string; real ones are a few hundred bytes.
 const maxCallbackQuery = 4096
 
-// serveCallback handles the provider's redirect back to <prefix>/callback: it checks the state
-// against the login cookie, redeems the code with the PKCE verifier, verifies the ID token,
-// gathers the claims and starts a new session.
-func (g *Gateway) serveCallback(w http.ResponseWriter, r *http.Request) {
+// serveCallback handles the provider's redirect back to its callback (<prefix>/callback, or
+// <prefix>/callback/<name> for an additional provider): it checks the state against the login
+// cookie and that the login was started at this provider, redeems the code with the PKCE
+// verifier, verifies the ID token, gathers the claims and starts a new session.
+func (g *Gateway) serveCallback(w http.ResponseWriter, r *http.Request, p *idp) {
 	if !g.allowMethods(w, r, http.MethodGet) {
 		return
 	}
 	if len(r.URL.RawQuery) > maxCallbackQuery {
-		g.fail(w, r, g.badCallback("callback_too_large", "/"), fmt.Errorf("callback query of %d bytes", len(r.URL.RawQuery)))
+		g.failLogin(w, r, p, g.badCallback("callback_too_large", "/"), fmt.Errorf("callback query of %d bytes", len(r.URL.RawQuery)))
 		return
 	}
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		g.fail(w, r, g.badCallback("invalid_callback", "/"), fmt.Errorf("parsing callback query: %w", err))
+		g.failLogin(w, r, p, g.badCallback("invalid_callback", "/"), fmt.Errorf("parsing callback query: %w", err))
 		return
 	}
 	ls, err := g.takeLoginState(w, r, q.Get("state"))
 	if err != nil {
-		g.fail(w, r, problem{
+		g.failLogin(w, r, p, problem{
 			Status: http.StatusBadRequest, Code: "invalid_state",
 			Title:  msgStateTitle,
 			Detail: msgStateDetail,
 			Retry:  g.loginURL("/"), RetryAs: msgLogInAgain,
 		}, err)
+		return
+	}
+	if ls.Provider != p.stateName() {
+		// A code from one provider delivered to another's callback (mix-up, RFC 9700 §4.4):
+		// it is never sent to any token endpoint.
+		g.failLogin(w, r, p, g.badCallback("provider_mismatch", ls.ReturnTo),
+			fmt.Errorf("login started at provider %q came back to the callback of %q", ls.Provider, p.stateName()))
 		return
 	}
 	if code := q.Get("error"); code != "" {
@@ -49,33 +57,34 @@ func (g *Gateway) serveCallback(w http.ResponseWriter, r *http.Request) {
 			// who has not linked the app, or any other reason): show the page logged out,
 			// and don't try silently again for a while.
 			g.logger.Info("auto-login did not complete", zap.String("request_id", g.requestID(r)), zap.String("error", boundedCode(code)))
+			g.metrics.LoginFailed(p.name, reasonAutoLogin)
 			g.rememberAutoLoginFailure(w)
 			redirect(w, ls.ReturnTo)
 			return
 		}
-		g.providerError(w, r, ls, code)
+		g.providerError(w, r, p, ls, code)
 		return
 	}
-	if iss, ok := q["iss"]; ok || g.issParameterRequired(r) {
-		if !ok || len(iss) != 1 || iss[0] != g.cfg.Issuer {
-			g.fail(w, r, g.badCallback("issuer_mismatch", ls.ReturnTo), errors.New("callback iss parameter does not name the configured issuer"))
+	if iss, ok := q["iss"]; ok || g.issParameterRequired(r, p) {
+		if !ok || len(iss) != 1 || iss[0] != p.rp.Provider.Issuer() {
+			g.failLogin(w, r, p, g.badCallback("issuer_mismatch", ls.ReturnTo), errors.New("callback iss parameter does not name the configured issuer"))
 			return
 		}
 	}
 	code := q.Get("code")
 	if code == "" || len(code) > 2048 {
-		g.fail(w, r, g.badCallback("missing_code", ls.ReturnTo), errors.New("callback without a usable code"))
+		g.failLogin(w, r, p, g.badCallback("missing_code", ls.ReturnTo), errors.New("callback without a usable code"))
 		return
 	}
-	sess, err := g.redeem(r, ls, code)
+	sess, err := g.redeem(r, p, ls, code)
 	if err != nil {
-		g.fail(w, r, g.redeemProblem(err, ls.ReturnTo), err)
+		g.failLogin(w, r, p, g.redeemProblem(err, ls.ReturnTo), err)
 		return
 	}
 	g.endPreviousSession(w, r)
 	ticket, err := g.sessions.Create(r.Context(), sess)
 	if err != nil {
-		g.fail(w, r, problem{
+		g.failLogin(w, r, p, problem{
 			Status: http.StatusServiceUnavailable, Code: "session_store_unavailable",
 			Title:  msgSignInUnavailable,
 			Detail: msgSessionNotSaved,
@@ -84,9 +93,10 @@ func (g *Gateway) serveCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := g.setSessionCookie(w, ticket); err != nil {
-		g.fail(w, r, problem{Status: http.StatusInternalServerError, Code: "internal_error", Title: msgSomethingWrong, Detail: msgRetry}, err)
+		g.failLogin(w, r, p, problem{Status: http.StatusInternalServerError, Code: "internal_error", Title: msgSomethingWrong, Detail: msgRetry}, err)
 		return
 	}
+	g.metrics.LoginSucceeded(p.name)
 	g.logger.Info("login succeeded", zap.String("request_id", g.requestID(r)), zap.String("user_id", sess.UserID))
 	if missing := stillMissing(g.missingScopes(sess), ls.Required, sess.Scopes); len(missing) > 0 && ls.Consent {
 		// The provider came back without the scopes just asked for (declined items, or
@@ -114,19 +124,25 @@ func stillMissing(missing, required, granted []string) []string {
 	return missing
 }
 
+// failLogin answers a failed callback with pr and counts the failure under pr's code.
+func (g *Gateway) failLogin(w http.ResponseWriter, r *http.Request, p *idp, pr problem, err error) {
+	g.metrics.LoginFailed(p.name, pr.Code)
+	g.fail(w, r, pr, err)
+}
+
 // redeem exchanges the code, verifies the ID token and builds the new session. Nothing is
 // called after a failed verification: the access token of a bad ID token is never used.
-func (g *Gateway) redeem(r *http.Request, ls *loginState, code string) (*session.Session, error) {
+func (g *Gateway) redeem(r *http.Request, p *idp, ls *loginState, code string) (*session.Session, error) {
 	ctx := r.Context()
-	tok, err := g.rp.Exchange(ctx, code, ls.Verifier, ls.RedirectURI)
+	tok, err := p.rp.Exchange(ctx, code, ls.Verifier, ls.RedirectURI)
 	if err != nil {
 		return nil, fmt.Errorf("exchanging code: %w", err)
 	}
-	idt, err := g.rp.Verify(ctx, tok.IDToken, oidc.VerifyOptions{Nonce: ls.Nonce})
+	idt, err := p.rp.Verify(ctx, tok.IDToken, oidc.VerifyOptions{Nonce: ls.Nonce})
 	if err != nil {
 		return nil, fmt.Errorf("verifying ID token: %w", err)
 	}
-	claims, err := g.collectClaims(ctx, tok, idt)
+	claims, err := g.collectClaims(ctx, p, tok, idt)
 	if err != nil {
 		return nil, err
 	}
@@ -161,8 +177,8 @@ func (g *Gateway) endPreviousSession(w http.ResponseWriter, r *http.Request) {
 
 // issParameterRequired reports whether the provider promised an iss parameter on the
 // authorization response (RFC 9207), in which case its absence is a mix-up attempt.
-func (g *Gateway) issParameterRequired(r *http.Request) bool {
-	md, err := g.rp.Provider.Metadata(r.Context())
+func (g *Gateway) issParameterRequired(r *http.Request, p *idp) bool {
+	md, err := p.rp.Provider.Metadata(r.Context())
 	return err == nil && md.AuthorizationResponseIssParameterSupported
 }
 

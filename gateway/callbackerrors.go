@@ -10,7 +10,7 @@ import (
 // providerError answers an authorization response that carries an error instead of a code.
 // The provider's error_description is never shown (it is attacker-controllable text); the
 // page explains the error code in our own words.
-func (g *Gateway) providerError(w http.ResponseWriter, r *http.Request, ls *loginState, code string) {
+func (g *Gateway) providerError(w http.ResponseWriter, r *http.Request, idp *idp, ls *loginState, code string) {
 	code = boundedCode(code)
 	p := problem{
 		Status: http.StatusBadRequest, Code: "provider_error",
@@ -32,7 +32,7 @@ func (g *Gateway) providerError(w http.ResponseWriter, r *http.Request, ls *logi
 		p.Title = msgScopeUnknownTitle
 		p.Detail = msgScopeUnknownDetail
 	}
-	g.fail(w, r, p, errors.New("provider answered "+code))
+	g.failLogin(w, r, idp, p, errors.New("provider answered "+code))
 }
 
 // boundedCode cuts an error code taken from a request to a loggable length.

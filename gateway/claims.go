@@ -34,11 +34,12 @@ var errUserMismatch = errors.New("gateway: user info names another subject than 
 
 // collectClaims builds the session's claims: the verified ID token's, then (with provider
 // kakao) Kakao's /v2/user/me, which is authoritative, or (with provider oidc) the userinfo
-// endpoint's. The claim "id" is always the stable user id (the ID token's sub).
-func (g *Gateway) collectClaims(ctx context.Context, tok *oidc.Token, idt *oidc.IDToken) (map[string]string, error) {
+// endpoint's. The claim "id" is always the stable user id (the ID token's sub; prefixed with
+// "<name>:" for an additional provider), and with several providers "provider" names the one.
+func (g *Gateway) collectClaims(ctx context.Context, p *idp, tok *oidc.Token, idt *oidc.IDToken) (map[string]string, error) {
 	claims := make(map[string]string, 16)
 	mergeClaims(claims, idt.Claims)
-	if g.kakao != nil {
+	if g.kakao != nil && !p.extra {
 		user, err := g.kakao.UserMe(ctx, tok.AccessToken, g.cfg.PropertyKeys)
 		if err != nil {
 			return nil, fmt.Errorf("reading Kakao user info: %w", err)
@@ -57,24 +58,27 @@ func (g *Gateway) collectClaims(ctx context.Context, tok *oidc.Token, idt *oidc.
 			return nil, err
 		}
 	} else {
-		g.mergeUserInfo(ctx, claims, tok, idt)
+		g.mergeUserInfo(ctx, p, claims, tok, idt)
 		if claims["email_verified"] != "true" {
 			delete(claims, "email") // only verified addresses identify a person
 		}
 	}
 	claims["sub"] = idt.Subject
-	claims["id"] = idt.Subject
+	claims["id"] = p.userID(idt.Subject)
+	if g.multi() {
+		claims["provider"] = p.name
+	}
 	return claims, nil
 }
 
 // mergeUserInfo adds the userinfo endpoint's claims when the provider has one. A userinfo
 // answer about another subject is discarded; an unreachable one leaves the ID token's claims.
-func (g *Gateway) mergeUserInfo(ctx context.Context, claims map[string]string, tok *oidc.Token, idt *oidc.IDToken) {
-	md, err := g.rp.Provider.Metadata(ctx)
+func (g *Gateway) mergeUserInfo(ctx context.Context, p *idp, claims map[string]string, tok *oidc.Token, idt *oidc.IDToken) {
+	md, err := p.rp.Provider.Metadata(ctx)
 	if err != nil || md.UserinfoEndpoint == "" || tok.AccessToken == "" {
 		return
 	}
-	info, err := g.rp.UserInfo(ctx, tok.AccessToken, idt.Subject)
+	info, err := p.rp.UserInfo(ctx, tok.AccessToken, idt.Subject)
 	if err != nil {
 		g.logger.Warn("userinfo not used", zap.Error(err))
 		return

@@ -26,7 +26,7 @@ func (g *Gateway) missingScopes(sess *session.Session) []string {
 // askConsent sends a browser to the provider's additional-consent screen for the missing
 // scopes (Kakao: scope=<missing,comma-separated>,openid); API requests get a 403 that names
 // them.
-func (g *Gateway) askConsent(w http.ResponseWriter, r *http.Request, missing []string) {
+func (g *Gateway) askConsent(w http.ResponseWriter, r *http.Request, p *idp, missing []string) {
 	if !isNavigation(r) {
 		writeJSON(w, http.StatusForbidden, map[string]any{
 			"error": "insufficient_scope", "required_scopes": missing,
@@ -34,7 +34,7 @@ func (g *Gateway) askConsent(w http.ResponseWriter, r *http.Request, missing []s
 		})
 		return
 	}
-	g.startLogin(w, r, r.URL.RequestURI(), loginOptions{scopes: consentScopes(missing), consent: true, required: missing})
+	g.startLogin(w, r, r.URL.RequestURI(), loginOptions{scopes: consentScopes(missing), consent: true, required: missing, idp: p})
 }
 
 // serveConsent handles GET <prefix>/consent?scope=<a,b>&rd=<path>: the app asks for more

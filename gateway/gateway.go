@@ -61,6 +61,11 @@ type Options struct {
 	// Protects, when set, selects the requests that need a login; the others go upstream
 	// anonymously (still stripped of client-sent identity headers). Default: every request.
 	Protects func(r *http.Request) (bool, error)
+	// Metrics counts logins, refreshes and revocations. Default: nothing is counted.
+	Metrics Metrics
+	// Providers are offered next to the main provider (RP) on the login page, each with its
+	// own callback <prefix>/callback/<name>. Default: none, only the main provider.
+	Providers []Provider
 }
 
 // Gateway serves the gateway's endpoints and guards every other request.
@@ -80,6 +85,8 @@ type Gateway struct {
 	assertion  *assertion.Signer
 	locker     session.Locker
 	refreshes  singleflight.Group
+	metrics    Metrics
+	idps       []*idp // the primary provider first
 
 	// ctx ends with Close; background work (on_unlink deliveries) stops with it.
 	ctx          context.Context
@@ -110,6 +117,10 @@ func New(o Options) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: cookie keys: %w", err)
 	}
+	idps, err := newIdps(cfg, o.RP, o.Providers)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
 	pages, err := loadPages(cfg.Templates)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
@@ -127,6 +138,8 @@ func New(o Options) (*Gateway, error) {
 		revoker:    o.Revoker,
 		assertion:  o.Assertion,
 		locker:     o.Locker,
+		metrics:    o.Metrics,
+		idps:       idps,
 		policy:     accessPolicy(cfg.Allow),
 		cookies:    newCookieNames(!cfg.InsecureCookies),
 		codecs:     cs,
@@ -140,6 +153,9 @@ func New(o Options) (*Gateway, error) {
 	}
 	if g.now == nil {
 		g.now = time.Now
+	}
+	if g.metrics == nil {
+		g.metrics = noMetrics{}
 	}
 	if g.requestID == nil {
 		g.requestID, g.randomIDs = contextRequestID, true
@@ -194,7 +210,7 @@ func (g *Gateway) serveEndpoint(w http.ResponseWriter, r *http.Request, endpoint
 	case "login":
 		g.serveLogin(w, r)
 	case "callback":
-		g.serveCallback(w, r)
+		g.serveCallback(w, r, g.primary())
 	case "logout":
 		g.serveLogout(w, r)
 	case "logout/callback":
@@ -211,7 +227,17 @@ func (g *Gateway) serveEndpoint(w http.ResponseWriter, r *http.Request, endpoint
 		g.serveAdminRevoke(w, r)
 	case "jwks.json":
 		g.serveJWKS(w, r)
+	case "healthz":
+		g.serveHealthz(w, r)
+	case "readyz":
+		g.serveReadyz(w, r)
 	default:
+		if name, ok := strings.CutPrefix(endpoint, "callback/"); ok {
+			if p := g.idpNamed(name); p != nil && p.extra {
+				g.serveCallback(w, r, p)
+				return
+			}
+		}
 		g.notFound(w, r)
 	}
 }

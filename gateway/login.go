@@ -17,28 +17,54 @@ type loginOptions struct {
 	// required are the scopes the requesting route needs (require_scope); the callback shows
 	// the consent page when one of them was not granted.
 	required []string
+	idp      *idp // the provider to log in with; nil: the primary one
 }
 
-// serveLogin handles GET <prefix>/login?rd=<path>: an interactive login that returns to rd.
+// serveLogin handles GET <prefix>/login?rd=<path>[&provider=<name>]: an interactive login
+// that returns to rd. With several providers and none named it shows the login page listing
+// them.
 func (g *Gateway) serveLogin(w http.ResponseWriter, r *http.Request) {
 	if !g.allowMethods(w, r, http.MethodGet, http.MethodHead) {
 		return
 	}
-	g.startLogin(w, r, safeReturnPath(r.URL.Query().Get("rd")), g.interactiveLogin(r))
+	q := r.URL.Query()
+	returnTo := safeReturnPath(q.Get("rd"))
+	p, err := g.loginProvider(q.Get("provider"))
+	if err != nil {
+		g.fail(w, r, problem{
+			Status: http.StatusNotFound, Code: "unknown_provider",
+			Title:  msgUnknownProviderTitle,
+			Detail: msgUnknownProviderDetail,
+			Retry:  g.loginURL(returnTo), RetryAs: msgLogIn,
+		}, err)
+		return
+	}
+	if p == nil {
+		g.providersPage(w, r, http.StatusOK, returnTo)
+		return
+	}
+	opts := g.interactiveLogin(r)
+	opts.idp = p
+	g.startLogin(w, r, returnTo, opts)
 }
 
 // startLogin begins an authorization-code login with a fresh state, nonce and PKCE verifier,
 // remembers them in a login cookie and sends the browser to the provider.
 func (g *Gateway) startLogin(w http.ResponseWriter, r *http.Request, returnTo string, opts loginOptions) {
+	p := opts.idp
+	if p == nil {
+		p = g.primary()
+	}
 	ls := &loginState{
 		State:       oidc.RandomToken(),
 		Nonce:       oidc.RandomToken(),
 		Verifier:    oidc.NewVerifier(),
 		ReturnTo:    safeReturnPath(returnTo),
-		RedirectURI: g.redirectURI(r),
+		RedirectURI: g.callbackURL(r, p),
 		Prompt:      opts.prompt,
 		Consent:     opts.consent,
 		Required:    opts.required,
+		Provider:    p.stateName(),
 		Created:     g.now().Unix(),
 	}
 	req := oidc.AuthRequest{
@@ -48,13 +74,17 @@ func (g *Gateway) startLogin(w http.ResponseWriter, r *http.Request, returnTo st
 		CodeChallenge: oidc.S256Challenge(ls.Verifier),
 		Prompt:        opts.prompt,
 		Scopes:        opts.scopes,
-		LoginHint:     g.cfg.LoginHint,
 	}
-	if len(g.cfg.ServiceTerms) > 0 {
-		req.Extra = url.Values{"service_terms": {strings.Join(g.cfg.ServiceTerms, ",")}}
+	if !p.extra {
+		// The login options of the top-level configuration belong to its provider.
+		req.LoginHint = g.cfg.LoginHint
+		if len(g.cfg.ServiceTerms) > 0 {
+			req.Extra = url.Values{"service_terms": {strings.Join(g.cfg.ServiceTerms, ",")}}
+		}
 	}
-	target, err := g.rp.AuthCodeURL(r.Context(), req)
+	target, err := p.rp.AuthCodeURL(r.Context(), req)
 	if err != nil {
+		g.metrics.LoginFailed(p.name, "provider_unavailable")
 		status := http.StatusBadGateway
 		if errors.Is(err, oidc.ErrProviderUnavailable) {
 			status = http.StatusServiceUnavailable
@@ -68,12 +98,14 @@ func (g *Gateway) startLogin(w http.ResponseWriter, r *http.Request, returnTo st
 		return
 	}
 	if err := g.saveLoginState(w, r, ls); err != nil {
+		g.metrics.LoginFailed(p.name, "internal_error")
 		g.fail(w, r, problem{
 			Status: http.StatusInternalServerError, Code: "internal_error",
 			Title: msgSomethingWrong, Detail: msgRetry,
 		}, err)
 		return
 	}
+	g.metrics.LoginStarted(p.name)
 	redirect(w, target)
 }
 

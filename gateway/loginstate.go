@@ -21,6 +21,7 @@ type loginState struct {
 	RedirectURI string `json:"u"`
 	Prompt      string `json:"p,omitempty"`
 	Consent     bool   `json:"c,omitempty"`
+	Provider    string `json:"i,omitempty"` // an additional provider's name; empty: the primary
 	Created     int64  `json:"t"`
 	// Required are the scopes the route that asked for this consent requires; the callback
 	// (possibly served by another handler of the site) checks they came back.

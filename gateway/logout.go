@@ -68,6 +68,7 @@ func (g *Gateway) serveLogout(w http.ResponseWriter, r *http.Request) {
 		}, err)
 		return
 	}
+	g.metrics.Revocation(RevokeLogout)
 	g.cookies.expire(w, g.cookies.session)
 	g.revokeKakaoToken(r, sess)
 	g.logger.Info("logout", zap.String("request_id", g.requestID(r)), zap.String("user_id", sess.UserID), zap.String("mode", mode))
@@ -123,8 +124,8 @@ func (g *Gateway) currentSession(w http.ResponseWriter, r *http.Request) (sessio
 // revokeKakaoToken asks Kakao to revoke the session's access token. The local logout has
 // already happened; a failure here is logged, not shown.
 func (g *Gateway) revokeKakaoToken(r *http.Request, sess *session.Session) {
-	if g.kakao == nil || sess.AccessToken == "" {
-		return
+	if g.kakao == nil || sess.AccessToken == "" || g.idpOf(sess) != g.primary() {
+		return // never hand another provider's token to Kakao
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), kakaoLogoutTimeout)
 	defer cancel()

@@ -34,6 +34,9 @@ const (
 	msgLoginTitle
 	msgLoginDetailKakao
 	msgLoginDetail
+	msgLoginChoose
+	msgUnknownProviderTitle
+	msgUnknownProviderDetail
 
 	// Errors.
 	msgRetryLater
@@ -117,18 +120,21 @@ var catalogue = [msgCount]text{
 	msgGrantPermission:   {"Grant permission", "동의하고 계속하기"},
 	msgPermissionsNeeded: {"Permissions needed", "필요한 동의 항목"},
 
-	msgSignedOutTitle:      {"You are signed out", "로그아웃되었습니다"},
-	msgSignedOutDetail:     {"You have been signed out of this site.", "이 사이트에서 로그아웃되었습니다."},
-	msgNoSignInDetail:      {"There is no active sign-in in this browser.", "이 브라우저에는 로그인된 계정이 없습니다."},
-	msgUnlinkNeedsLogin:    {"Log in first to disconnect your Kakao account from this site.", "카카오계정 연결을 끊으려면 먼저 로그인해 주세요."},
-	msgLogoutTitle:         {"Log out?", "로그아웃할까요?"},
-	msgLogoutDetail:        {"You will be signed out of this site.", "이 사이트에서 로그아웃합니다."},
-	msgLogoutAccountDetail: {"You will be signed out of this site. Kakao will then ask whether to sign out of your Kakao Account too.", "이 사이트에서 로그아웃한 뒤, 카카오계정에서도 로그아웃할지 카카오가 물어봅니다."},
-	msgUnlinkTitle:         {"Disconnect your Kakao account?", "카카오계정 연결을 끊을까요?"},
-	msgUnlinkDetail:        {"This site will lose access to your Kakao account and you will be signed out everywhere. Next time you log in, Kakao will ask for your consent again.", "이 사이트는 더 이상 카카오계정 정보를 받을 수 없고, 모든 기기에서 로그아웃됩니다. 다음에 로그인하면 카카오가 동의를 다시 요청합니다."},
-	msgLoginTitle:          {"Log in to continue", "로그인이 필요합니다"},
-	msgLoginDetailKakao:    {"This page is for signed-in members. Log in with your Kakao account to continue.", "로그인한 회원만 볼 수 있는 페이지입니다. 카카오계정으로 로그인해 주세요."},
-	msgLoginDetail:         {"This page is for signed-in members. Log in to continue.", "로그인한 회원만 볼 수 있는 페이지입니다. 로그인해 주세요."},
+	msgSignedOutTitle:        {"You are signed out", "로그아웃되었습니다"},
+	msgSignedOutDetail:       {"You have been signed out of this site.", "이 사이트에서 로그아웃되었습니다."},
+	msgNoSignInDetail:        {"There is no active sign-in in this browser.", "이 브라우저에는 로그인된 계정이 없습니다."},
+	msgUnlinkNeedsLogin:      {"Log in first to disconnect your Kakao account from this site.", "카카오계정 연결을 끊으려면 먼저 로그인해 주세요."},
+	msgLogoutTitle:           {"Log out?", "로그아웃할까요?"},
+	msgLogoutDetail:          {"You will be signed out of this site.", "이 사이트에서 로그아웃합니다."},
+	msgLogoutAccountDetail:   {"You will be signed out of this site. Kakao will then ask whether to sign out of your Kakao Account too.", "이 사이트에서 로그아웃한 뒤, 카카오계정에서도 로그아웃할지 카카오가 물어봅니다."},
+	msgUnlinkTitle:           {"Disconnect your Kakao account?", "카카오계정 연결을 끊을까요?"},
+	msgUnlinkDetail:          {"This site will lose access to your Kakao account and you will be signed out everywhere. Next time you log in, Kakao will ask for your consent again.", "이 사이트는 더 이상 카카오계정 정보를 받을 수 없고, 모든 기기에서 로그아웃됩니다. 다음에 로그인하면 카카오가 동의를 다시 요청합니다."},
+	msgLoginTitle:            {"Log in to continue", "로그인이 필요합니다"},
+	msgLoginDetailKakao:      {"This page is for signed-in members. Log in with your Kakao account to continue.", "로그인한 회원만 볼 수 있는 페이지입니다. 카카오계정으로 로그인해 주세요."},
+	msgLoginDetail:           {"This page is for signed-in members. Log in to continue.", "로그인한 회원만 볼 수 있는 페이지입니다. 로그인해 주세요."},
+	msgLoginChoose:           {"This page is for signed-in members. Choose how you want to log in.", "로그인한 회원만 볼 수 있는 페이지입니다. 로그인 방법을 선택해 주세요."},
+	msgUnknownProviderTitle:  {"This way of logging in is not offered", "지원하지 않는 로그인 방법입니다"},
+	msgUnknownProviderDetail: {"The login link names a provider this site does not use. Please choose one on the login page.", "이 사이트에서 사용하지 않는 로그인 방법입니다. 로그인 페이지에서 선택해 주세요."},
 
 	msgRetryLater:          {"Please try again in a moment.", "잠시 후 다시 시도해 주세요."},
 	msgRetry:               {"Please try again.", "다시 시도해 주세요."},

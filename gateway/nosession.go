@@ -38,7 +38,7 @@ func (g *Gateway) noSession(w http.ResponseWriter, r *http.Request, next Next) e
 		g.unauthorized(w)
 		return nil
 	}
-	if g.autoLoginFailed(r) {
+	if g.autoLoginFailed(r) || g.multi() {
 		g.loginPage(w, r, safeReturnPath(r.URL.RequestURI()))
 		return nil
 	}
@@ -84,9 +84,13 @@ func (g *Gateway) interactiveLogin(r *http.Request) loginOptions {
 }
 
 // loginPage shows the gateway's own "Login with Kakao" page: what a person sees when the
-// silent login could not complete on a page that needs one. Its button starts an interactive
-// login that returns here.
+// silent login could not complete on a page that needs one, or, with several providers, on
+// any page that needs a login. Its buttons start an interactive login that returns here.
 func (g *Gateway) loginPage(w http.ResponseWriter, r *http.Request, returnTo string) {
+	if g.multi() {
+		g.providersPage(w, r, http.StatusUnauthorized, returnTo)
+		return
+	}
 	kakaoLogin := g.cfg.Provider == config.ProviderKakao
 	detail := msgLoginDetail
 	if kakaoLogin {

@@ -25,12 +25,13 @@ type pageData struct {
 	Danger    bool   // the confirmation ends something for good (unlink)
 	Kakao     bool   // show Kakao's login button (design guide) rather than a plain one
 	Scopes    []string
+	Providers []providerButton // the providers page's choices
 }
 
 // pageView is what the page templates render; custom templates (the templates option) see
 // exactly these fields, documented in the README.
 type pageView struct {
-	Page      string // the page: error, confirm, signedout, login, consent or denied
+	Page      string // the page: error, confirm, signedout, login, consent, denied or providers
 	Lang      string // the page's language, for <html lang>: en or ko
 	Status    int    // the HTTP status of the answer
 	Code      string // machine-readable error code (error, consent and denied pages)
@@ -47,7 +48,15 @@ type pageView struct {
 	Danger    bool
 	Kakao     bool
 	Scopes    []string // names of the permissions asked for (consent page)
+	Providers []providerChoice // the ways to log in (providers page)
 	Text      pageText
+}
+
+// providerChoice is one way to log in on the providers page.
+type providerChoice struct {
+	Label string // the button's text, in the page's language for the main provider
+	URL   string // the login link
+	Kakao bool   // Kakao's button (design guide) rather than a plain one
 }
 
 // pageText holds the fixed labels of the pages in the page's language.
@@ -71,7 +80,7 @@ func (d pageData) view(name string, status int, l locale) pageView {
 		Retry: d.Retry, RetryAs: d.RetryAs.in(l), Home: d.Home,
 		Action: d.Action, CSRF: d.CSRF, Mode: d.Mode, Button: d.Button.in(l),
 		Danger: d.Danger, Kakao: d.Kakao, Scopes: scopeDisplayNames(d.Scopes, l),
-		Text: newPageText(l),
+		Providers: providerChoices(d.Providers, l), Text: newPageText(l),
 	}
 }
 

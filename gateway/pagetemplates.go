@@ -18,7 +18,7 @@ import (
 var templateFS embed.FS
 
 // pageNames are the gateway's pages; each is rendered from the template <name>.html.
-var pageNames = []string{"error", "confirm", "signedout", "login", "consent", "denied"}
+var pageNames = []string{"error", "confirm", "signedout", "login", "consent", "denied", "providers"}
 
 // Bounds on a template directory: it holds a handful of small HTML files.
 const (
@@ -113,7 +113,8 @@ func checkPages(t *template.Template) error {
 		Title: msgSomethingWrong, Detail: msgRetry, Button: msgLogOut, RetryAs: msgTryAgain,
 		Code: "example_error", RequestID: "0123456789abcdef", Retry: "/.auth/login?rd=%2F",
 		Home: "/", Action: "/.auth/logout", CSRF: "token", Mode: "service", Danger: true, Kakao: true,
-		Scopes: []string{"account_email", "example_scope"},
+		Scopes:    []string{"account_email", "example_scope"},
+		Providers: []providerButton{{msg: msgKakaoLogin, url: "/.auth/login?provider=kakao", kakao: true}, {label: "Example", url: "/.auth/login?provider=example"}},
 	}
 	minimal := pageData{Title: msgSomethingWrong, Detail: msgRetry, Home: "/"}
 	for _, name := range pageNames {

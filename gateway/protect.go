@@ -41,7 +41,7 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request, next Next) err
 		return nil
 	}
 	if missing := g.missingScopes(sess); len(missing) > 0 {
-		g.askConsent(w, r, missing)
+		g.askConsent(w, r, g.idpOf(sess), missing)
 		return nil
 	}
 	if err := g.identify(r, ticket, sess); err != nil {

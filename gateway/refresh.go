@@ -80,18 +80,27 @@ func (g *Gateway) refresh(ctx context.Context, ticket session.Ticket, sess *sess
 	if !g.refreshDue(cur) {
 		return cur, nil
 	}
-	tok, err := g.rp.Refresh(ctx, cur.RefreshToken)
+	p := g.idpOf(cur)
+	if p == nil {
+		g.metrics.Refresh(RefreshEnded)
+		g.endSession(ctx, ticket, cur, "its provider is no longer configured")
+		return nil, errSessionEnded
+	}
+	tok, err := p.rp.Refresh(ctx, cur.RefreshToken)
 	if errors.Is(err, oidc.ErrInvalidGrant) {
+		g.metrics.Refresh(RefreshEnded)
 		g.endSession(ctx, ticket, cur, "refresh token refused")
 		return nil, errSessionEnded
 	}
 	if err != nil {
+		g.metrics.Refresh(RefreshFailed)
 		g.logger.Warn("token refresh failed; keeping the session", zap.String("user_id", cur.UserID), zap.Error(err))
 		return cur, nil
 	}
 	if tok.IDToken != "" {
 		// A refreshed ID token must name the same person for the same client at the same issuer.
-		if _, err := g.rp.Verify(ctx, tok.IDToken, oidc.VerifyOptions{Subject: cur.UserID}); err != nil {
+		if _, err := p.rp.Verify(ctx, tok.IDToken, oidc.VerifyOptions{Subject: p.subject(cur)}); err != nil {
+			g.metrics.Refresh(RefreshEnded)
 			g.logger.Warn("refreshed ID token rejected", zap.String("user_id", cur.UserID), zap.Error(err))
 			g.endSession(ctx, ticket, cur, "refreshed ID token rejected")
 			return nil, errSessionEnded
@@ -107,10 +116,13 @@ func (g *Gateway) refresh(ctx context.Context, ticket session.Ticket, sess *sess
 	}
 	if err := g.sessions.Save(ctx, ticket, cur); err != nil {
 		if errors.Is(err, session.ErrNotFound) {
+			g.metrics.Refresh(RefreshEnded)
 			return nil, errSessionEnded // revoked while we refreshed: stays revoked
 		}
+		g.metrics.Refresh(RefreshError)
 		return nil, fmt.Errorf("saving the refreshed session: %w", err)
 	}
+	g.metrics.Refresh(RefreshRefreshed)
 	g.logger.Debug("tokens refreshed", zap.String("user_id", cur.UserID))
 	return cur, nil
 }

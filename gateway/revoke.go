@@ -23,6 +23,7 @@ const revokeTimeout = 2 * time.Second
 // and retried until it succeeds (Kakao never resends a webhook). It reports how many sessions
 // ended and whether the revocation is still pending.
 func (g *Gateway) revokeUser(r *http.Request, userID, source string) (ended int, queued bool) {
+	g.metrics.Revocation(source)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), revokeTimeout)
 	defer cancel()
 	id := g.requestID(r)

@@ -34,6 +34,11 @@ func (g *Gateway) serveUnlink(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
+	if g.idpOf(sess) != g.primary() {
+		// Unlinking is Kakao's: a session of another provider has nothing to unlink there.
+		g.notFound(w, r)
+		return
+	}
 	if r.Method != http.MethodPost {
 		token, err := g.csrfToken(ticket.ID)
 		if err != nil {

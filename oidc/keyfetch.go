@@ -23,6 +23,7 @@ type jwksGetter struct {
 	timeout        time.Duration
 	now            func() time.Time
 	minTTL, maxTTL time.Duration
+	onError        func(error) // told about every fetch that fails here
 }
 
 // Get implements jwk.HTTPClient. Any failure is returned as an error so
@@ -55,6 +56,15 @@ func (g *jwksGetter) fetch(ctx context.Context, url string) ([]byte, error) {
 // get GETs url and returns its body and a header whose only caching
 // directive is a max-age clamped to [minTTL, maxTTL].
 func (g *jwksGetter) get(ctx context.Context, url string) ([]byte, http.Header, error) {
+	body, hdr, err := g.getChecked(ctx, url)
+	if err != nil && g.onError != nil {
+		g.onError(err)
+	}
+	return body, hdr, err
+}
+
+// getChecked is get without the error report.
+func (g *jwksGetter) getChecked(ctx context.Context, url string) ([]byte, http.Header, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, nil, err

@@ -35,6 +35,11 @@ type KeySetOptions struct {
 	// token whose kid is unknown (a key rotation, or an attacker). Callers
 	// arriving meanwhile share the last fetch's outcome. Default: 1m.
 	RefetchInterval time.Duration
+	// OnFetch, when set, is called after every JWKS fetch (the first one, background
+	// refreshes and refetches forced by an unknown kid) with nil when a usable key set was
+	// published, or the reason it was not. It must be fast and safe for concurrent use
+	// (metrics). Default: none.
+	OnFetch func(err error)
 }
 
 // withDefaults fills zero fields and checks the ranges.
@@ -99,7 +104,7 @@ func newKeySet(parent context.Context, deps keySetDeps, opts KeySetOptions) *Key
 	k := &KeySet{deps: deps, opts: opts, ctx: ctx, cancel: cancel}
 	k.getter = &jwksGetter{
 		ctx: ctx, client: deps.client, timeout: deps.timeout, now: deps.now,
-		minTTL: opts.MinRefresh, maxTTL: opts.MaxRefresh,
+		minTTL: opts.MinRefresh, maxTTL: opts.MaxRefresh, onError: k.reportFetch,
 	}
 	return k
 }
@@ -246,6 +251,7 @@ func (k *KeySet) registerLocked(url string) (bool, error) {
 // set without usable signing keys is refused here; a good one is published.
 func (k *KeySet) postFetch(url string, set jwk.Set) (jwk.Set, error) {
 	ix, err := buildIndex(url, set)
+	k.reportFetch(err)
 	if err != nil {
 		return nil, err
 	}
@@ -253,15 +259,24 @@ func (k *KeySet) postFetch(url string, set jwk.Set) (jwk.Set, error) {
 	return set, nil
 }
 
+// reportFetch tells OnFetch the outcome of one fetch.
+func (k *KeySet) reportFetch(err error) {
+	if k.opts.OnFetch != nil {
+		k.opts.OnFetch(err)
+	}
+}
+
 // fetchDirect fetches url without jwk.Cache and publishes a good set.
 func (k *KeySet) fetchDirect(ctx context.Context, url string) error {
 	body, err := k.getter.fetch(ctx, url)
 	if err != nil {
-		return err
+		return err // reported by the getter
 	}
 	set, err := jwk.Parse(body, jwk.WithIgnoreParseError(true))
 	if err != nil {
-		return fmt.Errorf("parsing JWK set at %s: %w", url, err)
+		err = fmt.Errorf("parsing JWK set at %s: %w", url, err)
+		k.reportFetch(err)
+		return err
 	}
 	_, err = k.postFetch(url, set)
 	return err

@@ -232,3 +232,11 @@ func newAEAD(key [32]byte) (cipher.AEAD, error) {
 	}
 	return aead, nil
 }
+
+// Ping reports whether the session store answers (for readiness checks).
+func (m *Manager) Ping(ctx context.Context) error {
+	if err := m.store.Ping(ctx); err != nil {
+		return fmt.Errorf("session: ping: %w", err)
+	}
+	return nil
+}
