@@ -108,6 +108,12 @@ func (g *Gateway) loadSession(w http.ResponseWriter, r *http.Request) (session.T
 		}
 		return session.Ticket{}, nil, fmt.Errorf("loading session: %w", err)
 	}
+	if g.idpOf(sess) == nil {
+		// Issued by a provider that is no longer configured: no longer vouched for.
+		g.logger.Info("session of an unconfigured issuer refused", zap.String("request_id", g.requestID(r)), zap.String("user_id", sess.UserID))
+		g.cookies.expire(w, g.cookies.session)
+		return session.Ticket{}, nil, errNoSession
+	}
 	return ticket, sess, nil
 }
 

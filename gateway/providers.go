@@ -85,13 +85,10 @@ func (g *Gateway) idpNamed(name string) *idp {
 	return nil
 }
 
-// idpOf returns the provider a session came from, found by its issuer, or nil when none
-// configured now issued it (the provider was removed: the session is no longer vouched for).
-// With one provider it is always the primary, whatever the session says.
+// idpOf returns the provider a session came from, found by its issuer, or nil when no
+// provider configured now issued it (the provider was removed or its issuer changed: nobody
+// vouches for the session any more, and its tokens must not go to another provider).
 func (g *Gateway) idpOf(sess *session.Session) *idp {
-	if !g.multi() {
-		return g.primary()
-	}
 	for _, p := range g.idps {
 		if p.rp.Provider.Issuer() == sess.Issuer {
 			return p

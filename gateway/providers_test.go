@@ -277,3 +277,33 @@ func TestAdditionalProviderSessionStaysWithItsProvider(t *testing.T) {
 		t.Fatalf("readyz with partner down: %d %+v", status, body)
 	}
 }
+
+// TestSessionOfARemovedProviderEndsAtOnce: after a reload without provider corp, a corp
+// session is refused (the cookie is dropped and the browser is sent to log in), and none of
+// its tokens reach the remaining provider.
+func TestSessionOfARemovedProviderEndsAtOnce(t *testing.T) {
+	m := newMultiHarness(t, []string{"corp"}, nil)
+	c := m.browser()
+	m.loginAt(c, "corp", "/")
+	if res := m.get(c, "/app", "Accept: application/json"); res.StatusCode != http.StatusOK {
+		t.Fatalf("before the reload: %d", res.StatusCode)
+	}
+	old := m.gw
+	gw, err := New(Options{Config: m.cfg, RP: old.rp, Kakao: old.kakao, Sessions: old.sessions,
+		Logger: old.logger, Locker: old.locker, Now: m.clock.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(gw.Close)
+	m.gw = gw // the reloaded configuration: Kakao only
+	res := m.get(c, "/app", "Accept: application/json")
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("a corp session after corp was removed: %d, want 401", res.StatusCode)
+	}
+	if n := m.kakao.Calls("/oauth/token") + m.kakao.Calls("/v2/user/me"); n != 0 {
+		t.Fatalf("%d calls to Kakao with a corp session", n)
+	}
+	if res := m.get(c, "/.auth/me", "Accept: application/json"); res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("/me: %d, want 401", res.StatusCode)
+	}
+}
