@@ -14,7 +14,7 @@ import (
 // iss on the callback, and no userinfo endpoint. Each must log in and identify the person.
 func TestOIDCProviderShapes(t *testing.T) {
 	tests := []struct {
-		name string
+		name  string
 		op    oidctest.Options
 		mut   func(op *oidctest.Server)
 		check func(t *testing.T, op *oidctest.Server)
