@@ -47,7 +47,7 @@ type pageView struct {
 	Button    string
 	Danger    bool
 	Kakao     bool
-	Scopes    []string // names of the permissions asked for (consent page)
+	Scopes    []string         // names of the permissions asked for (consent page)
 	Providers []providerChoice // the ways to log in (providers page)
 	Text      pageText
 }
