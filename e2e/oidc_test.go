@@ -156,7 +156,7 @@ func TestSeveralProvidersThroughCaddy(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("no session: %d, want the login page (401)", resp.StatusCode)
 	}
-	for _, want := range []string{"카카오 로그인", ">Corp SSO<", ">partner<", "provider=corp&amp;rd=%2Fapp"} {
+	for _, want := range []string{"<span>Login with Kakao</span>", ">Corp SSO<", ">partner<", "provider=corp&amp;rd=%2Fapp"} {
 		if !strings.Contains(page, want) {
 			t.Fatalf("login page lacks %q:\n%s", want, page)
 		}
