@@ -15,15 +15,8 @@ const fuzzSiteBase = "https://app.example.com/some/page?x=1"
 // Go's URL parser and after a browser's own clean-up (tabs and newlines dropped, backslashes
 // read as slashes); and it must be stable, since a kept return path is checked again when a
 // login restarts (consent). (The query is kept as sent, so it may hold spaces or UTF-8: the
-// property is about the origin, not about canonical encoding.)
+// property is about the origin, not about canonical encoding.) Seeds: testdata/fuzz.
 func FuzzSafeReturnPath(f *testing.F) {
-	for _, s := range []string{
-		"/", "/app?x=1", "//evil.com", `/\evil.com`, "/\t/evil.com", "https://evil.com",
-		"/%2Fevil.com/ ", "/%2F/evil.com\"", "/.//evil.com", "/게시판?q=1", "/a#frag", "/%zz",
-		"/app?next=//evil.com", "/;@evil.com", "/..//evil.com", "/%5C%5Cevil.com",
-	} {
-		f.Add(s)
-	}
 	base, err := url.Parse(fuzzSiteBase)
 	if err != nil {
 		f.Fatal(err)

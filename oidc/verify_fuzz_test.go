@@ -20,17 +20,8 @@ import (
 // insert; at and del are clamped to the token) and verifies the result. Verify must never
 // panic, every error must wrap ErrInvalidIDToken, and it must accept the genuine token and
 // nothing else: no re-encoding, truncation, extension or splice of it. A del of 65535 with at
-// 0 replaces the whole token, so arbitrary strings are covered too.
+// 0 replaces the whole token, so arbitrary strings are covered too. Seeds: testdata/fuzz.
 func FuzzVerifyMutatedIDToken(f *testing.F) {
-	f.Add(uint16(0), uint16(0), "")                             // the genuine token
-	f.Add(uint16(0), uint16(65535), "garbage")                  // an arbitrary string
-	f.Add(uint16(0), uint16(65535), "a.b.c")                    // three empty-ish segments
-	f.Add(uint16(0), uint16(65535), "eyJhbGciOiJub25lIn0.e30.") // alg none
-	f.Add(uint16(65535), uint16(0), "=")                        // padding appended
-	f.Add(uint16(65535), uint16(1), "")                         // last signature byte dropped
-	f.Add(uint16(65535), uint16(0), ".x")                       // a fourth segment
-	f.Add(uint16(10), uint16(1), "+")                           // standard alphabet in the header
-	f.Add(uint16(0), uint16(0), " ")                            // leading space
 	e := newEnv(f)
 	genuine := e.srv.IssueIDToken(e.nonce)
 	if _, err := e.c.Verify(e.ctx, genuine, VerifyOptions{Nonce: e.nonce}); err != nil {
@@ -68,30 +59,10 @@ const (
 // array), azp absent or the client, a non-empty sub, exp not past, iat not future, the nonce.
 //
 // Placeholders make valid tokens reachable: {ISS}, {AUD}, {NONCE}, {KID}, {NOW} (iat) and
-// {EXP} (now + 10 minutes).
+// {EXP} (now + 10 minutes). Seeds: testdata/fuzz.
 func FuzzVerifyIDToken(f *testing.F) {
 	good := `{"iss":"{ISS}","aud":"{AUD}","sub":"user-1","iat":{NOW},"exp":{EXP},"nonce":"{NONCE}"}`
 	hdr := `{"alg":"RS256","kid":"{KID}","typ":"JWT"}`
-	for _, s := range []struct {
-		header, payload string
-		signer          uint8
-		sig             []byte
-	}{
-		{hdr, good, signProviderKey, nil},
-		{hdr, good, signAttackerKey, nil},
-		{`{"alg":"HS256","kid":"{KID}"}`, good, signHMACPublicKey, nil},
-		{`{"alg":"none"}`, good, signRawBytes, []byte{0}},
-		{hdr, strings.Replace(good, `"{AUD}"`, `["{AUD}","other"]`, 1), signProviderKey, nil},
-		{hdr, strings.Replace(good, `"{ISS}"`, `"{ISS}/"`, 1), signProviderKey, nil},
-		{hdr, strings.Replace(good, `{EXP}`, `"{EXP}"`, 1), signProviderKey, nil},
-		{hdr, strings.Replace(good, `{NONCE}`, `other`, 1), signProviderKey, nil},
-		{hdr, good + " ", signProviderKey, nil},
-		{hdr, `{"iss":"evil","iss":"{ISS}","aud":"{AUD}","sub":"u","iat":{NOW},"exp":{EXP},"nonce":"{NONCE}"}`, signProviderKey, nil},
-		{`{"alg":"RS256","kid":"{KID}","crit":["exp"]}`, good, signProviderKey, nil},
-		{`{"alg":"RS256","jwk":{"kty":"RSA"}}`, good, signAttackerKey, nil},
-	} {
-		f.Add(s.header, s.payload, s.signer, s.sig)
-	}
 	e := newEnv(f)
 	provider, attacker := rsaKey1(), rsaKey3()
 	now := e.clock.Now()
