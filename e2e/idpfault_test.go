@@ -55,7 +55,7 @@ func (e *env) loginReachesUpstream(t *testing.T, user int64, id string) {
 	}
 }
 
-// TestIdPFaultsThroughCaddy (about 6 s) breaks the Kakao emulator's endpoints under the real
+// TestIdPFaultsThroughCaddy (about 2 s) breaks the Kakao emulator's endpoints under the real
 // Caddy binary with sessions in Redis: a failing token endpoint or user API fails new logins
 // with a clear 503/502 page while the existing session keeps working; an empty JWKS and a
 // failing discovery do not stop logins, which use the cached document and keys; Caddy

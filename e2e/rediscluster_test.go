@@ -31,7 +31,7 @@ func sessionKeys(ctx context.Context, cl *redistest.Cluster) []string {
 	return keys
 }
 
-// TestRedisClusterMasterFailoverKeepsSessions (about 12 s) runs the gateway on a Redis
+// TestRedisClusterMasterFailoverKeepsSessions (about 9 s) runs the gateway on a Redis
 // Cluster of 3 masters and 3 replicas (session redis_cluster), logs a user in, and kills the
 // master that holds the session under a bounded background load. Until the cluster has
 // promoted the replica, protected requests answer 503 and nothing unverified reaches the

@@ -103,7 +103,7 @@ func assertBounded(t *testing.T, l *load) {
 	}
 }
 
-// TestRedisOutageUnderLoadFailsClosedAndRecovers (about 6 s) stops redis-server under a
+// TestRedisOutageUnderLoadFailsClosedAndRecovers (about 5 s) stops redis-server under a
 // bounded background load (4 workers, protected and public requests) and starts it again:
 // while it is down protected requests answer 503 and never reach the upstream, the public
 // route keeps working, the login flow ends on a clear 503 page, and /me answers 503; within
@@ -169,7 +169,7 @@ func TestRedisOutageUnderLoadFailsClosedAndRecovers(t *testing.T) {
 	}
 }
 
-// TestSlowRedisAnswers503WithinBoundedTime (about 6 s) pauses every Redis client for 4 s
+// TestSlowRedisAnswers503WithinBoundedTime (about 5 s) pauses every Redis client for 4 s
 // (CLIENT PAUSE ALL from a separate connection): protected requests hit the client's bounded
 // timeouts and answer 503 within 3 s without reaching the upstream, the public route is not
 // slowed down, and the same session works again once Redis answers.

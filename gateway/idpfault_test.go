@@ -104,7 +104,7 @@ func (h *harness) sessionWorks(t *testing.T, c *http.Client) {
 	}
 }
 
-// TestTokenEndpointFaultsFailLoginsClearly (about 2 s, the hang is bounded by the provider
+// TestTokenEndpointFaultsFailLoginsClearly (about 1 s, the hang is bounded by the provider
 // timeout) breaks the token endpoint one way at a time after a first login: the existing
 // session keeps working, a new login ends on a clear page with the right status (503 for an
 // outage, 502 or 503 for an unusable answer), and logins work again once the endpoint does.
@@ -123,7 +123,7 @@ func TestTokenEndpointFaultsFailLoginsClearly(t *testing.T) {
 	}
 }
 
-// TestUserInfoFaultsLeaveTheIDTokenClaims (about 2 s) breaks the userinfo endpoint: as
+// TestUserInfoFaultsLeaveTheIDTokenClaims (about 1 s) breaks the userinfo endpoint: as
 // designed for generic providers, a login still succeeds with the ID token's claims alone
 // (the userinfo claims are missing, a warning is logged, the hang is bounded by the provider
 // timeout), and the userinfo claims are back once the endpoint works.
@@ -158,10 +158,10 @@ func TestUserInfoFaultsLeaveTheIDTokenClaims(t *testing.T) {
 	}
 }
 
-// TestDiscoveryAndJWKSFaultsBeforeTheFirstLogin (about 3 s, subtests in parallel) starts gateways whose IdP's
-// discovery or JWKS is broken before anything was cached: the gateway serves, a login ends
-// on a clear page (starting it, for discovery; at the callback, for the keys), and logins
-// work once the endpoint does, without a restart.
+// TestDiscoveryAndJWKSFaultsBeforeTheFirstLogin (about 3 s, subtests in parallel) starts
+// gateways whose IdP's discovery or JWKS is broken before anything was cached: the gateway
+// serves, a login ends on a clear page (starting it, for discovery; at the callback, for the
+// keys), and logins work once the endpoint does, without a restart.
 func TestDiscoveryAndJWKSFaultsBeforeTheFirstLogin(t *testing.T) {
 	for _, f := range idpFaults() {
 		t.Run("discovery "+f.name, func(t *testing.T) {
@@ -200,7 +200,7 @@ func TestDiscoveryAndJWKSFaultsBeforeTheFirstLogin(t *testing.T) {
 	}
 }
 
-// TestLastGoodJWKSIsKept (about 3 s) breaks the JWKS after a first login: logins whose ID
+// TestLastGoodJWKSIsKept (about 1.5 s) breaks the JWKS after a first login: logins whose ID
 // token is signed with a cached key keep verifying, however broken the JWKS is (empty set,
 // garbage, 500, huge, hanging); a token with an unknown kid causes one refetch, which fails,
 // so that login ends on a clear 503 page, and the cached keys are still used afterwards.
