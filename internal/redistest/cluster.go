@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -43,6 +45,7 @@ func StartCluster(t testing.TB, masters, replicas int) *Cluster {
 	if masters < 3 {
 		t.Fatalf("redistest: a cluster needs at least 3 masters to fail over, not %d", masters)
 	}
+	requireVersion(t, 7) // cluster-port, CLUSTER ADDSLOTSRANGE and CLUSTER SHARDS
 	c := &Cluster{t: t, masters: masters, clients: map[*Server]*redis.Client{}}
 	t.Cleanup(c.closeClients)
 	for range masters * (1 + replicas) {
@@ -148,6 +151,27 @@ func (c *Cluster) setup(ctx context.Context) error {
 		return err
 	}
 	return c.WaitInSync(ctx)
+}
+
+// requireVersion skips the test (fails it under RequireEnv=1) when redis-server is older
+// than major.
+func requireVersion(t testing.TB, major int) {
+	t.Helper()
+	out, err := exec.Command(lookup(t), "--version").Output()
+	if err != nil {
+		t.Fatalf("redistest: redis-server --version: %v", err)
+	}
+	// "Redis server v=7.0.15 sha=…"
+	_, v, _ := strings.Cut(string(out), "v=")
+	got, err := strconv.Atoi(strings.SplitN(v, ".", 2)[0])
+	if err == nil && got >= major {
+		return
+	}
+	msg := fmt.Sprintf("redistest: the cluster needs redis-server %d or newer, found %q", major, strings.TrimSpace(string(out)))
+	if os.Getenv(RequireEnv) == "1" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
 }
 
 // busPort returns the cluster bus port s was started with.
