@@ -36,6 +36,11 @@ const (
 	redisPoolTimeout   = 2 * time.Second
 	redisMaxRetries    = 1
 	redisDialerRetries = 1
+	// redisClusterReload bounds how stale the cluster client's slot map may get. A dead master
+	// answers no MOVED, so without it go-redis (default 60 s) keeps sending a failed master's
+	// slots to the dead node long after a replica took over. One CLUSTER SLOTS a second, only
+	// while there is traffic.
+	redisClusterReload = time.Second
 )
 
 // pooledStore is a session store shared through storePool, with the revocation queue that
@@ -123,7 +128,7 @@ func newRedisClient(s *config.SessionStore) (redis.UniversalClient, error) {
 			Addrs: s.Addresses, Username: s.Username, Password: s.Password,
 			DialTimeout: redisDialTimeout, ReadTimeout: redisIOTimeout, WriteTimeout: redisIOTimeout,
 			PoolTimeout: redisPoolTimeout, MaxRetries: redisMaxRetries, DialerRetries: redisDialerRetries,
-			ContextTimeoutEnabled: true,
+			ContextTimeoutEnabled: true, ClusterStateReloadInterval: redisClusterReload,
 		}), nil
 	case config.StoreRedisSentinel:
 		return redis.NewFailoverClient(&redis.FailoverOptions{

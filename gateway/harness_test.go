@@ -95,7 +95,7 @@ type harnessOptions struct {
 // harness is one Gateway served by an httptest.Server in front of a recording upstream, with
 // its provider (the Kakao emulator or a fake OP), its session store and an observed logger.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	base  string // http://localhost:<port>; the IdPs live on 127.0.0.1, another cookie host
 	gw    *Gateway
 	cfg   *config.Config
@@ -106,7 +106,7 @@ type harness struct {
 	op    *oidctest.Server  // provider oidc
 }
 
-func newHarness(t *testing.T, o harnessOptions) *harness {
+func newHarness(t testing.TB, o harnessOptions) *harness {
 	t.Helper()
 	core, logs := observer.New(zapcore.DebugLevel)
 	logger := zap.New(core)

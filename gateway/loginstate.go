@@ -51,17 +51,32 @@ func validState(s string) bool {
 // most maxLoginCookies exist at once.
 func (g *Gateway) saveLoginState(w http.ResponseWriter, r *http.Request, ls *loginState) error {
 	g.capLoginCookies(w, r)
-	raw, err := json.Marshal(ls)
-	if err != nil {
-		return fmt.Errorf("encoding login state: %w", err)
-	}
 	name := g.cookies.loginPrefix + ls.State
-	v, err := g.codecs.login.Encode(name, raw)
+	v, err := g.sealLoginState(name, ls)
+	if err != nil && ls.ReturnTo != "/" {
+		// A long return path (JSON escaping can double it) can push the sealed state past
+		// session.MaxCookieLen: the login still works, it lands on "/".
+		ls.ReturnTo = "/"
+		v, err = g.sealLoginState(name, ls)
+	}
 	if err != nil {
-		return fmt.Errorf("sealing login state: %w", err)
+		return err
 	}
 	http.SetCookie(w, g.cookies.newCookie(name, v, loginStateTTL))
 	return nil
+}
+
+// sealLoginState encodes and seals ls as the value of the login cookie called name.
+func (g *Gateway) sealLoginState(name string, ls *loginState) (string, error) {
+	raw, err := json.Marshal(ls)
+	if err != nil {
+		return "", fmt.Errorf("encoding login state: %w", err)
+	}
+	v, err := g.codecs.login.Encode(name, raw)
+	if err != nil {
+		return "", fmt.Errorf("sealing login state: %w", err)
+	}
+	return v, nil
 }
 
 // capLoginCookies expires unreadable login cookies and the oldest readable ones so a new one

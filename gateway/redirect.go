@@ -22,8 +22,14 @@ func safeReturnPath(p string) string {
 	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
 		return "/"
 	}
-	// Re-encode so a Location header never carries raw non-ASCII bytes (e.g. /게시판).
-	return u.RequestURI()
+	// Re-encode so a Location header never carries raw non-ASCII bytes (e.g. /게시판). When
+	// the raw path is not a valid encoding (a space, a quote), RequestURI escapes the decoded
+	// path instead, which turns "/%2Fevil.com/ " into "//evil.com/%20": check the result again,
+	// and its length, since encoding can triple it (the login-state cookie must hold it).
+	if s := u.RequestURI(); len(s) <= maxReturnPath && config.IsLocalPath(s) {
+		return s
+	}
+	return "/"
 }
 
 // isNavigation reports whether r is a browser navigating to a page (GET or HEAD that accepts

@@ -67,6 +67,11 @@ func (k *KeySet) verifyJWS(ctx context.Context, raw string, algs []string) (jwsH
 	if len(raw) > maxIDTokenSize {
 		return hdr, nil, invalidf("token is %d bytes, more than %d", len(raw), maxIDTokenSize)
 	}
+	if strings.ContainsAny(raw, "\r\n") {
+		// Go's base64 decoders skip line breaks even in strict mode: without this a token
+		// with a line break in its signature would verify as if it had none.
+		return hdr, nil, invalidf("token contains a line break")
+	}
 	if strings.Count(raw, ".") != 2 {
 		return hdr, nil, invalidf("not a compact JWS (want 3 segments, got %d)", strings.Count(raw, ".")+1)
 	}

@@ -41,6 +41,7 @@ type Server struct {
 	bin  string
 	dir  string
 	port int
+	args []string // more redis-server arguments (cluster mode)
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -51,6 +52,13 @@ type Server struct {
 // once it answers PING. It is stopped in t.Cleanup.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	return startServer(t, nil)
+}
+
+// startServer starts a server with more arguments; args returns them for a port, so that
+// ports derived from it (the cluster bus) are chosen afresh on every attempt.
+func startServer(t testing.TB, args func(port int) ([]string, error)) *Server {
+	t.Helper()
 	bin := lookup(t)
 	s := &Server{t: t, bin: bin, dir: t.TempDir()}
 	t.Cleanup(s.Stop)
@@ -58,6 +66,11 @@ func Start(t testing.TB) *Server {
 	for range portAttempts {
 		if s.port, err = freePort(); err != nil {
 			break
+		}
+		if args != nil {
+			if s.args, err = args(s.port); err != nil {
+				break
+			}
 		}
 		if err = s.start(); err == nil {
 			return s
@@ -88,6 +101,19 @@ func (s *Server) Stop() {
 	s.cmd = nil
 }
 
+// Kill ends the server at once with SIGKILL, as a crash would, and waits for it to exit.
+// Killing a stopped server is a no-op.
+func (s *Server) Kill() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	<-s.exit
+	s.cmd = nil
+}
+
 // Start starts a stopped server again on the same port (empty: the server
 // keeps no data). If it cannot start, the test is marked failed (with Errorf,
 // so Start may be called from a subtest or a deferred call) and continues
@@ -112,13 +138,14 @@ func (s *Server) start() error {
 	if s.cmd != nil {
 		return errors.New("server already running")
 	}
-	cmd := exec.Command(s.bin,
+	args := append([]string{
 		"--port", strconv.Itoa(s.port),
 		"--bind", "127.0.0.1",
 		"--save", "",
 		"--appendonly", "no",
 		"--dir", s.dir,
-	)
+	}, s.args...)
+	cmd := exec.Command(s.bin, args...)
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	setProcAttr(cmd)

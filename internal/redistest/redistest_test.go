@@ -2,10 +2,14 @@ package redistest
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"net"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 func TestServerLifecycle(t *testing.T) {
@@ -131,5 +135,55 @@ func TestProbeRejectsNonRedis(t *testing.T) {
 	}()
 	if _, err := probe(l.Addr().String()); err == nil {
 		t.Fatal("probe accepted a server that is not Redis")
+	}
+}
+
+// TestClusterFailsOverAKilledMaster (about 6 s) starts a cluster of 3 masters and 3
+// replicas, writes a key through a cluster client, kills the key's master and checks that
+// WaitFailover returns its promoted replica, which now serves the key.
+func TestClusterFailsOverAKilledMaster(t *testing.T) {
+	start := time.Now()
+	c := StartCluster(t, 3, 1)
+	t.Logf("cluster up after %v", time.Since(start))
+	if len(c.Nodes) != 6 {
+		t.Fatalf("%d nodes, want 6", len(c.Nodes))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	client := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs(), ClusterStateReloadInterval: 200 * time.Millisecond})
+	defer client.Close()
+	if err := client.Set(ctx, "k", "v", 0).Err(); err != nil {
+		t.Fatalf("SET through the cluster: %v", err)
+	}
+	if err := c.WaitInSync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	master, err := c.MasterOf(ctx, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	master.Kill()
+	killed := time.Now()
+	promoted, err := c.WaitFailover(ctx, master)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("failover after %v", time.Since(killed))
+	if now, err := c.MasterOf(ctx, "k"); err != nil || now != promoted {
+		t.Fatalf("after failover the key's master is %v (%v), want the promoted %s", now, err, promoted.Addr())
+	}
+	waitUntil(t, 10*time.Second, func() bool { return client.Get(ctx, "k").Val() == "v" })
+	t.Logf("the key is readable %v after the kill", time.Since(killed))
+}
+
+// waitUntil polls cond every 50 ms for up to limit.
+func waitUntil(t *testing.T, limit time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition still false after %v", limit)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
