@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/zap/zaptest/observer"
 
@@ -126,5 +127,17 @@ func assertNoStore(t *testing.T, what string, res *http.Response) {
 	}
 	if got := res.Header.Get("Referrer-Policy"); got != "no-referrer" {
 		t.Errorf("%s: Referrer-Policy = %q, want no-referrer", what, got)
+	}
+}
+
+// waitUntil polls cond every 20 ms for up to limit.
+func waitUntil(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", limit, what)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -101,15 +101,3 @@ func TestHealthEndpointsAllowOnlyReads(t *testing.T) {
 		}
 	}
 }
-
-// waitUntil polls cond for up to limit.
-func waitUntil(t *testing.T, limit time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}

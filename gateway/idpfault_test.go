@@ -226,15 +226,3 @@ func TestLastGoodJWKSIsKept(t *testing.T) {
 		})
 	}
 }
-
-// waitUntil polls cond every 20 ms for up to limit.
-func waitUntil(t *testing.T, limit time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", limit, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
