@@ -82,7 +82,7 @@ func (g *Gateway) serveCallback(w http.ResponseWriter, r *http.Request, p *idp) 
 		return
 	}
 	g.endPreviousSession(w, r)
-	ticket, err := g.sessions.Create(r.Context(), sess)
+	ticket, err := g.createSession(r.Context(), sess)
 	if err != nil {
 		g.failLogin(w, r, p, problem{
 			Status: http.StatusServiceUnavailable, Code: "session_store_unavailable",

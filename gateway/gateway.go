@@ -87,6 +87,8 @@ type Gateway struct {
 	refreshes  singleflight.Group
 	metrics    Metrics
 	idps       []*idp // the primary provider first
+	// logoutTokens remembers processed back-channel logout tokens (replays end nothing).
+	logoutTokens tokenMemory
 
 	// ctx ends with Close; background work (on_unlink deliveries) stops with it.
 	ctx          context.Context
@@ -225,6 +227,8 @@ func (g *Gateway) serveEndpoint(w http.ResponseWriter, r *http.Request, endpoint
 		g.serveUnlinkWebhook(w, r)
 	case "admin/revoke":
 		g.serveAdminRevoke(w, r)
+	case "backchannel-logout":
+		g.serveBackchannelLogout(w, r)
 	case "jwks.json":
 		g.serveJWKS(w, r)
 	case "healthz":

@@ -76,6 +76,10 @@ func (g *Gateway) serveLogout(w http.ResponseWriter, r *http.Request) {
 		g.accountLogout(w, r)
 		return
 	}
+	if mode == config.LogoutAccount {
+		g.providerLogout(w, r, sess)
+		return
+	}
 	redirect(w, g.cfg.PostLogoutRedirect)
 }
 
@@ -104,6 +108,8 @@ func (g *Gateway) logoutPage(w http.ResponseWriter, r *http.Request, ticket sess
 	detail := msgLogoutDetail
 	if mode == config.LogoutAccount && g.kakao != nil {
 		detail = msgLogoutAccountDetail
+	} else if mode == config.LogoutAccount {
+		detail = msgLogoutProviderDetail
 	}
 	g.renderPage(w, r, http.StatusOK, "confirm", pageData{
 		Title: msgLogoutTitle, Detail: detail, Button: msgLogOut,

@@ -29,6 +29,7 @@ const (
 	msgLogoutTitle
 	msgLogoutDetail
 	msgLogoutAccountDetail
+	msgLogoutProviderDetail
 	msgUnlinkTitle
 	msgUnlinkDetail
 	msgLoginTitle
@@ -127,6 +128,7 @@ var catalogue = [msgCount]text{
 	msgLogoutTitle:           {"Log out?", "로그아웃할까요?"},
 	msgLogoutDetail:          {"You will be signed out of this site.", "이 사이트에서 로그아웃합니다."},
 	msgLogoutAccountDetail:   {"You will be signed out of this site. Kakao will then ask whether to sign out of your Kakao Account too.", "이 사이트에서 로그아웃한 뒤, 카카오계정에서도 로그아웃할지 카카오가 물어봅니다."},
+	msgLogoutProviderDetail:  {"You will be signed out of this site, and then at your login provider.", "이 사이트에서 로그아웃한 뒤, 로그인 서비스에서도 로그아웃합니다."},
 	msgUnlinkTitle:           {"Disconnect your Kakao account?", "카카오계정 연결을 끊을까요?"},
 	msgUnlinkDetail:          {"This site will lose access to your Kakao account and you will be signed out everywhere. Next time you log in, Kakao will ask for your consent again.", "이 사이트는 더 이상 카카오계정 정보를 받을 수 없고, 모든 기기에서 로그아웃됩니다. 다음에 로그인하면 카카오가 동의를 다시 요청합니다."},
 	msgLoginTitle:            {"Log in to continue", "로그인이 필요합니다"},

@@ -63,6 +63,8 @@ func (s *Server) handler(e Endpoint) http.HandlerFunc {
 			s.token(w, r)
 		case UserInfo:
 			s.userinfo(w, r)
+		case EndSession:
+			s.endSession(w, r)
 		}
 	}
 }
@@ -75,6 +77,7 @@ func (s *Server) discovery(w http.ResponseWriter) {
 		"token_endpoint":                        s.URL(Token),
 		"userinfo_endpoint":                     s.URL(UserInfo),
 		"jwks_uri":                              s.URL(JWKSURI),
+		"end_session_endpoint":                  s.URL(EndSession),
 		"response_types_supported":              []string{"code"},
 		"subject_types_supported":               []string{"public"},
 		"grant_types_supported":                 []string{"authorization_code", "refresh_token"},

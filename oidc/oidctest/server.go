@@ -30,10 +30,12 @@ const (
 	Authorize Endpoint = "/authorize"
 	Token     Endpoint = "/token"
 	UserInfo  Endpoint = "/userinfo"
+	// EndSession is the RP-Initiated Logout endpoint (see logout.go).
+	EndSession Endpoint = "/logout"
 )
 
 // endpoints lists every Endpoint.
-var endpoints = []Endpoint{Discovery, JWKSURI, Authorize, Token, UserInfo}
+var endpoints = []Endpoint{Discovery, JWKSURI, Authorize, Token, UserInfo, EndSession}
 
 // Options configures a Server. The zero value is a working provider.
 type Options struct {
@@ -43,6 +45,9 @@ type Options struct {
 	// RedirectURIs are the registered redirect URIs, matched exactly.
 	// Default: any redirect URI is accepted.
 	RedirectURIs []string
+	// PostLogoutRedirectURIs are the registered post_logout_redirect_uri
+	// values of the end_session_endpoint, matched exactly. Default: any.
+	PostLogoutRedirectURIs []string
 	// AuthMethods are the token endpoint authentication methods advertised
 	// and accepted. Default: ["client_secret_post"].
 	AuthMethods []string
