@@ -34,6 +34,10 @@ func (g *Gateway) serveCallback(w http.ResponseWriter, r *http.Request, p *idp) 
 		g.failLogin(w, r, p, g.badCallback("invalid_callback", "/"), fmt.Errorf("parsing callback query: %w", err))
 		return
 	}
+	if len(q["state"]) > 1 || len(q["code"]) > 1 || len(q["error"]) > 1 {
+		g.fail(w, r, g.badCallback("invalid_callback", "/"), errors.New("callback repeats state, code or error"))
+		return
+	}
 	ls, err := g.takeLoginState(w, r, q.Get("state"))
 	if err != nil {
 		g.failLogin(w, r, p, problem{
