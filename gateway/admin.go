@@ -5,6 +5,8 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"strings"
+
+	"go.uber.org/zap"
 )
 
 // serveAdminRevoke handles POST <prefix>/admin/revoke?user_id=<id> with
@@ -18,6 +20,7 @@ func (g *Gateway) serveAdminRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !g.validAdminToken(r.Header.Get("Authorization")) {
+		g.logger.Warn("admin revocation refused: missing or wrong admin token", zap.String("request_id", g.requestID(r)))
 		w.Header().Set("WWW-Authenticate", `Bearer realm="kakaogate admin"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized"})
 		return

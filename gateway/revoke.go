@@ -34,6 +34,8 @@ func (g *Gateway) revokeUser(r *http.Request, userID, source string) (ended int,
 				zap.String("user_id", userID), zap.String("source", source), zap.Error(err))
 			return 0, false
 		}
+		g.logger.Info("user sessions ended", zap.String("request_id", id), zap.String("user_id", userID),
+			zap.String("source", source), zap.Int("sessions", n))
 		return n, false
 	}
 	n, queued, err := g.revoker.Revoke(ctx, userID)
