@@ -148,12 +148,14 @@ func TestCase_gw_ses_07(t *testing.T) {
 		"X-Auth-Role: admin", "x-auth-status: authenticated", "Accept: application/json"}
 	c := h.browser()
 	h.expectLogin(t, c, h.authorize(c, "/app", 0), "/app", "user-1")
-	for name, tc := range map[string]struct {
+	for _, tc := range []struct {
+		name string
 		c    *http.Client
 		path string
 	}{
-		"authenticated": {c, "/app"}, "public, with a session": {c, "/public/x"}, "public, without a session": {h.browser(), "/public/y"},
+		{"authenticated", c, "/app"}, {"public, with a session", c, "/public/x"}, {"public, without a session", h.browser(), "/public/y"},
 	} {
+		name := tc.name
 		if r := h.get(tc.c, tc.path, forged...); r.StatusCode != http.StatusOK {
 			t.Fatalf("%s: %d", name, r.StatusCode)
 		}
@@ -166,7 +168,7 @@ func TestCase_gw_ses_07(t *testing.T) {
 			}
 		}
 	}
-	if got := h.up.last(t).Header.Get("X-Auth-User-Id"); got != "" {
+	if got := h.up.last(t).Header.Get("X-Auth-User-Id"); got != "" { // the last request: public, no session
 		t.Errorf("a public request without a session carries X-Auth-User-Id %q", got)
 	}
 }
