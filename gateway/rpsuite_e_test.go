@@ -253,7 +253,7 @@ func TestCase_gw_flow_12(t *testing.T) {
 }
 
 func TestCase_gw_flow_13(t *testing.T) {
-	t.Parallel()
+	// Not parallel: thousands of requests would starve other tests' provider calls.
 	h := newOIDC(t, harnessOptions{})
 	payloads := openRedirectPayloads()
 	if len(payloads) < 500 {

@@ -62,6 +62,7 @@ func TestCase_gw_tok_02(t *testing.T) {
 func refreshHarness(t *testing.T, op oidctest.Options, configure func(*config.Config)) (*harness, *http.Client, sessionView) {
 	t.Helper()
 	h := newOIDC(t, harnessOptions{op: op, configure: configure})
+	h.patientProvider(t, 10*time.Second) // refresh calls must not time out under load
 	c := h.browser()
 	h.expectLogin(t, c, h.authorize(c, "/app", 0), "/app", "user-1")
 	sess := h.storedSession(t, c)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/kakaogate/kakaogate/config"
 	"github.com/kakaogate/kakaogate/kakaotest"
+	"github.com/kakaogate/kakaogate/oidc"
 	"github.com/kakaogate/kakaogate/oidc/oidctest"
 )
 
@@ -263,4 +264,17 @@ func kakaoForgedLogin(t *testing.T, h *harness, forge func(claims map[string]any
 	})
 	h.kakao.SetFault("/oauth/token", kakaotest.Fault{Status: http.StatusOK, Body: string(body), Times: 1})
 	return c, cb
+}
+
+// patientProvider gives the gateway a provider client whose calls time out after d instead of
+// providerTimeout, for tests whose load would make the short timeout flaky. Call it before the
+// first request.
+func (h *harness) patientProvider(t *testing.T, d time.Duration) {
+	t.Helper()
+	p, err := oidc.NewProvider(oidc.ProviderOptions{Issuer: h.cfg.Issuer, Timeout: d, Logger: h.gw.logger.Named("oidc")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	h.gw.rp.Provider = p
 }
