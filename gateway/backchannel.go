@@ -27,13 +27,14 @@ const (
 	logoutTokenMemory = oidc.MaxLogoutTokenAge + 2*time.Minute
 )
 
-// serveBackchannelLogout handles POST <prefix>/backchannel-logout (OpenID Connect Back-Channel
-// Logout 1.0, provider oidc only): the provider posts a signed logout_token; a valid one ends
+// serveBackchannelLogout handles POST <prefix>/backchannel-logout (the main provider, with
+// provider oidc) and <prefix>/backchannel-logout/<name> (an additional provider): OpenID
+// Connect Back-Channel Logout 1.0. The provider posts a signed logout_token; a valid one ends
 // every session of the user it names (by sub, or by a sid the gateway linked to its user at
 // login) and is answered 200; anything else is answered 400 and ends nothing. A token seen
 // before is answered 200 again and ends nothing more.
-func (g *Gateway) serveBackchannelLogout(w http.ResponseWriter, r *http.Request) {
-	if g.cfg.Provider != config.ProviderOIDC {
+func (g *Gateway) serveBackchannelLogout(w http.ResponseWriter, r *http.Request, p *idp) {
+	if !p.generic(g.cfg) {
 		g.notFound(w, r)
 		return
 	}
@@ -48,7 +49,7 @@ func (g *Gateway) serveBackchannelLogout(w http.ResponseWriter, r *http.Request)
 	}
 	var lt *oidc.LogoutToken
 	if err == nil {
-		lt, err = g.rp.VerifyLogoutToken(r.Context(), raw[0])
+		lt, err = p.rp.VerifyLogoutToken(r.Context(), raw[0])
 	}
 	if errors.Is(err, oidc.ErrProviderUnavailable) {
 		g.fail(w, r, problem{Status: http.StatusServiceUnavailable, Code: "provider_unavailable",
@@ -66,8 +67,8 @@ func (g *Gateway) serveBackchannelLogout(w http.ResponseWriter, r *http.Request)
 		g.logoutDone(w)
 		return
 	}
-	userID := lt.Subject
-	if userID == "" {
+	userID := p.userID(lt.Subject)
+	if lt.Subject == "" {
 		userID, err = g.sessions.Resolve(r.Context(), sidLinkName(lt.Issuer, lt.SessionID))
 		if errors.Is(err, session.ErrNotFound) {
 			g.logger.Info("back-channel logout names a provider session with no session here", zap.String("request_id", g.requestID(r)))
@@ -91,16 +92,23 @@ func (g *Gateway) logoutDone(w http.ResponseWriter) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// createSession stores sess as a new session. With provider oidc, a provider session id (the
-// ID token's sid claim) is first linked to the user, so that a back-channel logout naming only
-// that sid finds whose sessions to end; a login whose link cannot be stored fails.
+// createSession stores sess as a new session. For a generic OpenID provider, its session id
+// (the ID token's sid claim) is first linked to the user, so that a back-channel logout naming
+// only that sid finds whose sessions to end; a login whose link cannot be stored fails.
 func (g *Gateway) createSession(ctx context.Context, sess *session.Session) (session.Ticket, error) {
-	if sid := sess.Claims["sid"]; sid != "" && g.cfg.Provider == config.ProviderOIDC {
+	sid := sess.Claims["sid"]
+	if p := g.idpOf(sess); sid != "" && p != nil && p.generic(g.cfg) {
 		if err := g.sessions.Link(ctx, sidLinkName(sess.Issuer, sid), sess.UserID, time.Duration(g.cfg.SessionLifetime)); err != nil {
 			return session.Ticket{}, err
 		}
 	}
 	return g.sessions.Create(ctx, sess)
+}
+
+// generic reports whether p is a generic OpenID Connect provider (not the main Kakao one):
+// only those have back-channel and RP-initiated logout.
+func (p *idp) generic(cfg *config.Config) bool {
+	return p.extra || cfg.Provider == config.ProviderOIDC
 }
 
 // sidLinkName names the link from a provider session to its user.

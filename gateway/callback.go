@@ -35,7 +35,7 @@ func (g *Gateway) serveCallback(w http.ResponseWriter, r *http.Request, p *idp) 
 		return
 	}
 	if len(q["state"]) > 1 || len(q["code"]) > 1 || len(q["error"]) > 1 {
-		g.fail(w, r, g.badCallback("invalid_callback", "/"), errors.New("callback repeats state, code or error"))
+		g.failLogin(w, r, p, g.badCallback("invalid_callback", "/"), errors.New("callback repeats state, code or error"))
 		return
 	}
 	ls, err := g.takeLoginState(w, r, q.Get("state"))

@@ -147,7 +147,7 @@ func New(o Options) (*Gateway, error) {
 		codecs:     cs,
 		headers:    newIdentityHeaders(cfg.Headers),
 		pages:      pages,
-		pageCSP:    pageCSP(cfg.Issuer),
+		pageCSP:    pageCSP(issuers(idps)...),
 		prefix:     cfg.PathPrefix + "/",
 	}
 	if g.logger == nil {
@@ -228,7 +228,7 @@ func (g *Gateway) serveEndpoint(w http.ResponseWriter, r *http.Request, endpoint
 	case "admin/revoke":
 		g.serveAdminRevoke(w, r)
 	case "backchannel-logout":
-		g.serveBackchannelLogout(w, r)
+		g.serveBackchannelLogout(w, r, g.primary())
 	case "jwks.json":
 		g.serveJWKS(w, r)
 	case "healthz":
@@ -239,6 +239,12 @@ func (g *Gateway) serveEndpoint(w http.ResponseWriter, r *http.Request, endpoint
 		if name, ok := strings.CutPrefix(endpoint, "callback/"); ok {
 			if p := g.idpNamed(name); p != nil && p.extra {
 				g.serveCallback(w, r, p)
+				return
+			}
+		}
+		if name, ok := strings.CutPrefix(endpoint, "backchannel-logout/"); ok {
+			if p := g.idpNamed(name); p != nil && p.extra {
+				g.serveBackchannelLogout(w, r, p)
 				return
 			}
 		}
@@ -270,11 +276,14 @@ func (g *Gateway) allowMethods(w http.ResponseWriter, r *http.Request, methods .
 }
 
 // pageCSP is the Content-Security-Policy of the gateway's pages: no scripts at all, inline
-// styles only, forms may post only to this site (and, for account logout, the provider).
-func pageCSP(issuer string) string {
+// styles only, forms may post only to this site (and, for account logout, which redirects
+// there, the providers' origins).
+func pageCSP(issuers ...string) string {
 	formAction := "'self'"
-	if u, err := url.Parse(issuer); err == nil && u.Host != "" {
-		formAction += " " + u.Scheme + "://" + u.Host
+	for _, issuer := range issuers {
+		if u, err := url.Parse(issuer); err == nil && u.Host != "" && !strings.Contains(formAction, " "+u.Scheme+"://"+u.Host) {
+			formAction += " " + u.Scheme + "://" + u.Host
+		}
 	}
 	return "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action " +
 		formAction + "; frame-ancestors 'none'; base-uri 'none'"

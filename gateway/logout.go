@@ -72,12 +72,8 @@ func (g *Gateway) serveLogout(w http.ResponseWriter, r *http.Request) {
 	g.cookies.expire(w, g.cookies.session)
 	g.revokeKakaoToken(r, sess)
 	g.logger.Info("logout", zap.String("request_id", g.requestID(r)), zap.String("user_id", sess.UserID), zap.String("mode", mode))
-	if mode == config.LogoutAccount && g.kakao != nil {
-		g.accountLogout(w, r)
-		return
-	}
 	if mode == config.LogoutAccount {
-		g.providerLogout(w, r, sess)
+		g.endProviderSession(w, r, sess)
 		return
 	}
 	redirect(w, g.cfg.PostLogoutRedirect)
@@ -106,10 +102,11 @@ func (g *Gateway) logoutPage(w http.ResponseWriter, r *http.Request, ticket sess
 	}
 	mode := logoutMode(r.URL.Query().Get("mode"), g.cfg.Logout)
 	detail := msgLogoutDetail
-	if mode == config.LogoutAccount && g.kakao != nil {
-		detail = msgLogoutAccountDetail
-	} else if mode == config.LogoutAccount {
+	if mode == config.LogoutAccount {
 		detail = msgLogoutProviderDetail
+		if p := g.idpOf(sess); p != nil && !p.generic(g.cfg) {
+			detail = msgLogoutAccountDetail // Kakao's bridge page
+		}
 	}
 	g.renderPage(w, r, http.StatusOK, "confirm", pageData{
 		Title: msgLogoutTitle, Detail: detail, Button: msgLogOut,

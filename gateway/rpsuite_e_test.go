@@ -186,22 +186,25 @@ func TestCase_gw_flow_10(t *testing.T) {
 	}
 }
 
-// Mix-up: a login started at provider A comes back with A's state and a code from provider B.
-// The code goes only to A's token endpoint (the one provider of this gateway), which refuses it.
+// Mix-up with several providers: a login started at provider corp comes back to corp's
+// callback with corp's state and a code from provider partner. The code goes only to corp's
+// token endpoint (the state names the provider), which refuses it; partner never sees it.
+// Delivered to partner's callback instead, it is refused before any token request.
 func TestCase_gw_flow_11(t *testing.T) {
 	t.Parallel()
-	h := newOIDC(t, harnessOptions{})
-	b := oidctest.NewServer(t, oidctest.Options{Keys: []*oidctest.Key{suiteKey2()}})
-	c := h.browser()
-	state, authURL := h.startLogin(c, "/app")
-	au, _ := url.Parse(authURL)
-	atB := b.URL(oidctest.Authorize) + "?" + au.RawQuery
-	res := h.get(noFollow(h.browser()), atB)
-	codeB := mustQuery(t, res.Header.Get("Location"), "code")
-	cb := "/.auth/callback?" + url.Values{"state": {state}, "code": {codeB}}.Encode()
-	h.expectRefused(t, c, cb, http.StatusBadRequest, 1)
-	if n := b.Count(oidctest.Token); n != 0 {
-		t.Errorf("provider B's token endpoint got %d requests", n)
+	m := newMultiHarness(t, []string{"corp", "partner"}, nil)
+	partnerCode := mustQuery(t, m.opCallback(m.browser(), "partner", "/"), "code")
+	c := m.browser()
+	state := stateOf(m.opCallback(c, "corp", "/app"))
+	res := m.expectRefusedAt(t, c, "/.auth/callback/corp?"+url.Values{"state": {state}, "code": {partnerCode}}.Encode(), http.StatusBadRequest)
+	if !strings.Contains(res.body, "Log in again") || m.ops["corp"].Count(oidctest.Token) != 1 || m.ops["partner"].Count(oidctest.Token) != 0 {
+		t.Errorf("token calls: corp %d, partner %d; want the code sent to corp only", m.ops["corp"].Count(oidctest.Token), m.ops["partner"].Count(oidctest.Token))
+	}
+	c2 := m.browser()
+	state2 := stateOf(m.opCallback(c2, "corp", "/app"))
+	m.expectRefusedAt(t, c2, "/.auth/callback/partner?"+url.Values{"state": {state2}, "code": {partnerCode}}.Encode(), http.StatusBadRequest)
+	if n := m.ops["corp"].Count(oidctest.Token) + m.ops["partner"].Count(oidctest.Token); n != 1 {
+		t.Errorf("a callback delivered to the wrong provider caused a token request (%d in all)", n)
 	}
 }
 
