@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Scenario kinds.
+const (
+	kindWrk   = "wrk"
+	kindLogin = "login"
+)
+
+// scenario is one thing measured in every round.
+type scenario struct {
+	name          string
+	label         string
+	kind          string
+	site          string
+	authenticated bool
+	status        int
+}
+
+// allScenarios in report order; plain is the baseline of every ratio.
+var allScenarios = []scenario{
+	{name: "plain", label: "plain Caddy reverse_proxy", kind: kindWrk, site: "plain", status: http.StatusOK},
+	{name: "memory", label: "kakaogate, memory store", kind: kindWrk, site: "memory", authenticated: true, status: http.StatusOK},
+	{name: "redis", label: "kakaogate, Redis store", kind: kindWrk, site: "redis", authenticated: true, status: http.StatusOK},
+	{name: "unauth", label: "no session → 401", kind: kindWrk, site: "redis", status: http.StatusUnauthorized},
+	{name: "login", label: "full login (4 requests)", kind: kindLogin, site: "redis"},
+}
+
+func selectScenarios(only string) ([]scenario, error) {
+	if only == "" {
+		return allScenarios, nil
+	}
+	want := strings.Split(only, ",")
+	var out []scenario
+	for _, sc := range allScenarios {
+		if slices.Contains(want, sc.name) {
+			out = append(out, sc)
+		}
+	}
+	if len(out) != len(want) {
+		return nil, fmt.Errorf("-only %q: known scenarios are plain, memory, redis, unauth, login", only)
+	}
+	return out, nil
+}
+
+// sample is one scenario's measurement in one round.
+type sample struct {
+	rps      float64
+	p50, p99 time.Duration
+	requests int64
+	non2xx   int64 // wrk: answers other than 2xx/3xx
+	errors   int64 // socket errors, or failed logins
+	// cpu is the CPU time each process spent during the run, by name.
+	cpu map[string]time.Duration
+}
+
+// results are every sample, by scenario name, in round order.
+type results struct {
+	scenarios []scenario
+	samples   map[string][]sample
+}
+
+// measure runs a warm-up, then the rounds; each round starts one scenario later than the
+// previous one, so no scenario always runs first (or right after the heaviest one).
+func measure(ctx context.Context, o options, l *lab, scenarios []scenario) (*results, error) {
+	res := &results{scenarios: scenarios, samples: map[string][]sample{}}
+	if o.warmup > 0 {
+		fmt.Printf("warming up (%s per scenario)…\n", o.warmup)
+		for _, sc := range scenarios {
+			if _, err := l.runScenario(ctx, o, sc, max(o.warmup, time.Second)); err != nil {
+				return nil, fmt.Errorf("warm-up %s: %w", sc.name, err)
+			}
+		}
+	}
+	for r := range o.rounds {
+		fmt.Printf("round %d/%d:", r+1, o.rounds)
+		for i := range scenarios {
+			sc := scenarios[(r+i)%len(scenarios)]
+			s, err := l.runScenario(ctx, o, sc, o.duration)
+			if err != nil {
+				return nil, fmt.Errorf("round %d, %s: %w", r+1, sc.name, err)
+			}
+			res.samples[sc.name] = append(res.samples[sc.name], s)
+			fmt.Printf(" %s %.0f/s", sc.name, s.rps)
+		}
+		fmt.Println()
+	}
+	return res, nil
+}
+
+// runScenario runs sc once for d and records the CPU every process used meanwhile.
+func (l *lab) runScenario(ctx context.Context, o options, sc scenario, d time.Duration) (sample, error) {
+	before := l.cpuTimes()
+	var s sample
+	var err error
+	switch sc.kind {
+	case kindWrk:
+		s, err = runWrk(ctx, l.url(sc.site)+"/", l.headers(sc), o.connections, d)
+		if err == nil {
+			err = checkAnswers(sc, s)
+		}
+	case kindLogin:
+		s, err = l.logins.run(ctx, d)
+	}
+	if err != nil {
+		return s, err
+	}
+	after := l.cpuTimes()
+	s.cpu = map[string]time.Duration{}
+	for k, v := range after {
+		s.cpu[k] = v - before[k]
+	}
+	return s, nil
+}
+
+// checkAnswers fails a run whose answers were not what the scenario expects: a gateway
+// answering 503 or 401 to authenticated requests would look fast and mean nothing.
+func checkAnswers(sc scenario, s sample) error {
+	switch {
+	case s.errors > 0:
+		return fmt.Errorf("%d socket errors", s.errors)
+	case sc.status == http.StatusOK && s.non2xx > 0:
+		return fmt.Errorf("%d of %d answers were not 2xx/3xx", s.non2xx, s.requests)
+	case sc.status != http.StatusOK && s.non2xx != s.requests:
+		return fmt.Errorf("only %d of %d answers were errors, want all %d", s.non2xx, s.requests, sc.status)
+	}
+	return nil
+}
+
+// cpuTimes returns the CPU time used so far by the servers and by this process (the login
+// client and the emulator).
+func (l *lab) cpuTimes() map[string]time.Duration {
+	return map[string]time.Duration{
+		"caddy":    l.caddy.cpuTime(),
+		"redis":    l.redis.cpuTime(),
+		"upstream": l.upstream.cpuTime(),
+		"client":   selfCPU(),
+	}
+}
