@@ -92,9 +92,13 @@ func acquireStore(s *config.SessionStore, lifetime time.Duration, logger *zap.Lo
 		if err != nil {
 			return nil, err
 		}
-		opts := session.RedisOptions{MaxLifetime: lifetime}
+		opts := session.RedisOptions{MaxLifetime: lifetime, Cache: redisCacheOptions(logger)}
 		store := session.NewRedisStore(client, opts)
-		return newPooledStore(store, session.NewRedisLocker(client, opts), lifetime, logger, client.Close)
+		closer := func() error {
+			store.Close()
+			return client.Close()
+		}
+		return newPooledStore(store, session.NewRedisLocker(client, opts), lifetime, logger, closer)
 	})
 	if err != nil {
 		return nil, "", err

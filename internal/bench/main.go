@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"syscall"
 	"time"
@@ -114,8 +115,11 @@ func run(ctx context.Context, o options) error {
 	}
 	report(os.Stdout, o, pin, res)
 	if o.keep {
-		fmt.Printf("\nkept running (Ctrl-C ends): caddy admin/pprof http://%s/debug/pprof/, plain %s, memory %s, redis %s\n",
-			lab.adminAddr, lab.url("plain"), lab.url("memory"), lab.url("redis"))
+		// The test user's session cookies go to a file, not the terminal.
+		hdrs := filepath.Join(dir, "cookies")
+		_ = os.WriteFile(hdrs, []byte("memory "+lab.cookies["memory"]+"\nredis "+lab.cookies["redis"]+"\n"), 0o600)
+		fmt.Printf("\nkept running (Ctrl-C ends): caddy admin/pprof http://%s/debug/pprof/, plain %s, memory %s, redis %s; session cookies (%s) in %s\n",
+			lab.adminAddr, lab.url("plain"), lab.url("memory"), lab.url("redis"), sessionCookie, hdrs)
 		<-ctx.Done()
 	}
 	return nil
