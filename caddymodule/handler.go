@@ -197,16 +197,19 @@ const userPlaceholderPrefix = "http.auth.user."
 const userIDPlaceholder = userPlaceholderPrefix + "id"
 
 // setUserPlaceholders sets {http.auth.user.id} and {http.auth.user.<claim>} for the request.
-// The id is set as a value (a vars handler may still override it, as with Caddy's own
-// authentication); the claims are looked up when a placeholder is read, which spares every
-// request one map insert and one key string per claim.
+// The claims are looked up when a placeholder is read (Caddy's access log reads the id),
+// which spares every request a map insert and a key string per claim. A value set earlier
+// (a vars handler setting http.auth.user.id) is overwritten, as a Set would, and one set
+// later wins, as it would over a Set.
 func setUserPlaceholders(r *http.Request, claims map[string]string) {
 	repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
 	if !ok {
 		return
 	}
 	if id, ok := claims["id"]; ok {
-		repl.Set(userIDPlaceholder, id)
+		if _, set := repl.Get(userIDPlaceholder); set {
+			repl.Set(userIDPlaceholder, id)
+		}
 	}
 	repl.Map(userClaims(claims).placeholder)
 }

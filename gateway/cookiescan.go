@@ -62,7 +62,6 @@ func withoutCookies(lines []string, prefix string) (kept string, ok bool) {
 	for _, line := range lines {
 		size += len(line)
 	}
-	b.Grow(size)
 	for _, line := range lines {
 		line = textproto.TrimString(line)
 		for len(line) > 0 {
@@ -83,6 +82,8 @@ func withoutCookies(lines []string, prefix string) (kept string, ok bool) {
 			}
 			if b.Len() > 0 {
 				b.WriteString("; ")
+			} else {
+				b.Grow(size) // one allocation, and none when nothing is kept
 			}
 			b.WriteString(name)
 			b.WriteByte('=')

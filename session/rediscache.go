@@ -31,7 +31,7 @@ type RedisCacheOptions struct {
 	// Default: 5s.
 	TTL time.Duration
 	// Heartbeat is how often a quiet subscription is checked with a PING; the cache stops
-	// serving when it has heard nothing for four heartbeats. Default: 250ms.
+	// serving when it has heard nothing for four heartbeats (400ms by default). Default: 100ms.
 	Heartbeat time.Duration
 	// OnChange, if set, is called when the cache starts serving (err nil) and when it stops
 	// (with the reason), from the subscriber's goroutine or a failing caller's.
@@ -41,7 +41,7 @@ type RedisCacheOptions struct {
 // Defaults of RedisCacheOptions.
 const (
 	DefaultCacheTTL       = 5 * time.Second
-	DefaultCacheHeartbeat = 250 * time.Millisecond
+	DefaultCacheHeartbeat = 100 * time.Millisecond
 	// silentHeartbeats is how many heartbeats without a word end serving.
 	silentHeartbeats = 4
 )
@@ -221,5 +221,10 @@ func (c *redisCache) stopServing(err error) {
 
 // alive records that the subscription just spoke.
 func (c *redisCache) alive() {
-	c.aliveUntil.Store(time.Now().Add(silentHeartbeats * c.opts.Heartbeat).UnixNano())
+	now := time.Now()
+	was := c.serving(now.UnixNano())
+	c.aliveUntil.Store(now.Add(silentHeartbeats * c.opts.Heartbeat).UnixNano())
+	if !was && c.subscribed.Load() && c.opts.OnChange != nil {
+		c.opts.OnChange(true, nil)
+	}
 }

@@ -9,8 +9,9 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// maxResubscribePause caps the pause between attempts to subscribe again.
-const maxResubscribePause = 2 * time.Second
+// maxPauseHeartbeats caps the pause between attempts to subscribe again, in heartbeats
+// (800ms by default).
+const maxPauseHeartbeats = 8
 
 // run is the subscriber: it keeps a subscription to the invalidation channel, applies every
 // message, checks a quiet subscription with a PING every heartbeat, and stops the cache
@@ -41,7 +42,7 @@ func (c *redisCache) run() {
 				return
 			case <-time.After(pause):
 			}
-			pause = min(2*pause, maxResubscribePause)
+			pause = min(2*pause, maxPauseHeartbeats*c.opts.Heartbeat)
 			continue
 		}
 		pause = c.opts.Heartbeat
@@ -49,10 +50,8 @@ func (c *redisCache) run() {
 		case *redis.Subscription:
 			if m.Kind == "subscribe" && m.Channel == c.channel {
 				c.flush()
+				c.subscribed.Store(true)
 				c.alive()
-				if !c.subscribed.Swap(true) && c.opts.OnChange != nil {
-					c.opts.OnChange(true, nil)
-				}
 			}
 		case *redis.Message:
 			if m.Channel == c.channel {

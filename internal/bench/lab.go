@@ -38,6 +38,7 @@ type lab struct {
 	logins    *loginLoad
 
 	loginWorkers int
+	plainCookie  bool
 }
 
 // sites are the Caddy sites under test; login runs against redis.
@@ -50,7 +51,7 @@ func (l *lab) url(site string) string { return fmt.Sprintf("http://127.0.0.1:%d"
 func (l *lab) host(site string) string { return fmt.Sprintf("http://localhost:%d", l.ports[site]) }
 
 func startLab(ctx context.Context, o options, pin pinning, dir string) (_ *lab, err error) {
-	l := &lab{ports: map[string]int{}, cookies: map[string]string{}, loginWorkers: o.loginWorkers}
+	l := &lab{ports: map[string]int{}, cookies: map[string]string{}, loginWorkers: o.loginWorkers, plainCookie: o.plainCookie}
 	defer func() {
 		if err != nil {
 			l.close()
@@ -218,8 +219,11 @@ func (l *lab) check(sc scenario) error {
 // headers are the request headers wrk sends for sc.
 func (l *lab) headers(sc scenario) []string {
 	var h []string
-	if sc.authenticated {
+	switch {
+	case sc.authenticated:
 		h = append(h, "Cookie: "+sessionCookie+"="+l.cookies[sc.site])
+	case sc.site == "plain" && l.plainCookie: // the very requests the gateways get
+		h = append(h, "Cookie: "+sessionCookie+"="+l.cookies["redis"])
 	}
 	if sc.status == http.StatusUnauthorized {
 		h = append(h, "Accept: application/json")

@@ -40,6 +40,7 @@ type options struct {
 	only         string
 	caddyBin     string
 	keep         bool
+	plainCookie  bool
 }
 
 func main() {
@@ -52,6 +53,7 @@ func main() {
 	flag.StringVar(&o.cpus, "cpus", "split", "split: servers on CPU 0, load generators on CPU 1; shared: no pinning")
 	flag.StringVar(&o.only, "only", "", "comma-separated scenarios to run (default: all): plain,memory,redis,unauth,login")
 	flag.StringVar(&o.caddyBin, "caddy", "", "use this Caddy binary instead of building ./cmd/caddy")
+	flag.BoolVar(&o.plainCookie, "plain-cookie", true, "send plain Caddy the same session cookie as the gateways (byte-identical requests; it forwards the cookie upstream)")
 	flag.BoolVar(&o.keep, "keep", false, "after the run, keep everything running until interrupted (for pprof)")
 	upstreamAddr := flag.String("serve-upstream", "", "internal: serve the tiny upstream on this address")
 	flag.Parse()

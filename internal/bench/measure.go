@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -60,6 +61,11 @@ type sample struct {
 	errors   int64 // socket errors, or failed logins
 	// cpu is the CPU time each process spent during the run, by name.
 	cpu map[string]time.Duration
+	// wrkCPU is the CPU time wrk used.
+	wrkCPU time.Duration
+	// foreign is the share of the machine's CPU time (all CPUs) that processes other than
+	// the benchmark's used during the run: other work on the machine skews the figures.
+	foreign float64
 }
 
 // results are every sample, by scenario name, in round order.
@@ -98,7 +104,7 @@ func measure(ctx context.Context, o options, l *lab, scenarios []scenario) (*res
 
 // runScenario runs sc once for d and records the CPU every process used meanwhile.
 func (l *lab) runScenario(ctx context.Context, o options, sc scenario, d time.Duration) (sample, error) {
-	before := l.cpuTimes()
+	before, busy, start := l.cpuTimes(), machineBusy(), time.Now()
 	var s sample
 	var err error
 	switch sc.kind {
@@ -113,11 +119,14 @@ func (l *lab) runScenario(ctx context.Context, o options, sc scenario, d time.Du
 	if err != nil {
 		return s, err
 	}
-	after := l.cpuTimes()
+	after, busyAfter, elapsed := l.cpuTimes(), machineBusy(), time.Since(start)
 	s.cpu = map[string]time.Duration{}
+	ours := s.wrkCPU
 	for k, v := range after {
 		s.cpu[k] = v - before[k]
+		ours += s.cpu[k]
 	}
+	s.foreign = max(0, float64(busyAfter-busy-ours)/float64(elapsed*time.Duration(runtime.NumCPU())))
 	return s, nil
 }
 

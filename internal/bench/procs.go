@@ -135,6 +135,26 @@ func procCPU(pid int) time.Duration {
 	return time.Duration(ut+st) * 10 * time.Millisecond
 }
 
+// machineBusy returns the user+system CPU time of the whole machine (all CPUs) so far, from
+// /proc/stat (interrupt time left out: the processes' own times leave it out too).
+func machineBusy() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 4 || f[0] != "cpu" {
+		return 0
+	}
+	var ticks int64
+	for _, v := range f[1:4] { // user nice system
+		n, _ := strconv.ParseInt(v, 10, 64)
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
+}
+
 // selfCPU is this process's CPU time (the login client and the emulator).
 func selfCPU() time.Duration {
 	var ru syscall.Rusage

@@ -18,6 +18,11 @@ func report(w io.Writer, o options, pin pinning, res *results) {
 		o.rounds, o.duration, o.connections, o.loginWorkers)
 	fmt.Fprintf(w, "machine: %s, %d CPUs, %s; %s\n", cpuModel(), runtime.NumCPU(), runtime.Version(), pin.note)
 	fmt.Fprintln(w, "figures are medians over the rounds; ratios are per-round ratios to plain Caddy, median")
+	if o.plainCookie {
+		fmt.Fprintln(w, "plain Caddy gets the same requests as the gateways, session cookie included (-plain-cookie)")
+	} else {
+		fmt.Fprintln(w, "plain Caddy gets requests without the session cookie (-plain-cookie=false)")
+	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "scenario\treq/s\tp50\tp99\treq/s vs plain\tp99 vs plain\tCPU µs/req: caddy\tredis\tupstream\tclient+emulator\t")
@@ -40,6 +45,20 @@ func report(w io.Writer, o options, pin pinning, res *results) {
 			cpuPer(ss, "caddy"), cpuPer(ss, "redis"), cpuPer(ss, "upstream"), cpuPer(ss, "client"))
 	}
 	tw.Flush()
+	var foreign []float64
+	for _, ss := range res.samples {
+		for _, s := range ss {
+			foreign = append(foreign, s.foreign)
+		}
+	}
+	if len(foreign) > 0 {
+		slices.Sort(foreign)
+		fmt.Fprintf(w, "\nother processes on the machine: median %.0f%%, worst %.0f%% of all CPUs during a run", 100*medianOf(slices.Clone(foreign)), 100*foreign[len(foreign)-1])
+		if foreign[len(foreign)-1] > 0.10 {
+			fmt.Fprint(w, " (busy machine: figures are noisy; rerun when it is quiet)")
+		}
+		fmt.Fprintln(w)
+	}
 	if ss, ok := res.samples["login"]; ok {
 		fmt.Fprintf(w, "\nlogins: %s\n", loginLimit(ss, pin))
 	}

@@ -20,7 +20,8 @@ func runWrk(ctx context.Context, url string, headers []string, connections int, 
 	args = append(args, url)
 	ctx, cancel := context.WithTimeout(ctx, d+30*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "wrk", args...).CombinedOutput()
+	cmd := exec.CommandContext(ctx, "wrk", args...)
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return sample{}, fmt.Errorf("wrk: %v\n%s", err, out)
 	}
@@ -28,6 +29,7 @@ func runWrk(ctx context.Context, url string, headers []string, connections int, 
 	if err != nil {
 		return sample{}, fmt.Errorf("reading wrk's output: %w\n%s", err, out)
 	}
+	s.wrkCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	return s, nil
 }
 
