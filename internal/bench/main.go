@@ -41,6 +41,7 @@ type options struct {
 	caddyBin     string
 	keep         bool
 	plainCookie  bool
+	profileDir   string
 }
 
 func main() {
@@ -54,6 +55,7 @@ func main() {
 	flag.StringVar(&o.only, "only", "", "comma-separated scenarios to run (default: all): plain,memory,redis,unauth,login")
 	flag.StringVar(&o.caddyBin, "caddy", "", "use this Caddy binary instead of building ./cmd/caddy")
 	flag.BoolVar(&o.plainCookie, "plain-cookie", true, "send plain Caddy the same session cookie as the gateways (byte-identical requests; it forwards the cookie upstream)")
+	flag.StringVar(&o.profileDir, "profile", "", "write CPU profiles of the last round into this directory: Caddy's per scenario (from its admin API), and the benchmark's own (login client and emulator) during logins")
 	flag.BoolVar(&o.keep, "keep", false, "after the run, keep everything running until interrupted (for pprof)")
 	upstreamAddr := flag.String("serve-upstream", "", "internal: serve the tiny upstream on this address")
 	flag.Parse()

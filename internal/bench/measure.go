@@ -90,7 +90,14 @@ func measure(ctx context.Context, o options, l *lab, scenarios []scenario) (*res
 		fmt.Printf("round %d/%d:", r+1, o.rounds)
 		for i := range scenarios {
 			sc := scenarios[(r+i)%len(scenarios)]
+			stopProfile := func() error { return nil }
+			if o.profileDir != "" && r == o.rounds-1 {
+				stopProfile = l.startProfile(ctx, o, sc)
+			}
 			s, err := l.runScenario(ctx, o, sc, o.duration)
+			if perr := stopProfile(); perr != nil && err == nil {
+				err = perr
+			}
 			if err != nil {
 				return nil, fmt.Errorf("round %d, %s: %w", r+1, sc.name, err)
 			}
