@@ -88,7 +88,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("kakaogate: session store: %w", err)
 	}
 	h.storeKey = storeKey
-	provider, providerKey, err := acquireProvider(cfg.Issuer, oidc.ProviderOptions{Logger: h.logger.Named("oidc")})
+	idp, providerKey, err := acquireProvider(cfg.Issuer, oidc.ProviderOptions{Logger: h.logger.Named("oidc")})
 	if err != nil {
 		return fmt.Errorf("kakaogate: issuer: %w", err)
 	}
@@ -97,11 +97,11 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("kakaogate: sessions: %w", err)
 	}
-	rp := &oidc.Client{Provider: provider, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Scopes: cfg.Scopes}
+	rp := &oidc.Client{Provider: idp.provider, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Scopes: cfg.Scopes}
 	var kakaoAPI *kakao.API
 	if cfg.Provider == config.ProviderKakao {
 		rp.ScopeSeparator = ","
-		kakaoAPI = &kakao.API{BaseURL: cfg.APIURL}
+		kakaoAPI = &kakao.API{BaseURL: cfg.APIURL, HTTPClient: idp.client}
 	}
 	var signer *assertion.Signer
 	if cfg.Assertion {
