@@ -93,7 +93,10 @@ func acquireStore(s *config.SessionStore, lifetime time.Duration, logger *zap.Lo
 		if err != nil {
 			return nil, err
 		}
-		opts := session.RedisOptions{MaxLifetime: lifetime, Cache: redisCacheOptions(logger)}
+		opts := session.RedisOptions{MaxLifetime: lifetime}
+		if !s.NoCache {
+			opts.Cache = redisCacheOptions(logger)
+		}
 		store := session.NewRedisStore(client, opts)
 		closer := func() error {
 			store.Close()

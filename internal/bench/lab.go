@@ -42,7 +42,7 @@ type lab struct {
 }
 
 // sites are the Caddy sites under test; login runs against redis.
-var sites = []string{"plain", "memory", "redis"}
+var sites = []string{"plain", "memory", "redis", "nocache"}
 
 func (l *lab) url(site string) string { return fmt.Sprintf("http://127.0.0.1:%d", l.ports[site]) }
 
@@ -122,8 +122,11 @@ func (l *lab) caddyfile(upstream, redisAddr string) string {
 	fmt.Fprintf(&b, "http://:%d {\n\tbind 127.0.0.1\n\treverse_proxy %s\n}\n\n", l.ports["plain"], upstream)
 	for _, s := range sites[1:] {
 		store := "memory"
-		if s == "redis" {
+		switch s {
+		case "redis":
 			store = "redis redis://" + redisAddr + "/0"
+		case "nocache":
+			store = "redis redis://" + redisAddr + "/0 {\n\t\t\tcache off\n\t\t}"
 		}
 		fmt.Fprintf(&b, `http://:%d {
 	bind 127.0.0.1

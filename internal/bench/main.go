@@ -42,6 +42,8 @@ type options struct {
 	keep         bool
 	plainCookie  bool
 	profileDir   string
+	maxForeign   float64
+	retries      int
 }
 
 func main() {
@@ -52,10 +54,12 @@ func main() {
 	flag.IntVar(&o.connections, "connections", 32, "wrk connections (one wrk thread)")
 	flag.IntVar(&o.loginWorkers, "login-workers", 8, "concurrent browsers in the login scenario")
 	flag.StringVar(&o.cpus, "cpus", "split", "split: servers on CPU 0, load generators on CPU 1; shared: no pinning")
-	flag.StringVar(&o.only, "only", "", "comma-separated scenarios to run (default: all): plain,memory,redis,unauth,login")
+	flag.StringVar(&o.only, "only", "", "comma-separated scenarios to run (default: all): plain,memory,redis,nocache,unauth,login")
 	flag.StringVar(&o.caddyBin, "caddy", "", "use this Caddy binary instead of building ./cmd/caddy")
 	flag.BoolVar(&o.plainCookie, "plain-cookie", true, "send plain Caddy the same session cookie as the gateways (byte-identical requests; it forwards the cookie upstream)")
 	flag.StringVar(&o.profileDir, "profile", "", "write CPU profiles of the last round into this directory: Caddy's per scenario (from its admin API), and the benchmark's own (login client and emulator) during logins")
+	flag.Float64Var(&o.maxForeign, "max-foreign", 0.10, "redo a round in which other processes took more than this share of all CPUs during a run")
+	flag.IntVar(&o.retries, "retries", 3, "how often one round may be redone (-max-foreign)")
 	flag.BoolVar(&o.keep, "keep", false, "after the run, keep everything running until interrupted (for pprof)")
 	upstreamAddr := flag.String("serve-upstream", "", "internal: serve the tiny upstream on this address")
 	flag.Parse()

@@ -53,8 +53,9 @@ func report(w io.Writer, o options, pin pinning, res *results) {
 	}
 	if len(foreign) > 0 {
 		slices.Sort(foreign)
-		fmt.Fprintf(w, "\nother processes on the machine: median %.0f%%, worst %.0f%% of all CPUs during a run", 100*medianOf(slices.Clone(foreign)), 100*foreign[len(foreign)-1])
-		if foreign[len(foreign)-1] > 0.10 {
+		fmt.Fprintf(w, "\nother processes on the machine: median %.0f%%, worst %.0f%% of all CPUs during a run (%d noisy rounds redone)",
+			100*medianOf(slices.Clone(foreign)), 100*foreign[len(foreign)-1], res.redone)
+		if foreign[len(foreign)-1] > o.maxForeign {
 			fmt.Fprint(w, " (busy machine: figures are noisy; rerun when it is quiet)")
 		}
 		fmt.Fprintln(w)
@@ -64,7 +65,7 @@ func report(w io.Writer, o options, pin pinning, res *results) {
 	}
 	plain := res.samples["plain"]
 	fmt.Fprintln(w)
-	for _, name := range []string{"memory", "unauth"} {
+	for _, name := range []string{"memory", "nocache", "unauth"} {
 		if ss := res.samples[name]; len(ss) > 0 && len(plain) == len(ss) {
 			fmt.Fprintf(w, "ratio_%s_vs_plain=%.2f\n", name, ratio(ss, plain, func(s sample) float64 { return s.rps }))
 		}
