@@ -39,10 +39,37 @@ type lab struct {
 
 	loginWorkers int
 	plainCookie  bool
+	sites        []string
 }
 
-// sites are the Caddy sites under test; login runs against redis.
-var sites = []string{"plain", "memory", "redis", "nocache"}
+// allSites are the Caddy sites a run may need: plain Caddy first, then the gateways.
+var allSites = []string{"plain", "memory", "redis", "nocache"}
+
+// sitesFor returns the sites the scenarios use (logins use redis), in allSites' order: an
+// older binary without some option can still be measured on the others (-caddy, -only).
+func sitesFor(scenarios []scenario) []string {
+	var out []string
+	for _, s := range allSites {
+		for _, sc := range scenarios {
+			if sc.site == s {
+				out = append(out, s)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// gateways are the sites with kakaogate.
+func (l *lab) gateways() []string {
+	var out []string
+	for _, s := range l.sites {
+		if s != "plain" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
 
 func (l *lab) url(site string) string { return fmt.Sprintf("http://127.0.0.1:%d", l.ports[site]) }
 
@@ -50,8 +77,9 @@ func (l *lab) url(site string) string { return fmt.Sprintf("http://127.0.0.1:%d"
 // 127.0.0.1, as in production.
 func (l *lab) host(site string) string { return fmt.Sprintf("http://localhost:%d", l.ports[site]) }
 
-func startLab(ctx context.Context, o options, pin pinning, dir string) (_ *lab, err error) {
-	l := &lab{ports: map[string]int{}, cookies: map[string]string{}, loginWorkers: o.loginWorkers, plainCookie: o.plainCookie}
+func startLab(ctx context.Context, o options, pin pinning, dir string, scenarios []scenario) (_ *lab, err error) {
+	l := &lab{ports: map[string]int{}, cookies: map[string]string{}, loginWorkers: o.loginWorkers,
+		plainCookie: o.plainCookie, sites: sitesFor(scenarios)}
 	defer func() {
 		if err != nil {
 			l.close()
@@ -86,14 +114,14 @@ func startLab(ctx context.Context, o options, pin pinning, dir string) (_ *lab, 
 		return nil, err
 	}
 
-	for _, s := range append(sites, "admin") {
+	for _, s := range append(allSites, "admin") {
 		if l.ports[s], err = freePort(); err != nil {
 			return nil, err
 		}
 	}
 	l.adminAddr = "127.0.0.1:" + strconv.Itoa(l.ports["admin"])
 	emu := kakaotest.Options{Users: benchUsers()}
-	for _, s := range sites[1:] {
+	for _, s := range l.gateways() {
 		emu.RedirectURIs = append(emu.RedirectURIs, l.host(s)+"/.auth/callback")
 		emu.LogoutRedirectURIs = append(emu.LogoutRedirectURIs, l.host(s)+"/.auth/logout/callback")
 	}
@@ -108,7 +136,7 @@ func startLab(ctx context.Context, o options, pin pinning, dir string) (_ *lab, 
 		return nil, err
 	}
 	l.procs = append(l.procs, l.caddy)
-	for _, s := range sites {
+	for _, s := range l.sites {
 		if err := waitHTTP(l.caddy, l.url(s)+"/.auth/healthz"); err != nil {
 			return nil, err
 		}
@@ -120,7 +148,7 @@ func (l *lab) caddyfile(upstream, redisAddr string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "{\n\tadmin %s\n\tpersist_config off\n\tauto_https off\n}\n\n", l.adminAddr)
 	fmt.Fprintf(&b, "http://:%d {\n\tbind 127.0.0.1\n\treverse_proxy %s\n}\n\n", l.ports["plain"], upstream)
-	for _, s := range sites[1:] {
+	for _, s := range l.gateways() {
 		store := "memory"
 		switch s {
 		case "redis":
@@ -152,7 +180,7 @@ func (l *lab) caddyfile(upstream, redisAddr string) string {
 // prepare logs the wrk user in at both gateways, checks every scenario answers as it should,
 // and signs the login scenario's browsers in once at the emulator.
 func (l *lab) prepare(ctx context.Context, scenarios []scenario) error {
-	for _, s := range sites[1:] {
+	for _, s := range l.gateways() {
 		b := newBrowser(nil)
 		resp, err := kakaotest.Login(b.client, l.host(s)+"/", wrkUser)
 		if err != nil {
@@ -226,7 +254,9 @@ func (l *lab) headers(sc scenario) []string {
 	case sc.authenticated:
 		h = append(h, "Cookie: "+sessionCookie+"="+l.cookies[sc.site])
 	case sc.site == "plain" && l.plainCookie: // the very requests the gateways get
-		h = append(h, "Cookie: "+sessionCookie+"="+l.cookies["redis"])
+		if gw := l.gateways(); len(gw) > 0 {
+			h = append(h, "Cookie: "+sessionCookie+"="+l.cookies[gw[0]])
+		}
 	}
 	if sc.status == http.StatusUnauthorized {
 		h = append(h, "Accept: application/json")

@@ -25,6 +25,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -52,7 +53,7 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 5*time.Second, "duration of one scenario in one round")
 	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "warm-up per scenario before the first round")
 	flag.IntVar(&o.connections, "connections", 32, "wrk connections (one wrk thread)")
-	flag.IntVar(&o.loginWorkers, "login-workers", 8, "concurrent browsers in the login scenario")
+	flag.IntVar(&o.loginWorkers, "login-workers", 16, "concurrent browsers in the login scenario")
 	flag.StringVar(&o.cpus, "cpus", "split", "split: servers on CPU 0, load generators on CPU 1; shared: no pinning")
 	flag.StringVar(&o.only, "only", "", "comma-separated scenarios to run (default: all): plain,memory,redis,nocache,unauth,login")
 	flag.StringVar(&o.caddyBin, "caddy", "", "use this Caddy binary instead of building ./cmd/caddy")
@@ -109,7 +110,7 @@ func run(ctx context.Context, o options) error {
 	defer os.RemoveAll(dir)
 
 	fmt.Println("preparing: building Caddy, starting Redis, the upstream, the emulator and Caddy…")
-	lab, err := startLab(ctx, o, pin, dir)
+	lab, err := startLab(ctx, o, pin, dir, scenarios)
 	if err != nil {
 		return err
 	}
@@ -125,9 +126,16 @@ func run(ctx context.Context, o options) error {
 	if o.keep {
 		// The test user's session cookies go to a file, not the terminal.
 		hdrs := filepath.Join(dir, "cookies")
-		_ = os.WriteFile(hdrs, []byte("memory "+lab.cookies["memory"]+"\nredis "+lab.cookies["redis"]+"\n"), 0o600)
-		fmt.Printf("\nkept running (Ctrl-C ends): caddy admin/pprof http://%s/debug/pprof/, plain %s, memory %s, redis %s; session cookies (%s) in %s\n",
-			lab.adminAddr, lab.url("plain"), lab.url("memory"), lab.url("redis"), sessionCookie, hdrs)
+		var cookies strings.Builder
+		fmt.Printf("\nkept running (Ctrl-C ends): caddy admin/pprof http://%s/debug/pprof/", lab.adminAddr)
+		for _, s := range lab.sites {
+			fmt.Printf(", %s %s", s, lab.url(s))
+			if c, ok := lab.cookies[s]; ok {
+				fmt.Fprintf(&cookies, "%s %s\n", s, c)
+			}
+		}
+		_ = os.WriteFile(hdrs, []byte(cookies.String()), 0o600)
+		fmt.Printf("; session cookies (%s) in %s\n", sessionCookie, hdrs)
 		<-ctx.Done()
 	}
 	return nil

@@ -41,6 +41,9 @@ func selectScenarios(only string) ([]scenario, error) {
 		return allScenarios, nil
 	}
 	want := strings.Split(only, ",")
+	if !slices.Contains(want, "plain") {
+		want = append(want, "plain") // every ratio is to plain Caddy
+	}
 	var out []scenario
 	for _, sc := range allScenarios {
 		if slices.Contains(want, sc.name) {
