@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,8 +43,12 @@ type lab struct {
 	sites        []string
 }
 
-// allSites are the Caddy sites a run may need: plain Caddy first, then the gateways.
-var allSites = []string{"plain", "memory", "redis", "nocache"}
+// allSites are the Caddy sites a run may need: plain Caddy first, then plain Caddy adding
+// the identity headers itself, then the gateways.
+var allSites = []string{"plain", "headers", "memory", "redis", "nocache"}
+
+// withoutGateway are the sites without kakaogate.
+var withoutGateway = []string{"plain", "headers"}
 
 // sitesFor returns the sites the scenarios use (logins use redis), in allSites' order: an
 // older binary without some option can still be measured on the others (-caddy, -only).
@@ -64,7 +69,7 @@ func sitesFor(scenarios []scenario) []string {
 func (l *lab) gateways() []string {
 	var out []string
 	for _, s := range l.sites {
-		if s != "plain" {
+		if !slices.Contains(withoutGateway, s) {
 			out = append(out, s)
 		}
 	}
@@ -148,6 +153,19 @@ func (l *lab) caddyfile(upstream, redisAddr string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "{\n\tadmin %s\n\tpersist_config off\n\tauto_https off\n}\n\n", l.adminAddr)
 	fmt.Fprintf(&b, "http://:%d {\n\tbind 127.0.0.1\n\treverse_proxy %s\n}\n\n", l.ports["plain"], upstream)
+	// What the upstream gets from the gateway for the wrk user, set by Caddy itself: the
+	// floor of passing an identity through reverse_proxy, without any authentication.
+	fmt.Fprintf(&b, `http://:%d {
+	bind 127.0.0.1
+	request_header -Cookie
+	request_header X-Auth-User-Id %d
+	request_header X-Auth-Nickname Ryan
+	request_header X-Auth-Email ryan@example.com
+	request_header X-Auth-Status authenticated
+	reverse_proxy %s
+}
+
+`, l.ports["headers"], wrkUser, upstream)
 	for _, s := range l.gateways() {
 		store := "memory"
 		switch s {
@@ -238,6 +256,8 @@ func (l *lab) check(sc scenario) error {
 	switch {
 	case sc.site == "plain":
 		want = "forged" // plain Caddy passes it on
+	case sc.site == "headers":
+		want = strconv.FormatInt(wrkUser, 10) // request_header replaced it
 	case sc.authenticated:
 		want = strconv.FormatInt(wrkUser, 10)
 	}
@@ -253,7 +273,7 @@ func (l *lab) headers(sc scenario) []string {
 	switch {
 	case sc.authenticated:
 		h = append(h, "Cookie: "+sessionCookie+"="+l.cookies[sc.site])
-	case sc.site == "plain" && l.plainCookie: // the very requests the gateways get
+	case slices.Contains(withoutGateway, sc.site) && l.plainCookie: // the very requests the gateways get
 		if gw := l.gateways(); len(gw) > 0 {
 			h = append(h, "Cookie: "+sessionCookie+"="+l.cookies[gw[0]])
 		}

@@ -55,7 +55,7 @@ func main() {
 	flag.IntVar(&o.connections, "connections", 32, "wrk connections (one wrk thread)")
 	flag.IntVar(&o.loginWorkers, "login-workers", 16, "concurrent browsers in the login scenario")
 	flag.StringVar(&o.cpus, "cpus", "split", "split: servers on CPU 0, load generators on CPU 1; shared: no pinning")
-	flag.StringVar(&o.only, "only", "", "comma-separated scenarios to run (default: all): plain,memory,redis,nocache,unauth,login")
+	flag.StringVar(&o.only, "only", "", "comma-separated scenarios to run (default: all): plain,headers,memory,redis,nocache,unauth,login")
 	flag.StringVar(&o.caddyBin, "caddy", "", "use this Caddy binary instead of building ./cmd/caddy")
 	flag.BoolVar(&o.plainCookie, "plain-cookie", true, "send plain Caddy the same session cookie as the gateways (byte-identical requests; it forwards the cookie upstream)")
 	flag.StringVar(&o.profileDir, "profile", "", "write CPU profiles of the last round into this directory: Caddy's per scenario (from its admin API), and the benchmark's own (login client and emulator) during logins")

@@ -29,6 +29,7 @@ type scenario struct {
 // allScenarios in report order; plain is the baseline of every ratio.
 var allScenarios = []scenario{
 	{name: "plain", label: "plain Caddy reverse_proxy", kind: kindWrk, site: "plain", status: http.StatusOK},
+	{name: "headers", label: "plain + the 4 identity headers", kind: kindWrk, site: "headers", status: http.StatusOK},
 	{name: "memory", label: "kakaogate, memory store", kind: kindWrk, site: "memory", authenticated: true, status: http.StatusOK},
 	{name: "redis", label: "kakaogate, Redis store", kind: kindWrk, site: "redis", authenticated: true, status: http.StatusOK},
 	{name: "nocache", label: "kakaogate, Redis, cache off", kind: kindWrk, site: "nocache", authenticated: true, status: http.StatusOK},
@@ -51,7 +52,7 @@ func selectScenarios(only string) ([]scenario, error) {
 		}
 	}
 	if len(out) != len(want) {
-		return nil, fmt.Errorf("-only %q: known scenarios are plain, memory, redis, nocache, unauth, login", only)
+		return nil, fmt.Errorf("-only %q: known scenarios are plain, headers, memory, redis, nocache, unauth, login", only)
 	}
 	return out, nil
 }

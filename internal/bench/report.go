@@ -25,7 +25,7 @@ func report(w io.Writer, o options, pin pinning, res *results) {
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\treq/s\tp50\tp99\treq/s vs plain\tp99 vs plain\tCPU µs/req: caddy\tredis\tupstream\tclient+emulator\t")
+	fmt.Fprintln(tw, "scenario\treq/s\tp50\tp99\treq/s vs plain (rounds' range)\tp99 vs plain\tCPU µs/req: caddy\tredis\tupstream\tclient+emulator\t")
 	for _, sc := range res.scenarios {
 		ss := res.samples[sc.name]
 		unit := "req/s"
@@ -34,7 +34,8 @@ func report(w io.Writer, o options, pin pinning, res *results) {
 		}
 		rpsRatio, p99Ratio := "", ""
 		if sc.kind == kindWrk && sc.name != "plain" && len(res.samples["plain"]) == len(ss) {
-			rpsRatio = fmt.Sprintf("%.2f", ratio(ss, res.samples["plain"], func(s sample) float64 { return s.rps }))
+			lo, hi := ratioRange(ss, res.samples["plain"], func(s sample) float64 { return s.rps })
+			rpsRatio = fmt.Sprintf("%.2f (%.2f–%.2f)", ratio(ss, res.samples["plain"], func(s sample) float64 { return s.rps }), lo, hi)
 			p99Ratio = fmt.Sprintf("%.2f", ratio(ss, res.samples["plain"], func(s sample) float64 { return float64(s.p99) }))
 		}
 		fmt.Fprintf(tw, "%s\t%.0f %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", sc.label,
@@ -65,7 +66,7 @@ func report(w io.Writer, o options, pin pinning, res *results) {
 	}
 	plain := res.samples["plain"]
 	fmt.Fprintln(w)
-	for _, name := range []string{"memory", "nocache", "unauth"} {
+	for _, name := range []string{"headers", "memory", "nocache", "unauth"} {
 		if ss := res.samples[name]; len(ss) > 0 && len(plain) == len(ss) {
 			fmt.Fprintf(w, "ratio_%s_vs_plain=%.2f\n", name, ratio(ss, plain, func(s sample) float64 { return s.rps }))
 		}
@@ -132,6 +133,22 @@ func ratio(a, b []sample, f func(sample) float64) float64 {
 		return 0
 	}
 	return medianOf(v)
+}
+
+// ratioRange is the lowest and highest per-round ratio of f(a)/f(b).
+func ratioRange(a, b []sample, f func(sample) float64) (lo, hi float64) {
+	for i := range a {
+		if d := f(b[i]); d > 0 {
+			r := f(a[i]) / d
+			if i == 0 || r < lo {
+				lo = r
+			}
+			if i == 0 || r > hi {
+				hi = r
+			}
+		}
+	}
+	return lo, hi
 }
 
 // cpuPer is the CPU time process k spent per request (or login) over every round.
