@@ -91,6 +91,7 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 //		session               memory | redis <url> | redis_cluster <addr...> | redis_sentinel <master> <addr...> {
 //			username <name>
 //			password <password>
+//			cache    off
 //		}
 //		session_lifetime      <duration>
 //		header                <Header-Name> <claim>
@@ -193,7 +194,8 @@ func unmarshalOptions(d *caddyfile.Dispenser, cfg *config.Config) error {
 }
 
 // parseSession reads `session memory | redis <url> | redis_cluster <addr...> |
-// redis_sentinel <master> <addr...>` with an optional block of username and password.
+// redis_sentinel <master> <addr...>` with an optional block of username, password and
+// cache off.
 func parseSession(d *caddyfile.Dispenser) (*config.SessionStore, error) {
 	s := &config.SessionStore{}
 	if !d.NextArg() {
@@ -234,8 +236,13 @@ func parseSession(d *caddyfile.Dispenser) (*config.SessionStore, error) {
 			if err := oneArg(d, &s.Password); err != nil {
 				return nil, err
 			}
+		case "cache":
+			if !d.NextArg() || d.Val() != "off" || d.NextArg() {
+				return nil, d.Err("session cache takes one value: off (the cache is on by default)")
+			}
+			s.NoCache = true
 		default:
-			return nil, d.Errf("unknown session option %q: use username or password", d.Val())
+			return nil, d.Errf("unknown session option %q: use username, password or cache", d.Val())
 		}
 	}
 	return s, nil

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -94,7 +95,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("kakaogate: session store: %w", err)
 	}
 	h.storeKey = storeKey
-	provider, providerKey, err := acquireProvider(cfg.Issuer, h.providerOptions(metrics, cfg.Issuer))
+	idp, providerKey, err := acquireProvider(cfg.Issuer, h.providerOptions(metrics, cfg.Issuer))
 	if err != nil {
 		return fmt.Errorf("kakaogate: issuer: %w", err)
 	}
@@ -107,11 +108,11 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("kakaogate: sessions: %w", err)
 	}
-	rp := &oidc.Client{Provider: provider, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Scopes: cfg.Scopes}
+	rp := &oidc.Client{Provider: idp.provider, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Scopes: cfg.Scopes}
 	var kakaoAPI *kakao.API
 	if cfg.Provider == config.ProviderKakao {
 		rp.ScopeSeparator = ","
-		kakaoAPI = &kakao.API{BaseURL: cfg.APIURL}
+		kakaoAPI = &kakao.API{BaseURL: cfg.APIURL, HTTPClient: idp.client}
 	}
 	var signer *assertion.Signer
 	if cfg.Assertion {
@@ -194,7 +195,7 @@ func (h *Handler) extraProviders(metrics *gatewayMetrics) ([]gateway.Provider, e
 		out = append(out, gateway.Provider{
 			Name:  np.Name,
 			Label: np.Label,
-			RP:    &oidc.Client{Provider: p, ClientID: np.ClientID, ClientSecret: np.ClientSecret, Scopes: np.Scopes},
+			RP:    &oidc.Client{Provider: p.provider, ClientID: np.ClientID, ClientSecret: np.ClientSecret, Scopes: np.Scopes},
 		})
 	}
 	return out, nil
@@ -247,15 +248,41 @@ func (h *Handler) protects(r *http.Request) (bool, error) {
 	return h.protect.AnyMatchWithError(r)
 }
 
+// userPlaceholderPrefix starts the placeholders of the session's claims.
+const userPlaceholderPrefix = "http.auth.user."
+
+// userIDPlaceholder is the placeholder Caddy's access log reads as user_id.
+const userIDPlaceholder = userPlaceholderPrefix + "id"
+
 // setUserPlaceholders sets {http.auth.user.id} and {http.auth.user.<claim>} for the request.
+// The claims are looked up when a placeholder is read (Caddy's access log reads the id),
+// which spares every request a map insert and a key string per claim. A value set earlier
+// (a vars handler setting http.auth.user.id) is overwritten, as a Set would, and one set
+// later wins, as it would over a Set.
 func setUserPlaceholders(r *http.Request, claims map[string]string) {
 	repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
 	if !ok {
 		return
 	}
-	for k, v := range claims {
-		repl.Set("http.auth.user."+k, v)
+	if id, ok := claims["id"]; ok {
+		if _, set := repl.Get(userIDPlaceholder); set {
+			repl.Set(userIDPlaceholder, id)
+		}
 	}
+	repl.Map(userClaims(claims).placeholder)
+}
+
+// userClaims answers {http.auth.user.<claim>} from a session's claims, which are never
+// modified once loaded.
+type userClaims map[string]string
+
+func (c userClaims) placeholder(key string) (any, bool) {
+	name, ok := strings.CutPrefix(key, userPlaceholderPrefix)
+	if !ok {
+		return nil, false
+	}
+	v, ok := c[name]
+	return v, ok
 }
 
 // requestID returns Caddy's request id ({http.request.uuid}), shown on error pages and logged.

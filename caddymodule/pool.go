@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -102,8 +103,15 @@ func acquireStore(s *config.SessionStore, lifetime time.Duration, logger *zap.Lo
 			return nil, err
 		}
 		opts := session.RedisOptions{MaxLifetime: lifetime}
-		store := session.Observe(session.NewRedisStore(client, opts), observe)
-		return newPooledStore(store, session.NewRedisLocker(client, opts), lifetime, logger, client.Close)
+		if !s.NoCache {
+			opts.Cache = redisCacheOptions(logger)
+		}
+		store := session.NewRedisStore(client, opts)
+		closer := func() error {
+			store.Close()
+			return client.Close()
+		}
+		return newPooledStore(session.Observe(store, observe), session.NewRedisLocker(client, opts), lifetime, logger, closer)
 	})
 	if err != nil {
 		return nil, "", err
@@ -142,26 +150,49 @@ func newRedisClient(s *config.SessionStore) (redis.UniversalClient, error) {
 	}
 }
 
-// pooledProvider is an OpenID provider (discovery + JWKS cache) shared through providerPool.
-type pooledProvider struct{ provider *oidc.Provider }
+// pooledProvider is an OpenID provider (discovery + JWKS cache) shared through providerPool,
+// with the HTTP client of every call to the provider and its user API.
+type pooledProvider struct {
+	provider *oidc.Provider
+	client   *http.Client
+}
 
-// Destruct stops the provider's background refreshes.
-func (p *pooledProvider) Destruct() error { p.provider.Close(); return nil }
+// Destruct stops the provider's background refreshes and closes idle connections.
+func (p *pooledProvider) Destruct() error {
+	p.provider.Close()
+	p.client.CloseIdleConnections()
+	return nil
+}
+
+// idpIdleConnsPerHost is how many idle connections to each provider host are kept. Go's
+// default of 2 made every login beyond two concurrent ones dial again (and, with https, do
+// a new TLS handshake) for its token and user API calls.
+const idpIdleConnsPerHost = 64
+
+// newIdPClient returns the HTTP client of the calls to an identity provider:
+// http.DefaultTransport's settings (proxy from the environment, dial and TLS timeouts,
+// HTTP/2), keeping more idle connections per host.
+func newIdPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = idpIdleConnsPerHost
+	return &http.Client{Transport: t}
+}
 
 // acquireProvider returns the shared provider for issuer, creating it on first use. Discovery
 // and key fetching happen lazily, on the first login, so start-up works with the IdP down.
-func acquireProvider(issuer string, opts oidc.ProviderOptions) (*oidc.Provider, string, error) {
+func acquireProvider(issuer string, opts oidc.ProviderOptions) (*pooledProvider, string, error) {
 	key := "provider:" + issuer
 	v, _, err := providerPool.LoadOrNew(key, func() (caddy.Destructor, error) {
 		opts.Issuer = issuer
+		opts.HTTPClient = newIdPClient()
 		p, err := oidc.NewProvider(opts)
 		if err != nil {
 			return nil, err
 		}
-		return &pooledProvider{provider: p}, nil
+		return &pooledProvider{provider: p, client: opts.HTTPClient}, nil
 	})
 	if err != nil {
 		return nil, "", err
 	}
-	return v.(*pooledProvider).provider, key, nil
+	return v.(*pooledProvider), key, nil
 }

@@ -149,6 +149,12 @@ type SessionStore struct {
 	Username string `json:"username,omitempty"`
 	// Password authenticates to Redis Cluster or to the Sentinel-managed master.
 	Password string `json:"password,omitempty"`
+	// NoCache turns off the in-process cache of sessions in front of Redis, so every
+	// authenticated request reads Redis (one round trip). The cache serves a session loaded
+	// in the last 5 seconds only while subscribed to the invalidations every instance
+	// publishes, so logouts and revocations reach it within milliseconds. Redis stores only.
+	// Default: the cache is on.
+	NoCache bool `json:"no_cache,omitempty"`
 }
 
 // DefaultHeaders are the header mappings used when none are configured.

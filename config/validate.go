@@ -108,6 +108,9 @@ func (c *Config) validateRedirectURL() error {
 func (s *SessionStore) validate() error {
 	switch s.Store {
 	case StoreMemory:
+		if s.NoCache {
+			return errors.New("session memory has no cache to turn off: cache off applies to the Redis stores")
+		}
 	case StoreRedis:
 		u, err := url.Parse(s.URL)
 		if s.URL == "" || err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {

@@ -116,15 +116,19 @@ func (n cookieNames) stripGatewayCookies(r *http.Request) {
 	if !found {
 		return
 	}
-	kept := make([]string, 0, 8)
-	for _, c := range r.Cookies() {
-		if !strings.HasPrefix(c.Name, n.prefix) {
-			kept = append(kept, c.Name+"="+c.Value)
+	line, ok := withoutCookies(lines, n.prefix)
+	if !ok { // too many cookies to scan: net/http decides
+		var kept []string
+		for _, c := range r.Cookies() {
+			if !strings.HasPrefix(c.Name, n.prefix) {
+				kept = append(kept, c.Name+"="+c.Value)
+			}
 		}
+		line = strings.Join(kept, "; ")
 	}
-	if len(kept) == 0 {
+	if line == "" {
 		r.Header.Del("Cookie")
 		return
 	}
-	r.Header["Cookie"] = []string{strings.Join(kept, "; ")}
+	r.Header["Cookie"] = []string{line}
 }

@@ -42,10 +42,19 @@ func (ih identityHeaders) strip(h http.Header) {
 
 // inject sets the configured headers from claims. A claim the session lacks leaves its header
 // absent (never empty), so "no email" and "empty email" cannot be confused.
+//
+// The values share one backing array (one allocation per request, not one per header); each
+// header gets a slice of capacity one, so appending to one header never writes into another.
 func (ih identityHeaders) inject(h http.Header, claims map[string]string) {
+	var vals []string
 	for _, m := range ih.mappings {
 		if v, ok := claims[m.Claim]; ok && v != "" {
-			h[m.Header] = []string{headerSafe(v)}
+			if vals == nil {
+				vals = make([]string, 0, len(ih.mappings))
+			}
+			i := len(vals)
+			vals = append(vals, headerSafe(v))
+			h[m.Header] = vals[i : i+1 : i+1]
 		}
 	}
 }

@@ -56,6 +56,7 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request, next Next) err
 // headers, X-Auth-Status, the optional extras and the Caddy placeholders; and it removes the
 // gateway's cookies.
 func (g *Gateway) identify(r *http.Request, ticket session.Ticket, sess *session.Session) error {
+	g.cookies.stripGatewayCookies(r) // first: the header map has room for ours
 	h := r.Header
 	g.headers.inject(h, sess.Claims)
 	h.Set(statusHeader, statusAuthenticated)
@@ -75,7 +76,6 @@ func (g *Gateway) identify(r *http.Request, ticket session.Ticket, sess *session
 	if g.onIdentity != nil {
 		g.onIdentity(r, sess.Claims)
 	}
-	g.cookies.stripGatewayCookies(r)
 	return nil
 }
 
@@ -119,11 +119,11 @@ func (g *Gateway) loadSession(w http.ResponseWriter, r *http.Request) (session.T
 
 // readTicket opens the session cookie. It returns http.ErrNoCookie when there is none.
 func (g *Gateway) readTicket(r *http.Request) (session.Ticket, error) {
-	c, err := r.Cookie(g.cookies.session)
-	if err != nil {
+	v, ok := cookieValue(r, g.cookies.session)
+	if !ok {
 		return session.Ticket{}, http.ErrNoCookie
 	}
-	raw, err := g.codecs.session.Decode(g.cookies.session, c.Value)
+	raw, err := g.codecs.session.Decode(g.cookies.session, v)
 	if err != nil {
 		return session.Ticket{}, fmt.Errorf("opening session cookie: %w", err)
 	}

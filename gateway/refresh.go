@@ -72,8 +72,9 @@ func (g *Gateway) refresh(ctx context.Context, ticket session.Ticket, sess *sess
 	// The work must end while the lease is still ours.
 	ctx, cancel := context.WithDeadline(ctx, lease.Deadline())
 	defer cancel()
-	// Another instance may have refreshed between our load and our lease.
-	cur, err := g.sessions.Load(ctx, ticket)
+	// Another instance may have refreshed between our load and our lease: read the store,
+	// not a cache that may not have heard of it yet.
+	cur, err := g.sessions.LoadFresh(ctx, ticket)
 	if err != nil {
 		return nil, fmt.Errorf("reloading the session: %w", err)
 	}

@@ -90,9 +90,35 @@ func (m *Manager) Create(ctx context.Context, s *Session) (Ticket, error) {
 // expired session, or one that does not decrypt under t.Key is ErrNotFound
 // (possibly wrapped); a store failure is returned wrapped and is not
 // ErrNotFound.
+//
+// With a store that keeps opened sessions (*MemoryStore; *RedisStore with a
+// cache) a session loaded recently comes from that cache, without a store
+// round trip. The caller may change the returned Session's fields, but its
+// Claims and Scopes may be shared with the cache: replace them, never modify
+// them in place.
 func (m *Manager) Load(ctx context.Context, t Ticket) (*Session, error) {
+	return m.load(ctx, t, true)
+}
+
+// LoadFresh is Load without the cache: it always reads the store. Use it
+// where a change made by another gateway instance a moment ago must be seen,
+// such as the check under the refresh lease.
+func (m *Manager) LoadFresh(ctx context.Context, t Ticket) (*Session, error) {
+	return m.load(ctx, t, false)
+}
+
+func (m *Manager) load(ctx context.Context, t Ticket, cached bool) (*Session, error) {
 	if !validID(t.ID) {
 		return nil, fmt.Errorf("session: load: malformed id: %w", ErrNotFound)
+	}
+	cache, _ := m.store.(openedCache)
+	var token uint64
+	keep := false
+	if cache != nil && cached {
+		if s, ok := cache.cachedOpen(t.ID, t.Key); ok && m.now().Before(s.ExpiresAt) {
+			return shallowCopy(s), nil
+		}
+		token, keep = cache.cacheToken()
 	}
 	blob, err := m.store.Get(ctx, t.ID)
 	if errors.Is(err, ErrNotFound) {
@@ -107,6 +133,10 @@ func (m *Manager) Load(ctx context.Context, t Ticket) (*Session, error) {
 	}
 	if !m.now().Before(s.ExpiresAt) {
 		return nil, fmt.Errorf("session: load: expired: %w", ErrNotFound)
+	}
+	if keep {
+		cache.keepOpened(t.ID, s.UserID, token, t.Key, s)
+		return shallowCopy(s), nil
 	}
 	return s, nil
 }

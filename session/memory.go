@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -36,6 +37,8 @@ type MemoryStore struct {
 	entries map[string]*memEntry
 	byUser  map[string]map[string]struct{}
 	expiry  expiryHeap
+	// epoch counts the changes and removals of existing sessions (openedCache).
+	epoch atomic.Uint64
 
 	stop      chan struct{}
 	done      chan struct{}
@@ -49,6 +52,9 @@ type memEntry struct {
 	blob       []byte
 	expires    time.Time
 	index      int // position in the expiry heap
+	// opened is the session as Manager.Load last opened it from blob; nil until then and
+	// after every change.
+	opened atomic.Pointer[opened]
 }
 
 // NewMemoryStore returns a MemoryStore and starts its janitor.
@@ -152,6 +158,8 @@ func (m *MemoryStore) update(e *memEntry, userID string, blob []byte, expires ti
 	}
 	e.blob = clone(blob)
 	e.expires = expires
+	e.opened.Store(nil)
+	m.epoch.Add(1)
 	heap.Fix(&m.expiry, e.index)
 }
 
@@ -237,6 +245,7 @@ func (m *MemoryStore) sweepLocked(now time.Time) {
 }
 
 func (m *MemoryStore) removeLocked(e *memEntry) {
+	m.epoch.Add(1)
 	delete(m.entries, e.id)
 	heap.Remove(&m.expiry, e.index)
 	m.unindexLocked(e.userID, e.id)
@@ -257,6 +266,38 @@ func (m *MemoryStore) unindexLocked(userID, id string) {
 		if len(ids) == 0 {
 			delete(m.byUser, userID)
 		}
+	}
+}
+
+// cachedOpen implements openedCache: the opened copy of a live session.
+func (m *MemoryStore) cachedOpen(id string, key [32]byte) (*Session, bool) {
+	now := m.now()
+	m.mu.RLock()
+	e, ok := m.entries[id]
+	var o *opened
+	if ok && now.Before(e.expires) {
+		o = e.opened.Load()
+	}
+	m.mu.RUnlock()
+	if o == nil || !o.matches(key) {
+		return nil, false
+	}
+	return o.sess, true
+}
+
+// cacheToken implements openedCache.
+func (m *MemoryStore) cacheToken() (uint64, bool) { return m.epoch.Load(), true }
+
+// keepOpened implements openedCache: s goes beside the blob it was opened from, unless a
+// session changed or ended since token (the blob may be another one now).
+func (m *MemoryStore) keepOpened(id, _ string, token uint64, key [32]byte, s *Session) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.epoch.Load() != token {
+		return
+	}
+	if e, ok := m.entries[id]; ok {
+		e.opened.Store(&opened{key: key, sess: s})
 	}
 }
 

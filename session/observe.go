@@ -25,10 +25,32 @@ type Observer func(op string, took time.Duration, err error)
 // latency and error metrics). It keeps s's atomic Replace, so Manager.Save stays safe.
 func Observe(s Store, observe Observer) Store {
 	o := observedStore{s: s, observe: observe}
-	if r, ok := s.(replacer); ok {
+	r, replaces := s.(replacer)
+	c, caches := s.(openedCache)
+	switch {
+	case replaces && caches:
+		// Keep the opened-session cache visible to the Manager: hiding it would silently
+		// turn the cache off.
+		return observedCachingReplacer{observedReplacer{observedStore: o, r: r}, c}
+	case replaces:
 		return observedReplacer{observedStore: o, r: r}
+	case caches:
+		return observedCaching{o, c}
 	}
 	return o
+}
+
+// observedCachingReplacer is an observed store that replaces atomically and keeps opened
+// sessions (cache hits are not store operations, so they are not reported).
+type observedCachingReplacer struct {
+	observedReplacer
+	openedCache
+}
+
+// observedCaching is an observed store without Replace that keeps opened sessions.
+type observedCaching struct {
+	observedStore
+	openedCache
 }
 
 // observedStore reports the calls of a Store without a Replace method.
@@ -96,4 +118,19 @@ func (o observedReplacer) Replace(ctx context.Context, id, userID string, blob [
 	err := o.r.Replace(ctx, id, userID, blob, ttl)
 	o.report(OpReplace, start, err)
 	return err
+}
+
+// Unwrap returns the store an Observe wrapper reports on, or s itself when it is not one.
+func Unwrap(s Store) Store {
+	switch o := s.(type) {
+	case observedStore:
+		return o.s
+	case observedReplacer:
+		return o.s
+	case observedCachingReplacer:
+		return o.s
+	case observedCaching:
+		return o.s
+	}
+	return s
 }

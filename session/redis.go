@@ -18,6 +18,11 @@ type RedisOptions struct {
 	// Put sets the user index's TTL to at least this, so the index outlives
 	// every session listed in it.
 	MaxLifetime time.Duration
+	// Cache keeps recently opened sessions in this process, kept coherent across
+	// instances through Redis pub/sub; see RedisCacheOptions. Default: off.
+	// Changes and revocations are published whether or not it is on, so
+	// instances with and without it can share one Redis.
+	Cache RedisCacheOptions
 }
 
 // DefaultKeyPrefix is RedisOptions.KeyPrefix when unset.
@@ -42,9 +47,13 @@ type RedisStore struct {
 	client      redis.UniversalClient
 	prefix      string
 	maxLifetime time.Duration
+	cache       *redisCache // nil without RedisOptions.Cache
 }
 
-var _ Store = (*RedisStore)(nil)
+var (
+	_ Store       = (*RedisStore)(nil)
+	_ openedCache = (*RedisStore)(nil)
+)
 
 // NewRedisStore returns a RedisStore using client.
 func NewRedisStore(client redis.UniversalClient, opts RedisOptions) *RedisStore {
@@ -54,7 +63,20 @@ func NewRedisStore(client redis.UniversalClient, opts RedisOptions) *RedisStore 
 	if opts.MaxLifetime <= 0 {
 		opts.MaxLifetime = defaultMaxLifetime
 	}
-	return &RedisStore{client: client, prefix: opts.KeyPrefix, maxLifetime: opts.MaxLifetime}
+	r := &RedisStore{client: client, prefix: opts.KeyPrefix, maxLifetime: opts.MaxLifetime}
+	if opts.Cache.Size > 0 {
+		r.cache = newRedisCache(client, r.invalidationChannel(), opts.Cache)
+	}
+	return r
+}
+
+// Close stops the cache's subscriber (the cache starts it on first use) and
+// empties the cache. The store remains usable without the cache. It does not
+// close the client.
+func (r *RedisStore) Close() {
+	if r.cache != nil {
+		r.cache.close()
+	}
 }
 
 func (r *RedisStore) sessionKey(id string) string  { return r.prefix + "s:" + id }
@@ -81,7 +103,7 @@ func (r *RedisStore) Put(ctx context.Context, id, userID string, blob []byte, tt
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("session: redis put: %w", err)
+		return r.failed(fmt.Errorf("session: redis put: %w", err))
 	}
 	if card.Val() > pruneThreshold {
 		if err := r.prune(ctx, uk); err != nil {
@@ -133,9 +155,9 @@ func (r *RedisStore) Replace(ctx context.Context, id, userID string, blob []byte
 		return ErrNotFound
 	}
 	if err != nil {
-		return fmt.Errorf("session: redis replace: %w", err)
+		return r.failed(fmt.Errorf("session: redis replace: %w", err))
 	}
-	return nil
+	return r.changed(ctx, invalidateSession+id)
 }
 
 // Get implements Store.
@@ -145,7 +167,7 @@ func (r *RedisStore) Get(ctx context.Context, id string) ([]byte, error) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("session: redis get: %w", err)
+		return nil, r.failed(fmt.Errorf("session: redis get: %w", err))
 	}
 	return b, nil
 }
@@ -161,9 +183,9 @@ func (r *RedisStore) Delete(ctx context.Context, id, userID string) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("session: redis delete: %w", err)
+		return r.failed(fmt.Errorf("session: redis delete: %w", err))
 	}
-	return nil
+	return r.changed(ctx, invalidateSession+id)
 }
 
 // DeleteUser implements Store: SMEMBERS of the user index, then one pipeline
@@ -177,10 +199,10 @@ func (r *RedisStore) DeleteUser(ctx context.Context, userID string) (int, error)
 	uk := r.userKey(userID)
 	ids, err := r.client.SMembers(ctx, uk).Result()
 	if err != nil {
-		return 0, fmt.Errorf("session: redis delete user: %w", err)
+		return 0, r.failed(fmt.Errorf("session: redis delete user: %w", err))
 	}
 	if len(ids) == 0 {
-		return 0, nil
+		return 0, r.changed(ctx, invalidateUser+userID)
 	}
 	dels := make([]*redis.IntCmd, len(ids))
 	members := make([]any, len(ids))
@@ -193,19 +215,78 @@ func (r *RedisStore) DeleteUser(ctx context.Context, userID string) (int, error)
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("session: redis delete user: %w", err)
+		return 0, r.failed(fmt.Errorf("session: redis delete user: %w", err))
 	}
 	n := 0
 	for _, d := range dels {
 		n += int(d.Val())
 	}
-	return n, nil
+	return n, r.changed(ctx, invalidateUser+userID)
 }
 
 // Ping implements Store.
 func (r *RedisStore) Ping(ctx context.Context) error {
 	if err := r.client.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("session: redis ping: %w", err)
+		return r.failed(fmt.Errorf("session: redis ping: %w", err))
 	}
 	return nil
+}
+
+// invalidationChannel is where changed and ended sessions are announced.
+func (r *RedisStore) invalidationChannel() string { return r.prefix + "invalidate" }
+
+// changed drops msg's sessions from this process's cache and publishes msg to
+// every other instance's, after Redis acknowledged the change (published
+// earlier, another instance could read the old value back into its cache).
+// A failed publish is returned: the caller's change is made, but other
+// instances may serve the old session from their caches for up to their TTL,
+// so the caller should retry (a retried Delete or DeleteUser publishes again).
+func (r *RedisStore) changed(ctx context.Context, msg string) error {
+	if r.cache != nil {
+		r.cache.invalidate(msg)
+	}
+	if err := r.client.Publish(ctx, r.invalidationChannel(), msg).Err(); err != nil {
+		return r.failed(fmt.Errorf("session: redis publish invalidation: %w", err))
+	}
+	return nil
+}
+
+// failed stops the cache serving after a failed command (Redis may be
+// unreachable) and returns err.
+func (r *RedisStore) failed(err error) error {
+	if r.cache != nil {
+		r.cache.storeFailed(err)
+	}
+	return err
+}
+
+// CacheServing reports whether the cache (RedisOptions.Cache) serves sessions
+// now: it is on, subscribed to invalidations and has heard from Redis within
+// the last four heartbeats. It starts the cache's subscriber if need be.
+func (r *RedisStore) CacheServing() bool {
+	if r.cache == nil {
+		return false
+	}
+	r.cache.start()
+	return r.cache.serving(time.Now().UnixNano())
+}
+
+func (r *RedisStore) cachedOpen(id string, key [32]byte) (*Session, bool) {
+	if r.cache == nil {
+		return nil, false
+	}
+	return r.cache.cachedOpen(id, key)
+}
+
+func (r *RedisStore) cacheToken() (uint64, bool) {
+	if r.cache == nil {
+		return 0, false
+	}
+	return r.cache.cacheToken()
+}
+
+func (r *RedisStore) keepOpened(id, userID string, token uint64, key [32]byte, s *Session) {
+	if r.cache != nil {
+		r.cache.keepOpened(id, userID, token, key, s)
+	}
 }

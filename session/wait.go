@@ -14,10 +14,11 @@ const (
 	waitMaxPause   = 200 * time.Millisecond
 )
 
-// WaitUntil loads the session t refers to until cond reports true for it, and
-// returns that session. It serves the requests that meet ErrLocked while
-// another request or gateway instance refreshes the session's tokens: they
-// wait for the refreshed session instead of refreshing again, e.g.
+// WaitUntil loads the session t refers to (from the store, never a cache)
+// until cond reports true for it, and returns that session. It serves the
+// requests that meet ErrLocked while another request or gateway instance
+// refreshes the session's tokens: they wait for the refreshed session
+// instead of refreshing again, e.g.
 //
 //	s, err := m.WaitUntil(ctx, t, 3*time.Second, func(s *Session) bool {
 //		return s.AccessExpiry.After(old.AccessExpiry)
@@ -36,7 +37,7 @@ func (m *Manager) WaitUntil(ctx context.Context, t Ticket, maxWait time.Duration
 	deadline := time.Now().Add(maxWait)
 	pause := waitFirstPause
 	for {
-		s, err := m.Load(ctx, t)
+		s, err := m.LoadFresh(ctx, t)
 		if errors.Is(err, ErrNotFound) {
 			return nil, err
 		}
