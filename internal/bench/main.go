@@ -49,8 +49,8 @@ type options struct {
 
 func main() {
 	var o options
-	flag.IntVar(&o.rounds, "rounds", 5, "rounds; each round runs every scenario once")
-	flag.DurationVar(&o.duration, "duration", 5*time.Second, "duration of one scenario in one round")
+	flag.IntVar(&o.rounds, "rounds", 9, "rounds; each round runs every scenario once")
+	flag.DurationVar(&o.duration, "duration", 4*time.Second, "duration of one scenario in one round")
 	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "warm-up per scenario before the first round")
 	flag.IntVar(&o.connections, "connections", 32, "wrk connections (one wrk thread)")
 	flag.IntVar(&o.loginWorkers, "login-workers", 16, "concurrent browsers in the login scenario")
