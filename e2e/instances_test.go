@@ -16,19 +16,36 @@ import (
 // adminTokenE2E is the admin_token of the gateways under test.
 const adminTokenE2E = "e2e-admin-token-0123456789-abcdefghijklmnop"
 
-// sharedRedisEnv starts two gateway processes sharing one throwaway Redis, with the admin
+// sharedRedisEnv starts two gateway processes sharing one throwaway Redis (or a Redis Cluster), with the admin
 // endpoint and the unlink webhook on, and a metrics endpoint at /metrics outside the login.
-func sharedRedisEnv(t *testing.T) (*env, *redistest.Server) {
+func sharedRedisEnv(t *testing.T, cluster bool) *env {
 	t.Helper()
-	rs := redistest.Start(t)
+	var session string
+	if cluster {
+		c := redistest.StartCluster(t, 3, 1)
+		session = "session redis_cluster " + strings.Join(c.Addrs(), " ")
+	} else {
+		session = "session redis redis://" + redistest.Start(t).Addr() + "/0"
+	}
 	e := newEnv(t, envOptions{
 		instances: 2,
-		session:   "session redis redis://" + rs.Addr() + "/0",
+		session:   session,
 		extra:     "admin_key demo-admin-key\n\t\tapp_id 100001\n\t\tadmin_token " + adminTokenE2E,
 		matcher:   "@private",
 		site:      "@private not path /metrics\n\tmetrics /metrics",
 	})
-	return e, rs
+	return e
+}
+
+// forEachSharedStore runs test against two instances sharing a single Redis, and sharing a
+// local Redis Cluster of 3 masters and 3 replicas.
+func forEachSharedStore(t *testing.T, test func(t *testing.T, e *env)) {
+	for _, tc := range []struct {
+		name    string
+		cluster bool
+	}{{"redis", false}, {"redis_cluster", true}} {
+		t.Run(tc.name, func(t *testing.T) { test(t, sharedRedisEnv(t, tc.cluster)) })
+	}
 }
 
 // postWebhook delivers Kakao's unlink webhook for userID to base, as Kakao would.
@@ -73,7 +90,10 @@ func scrape(t *testing.T, base string) string {
 // end the session on the other; each instance counts what it did in its own metrics, and
 // both are ready.
 func TestTwoInstancesShareSessionsAndRevocations(t *testing.T) {
-	e, _ := sharedRedisEnv(t)
+	forEachSharedStore(t, twoInstancesShareSessionsAndRevocations)
+}
+
+func twoInstancesShareSessionsAndRevocations(t *testing.T, e *env) {
 	a, b := e.bases[0], e.bases[1]
 	for _, base := range e.bases {
 		if resp, body := get(t, http.DefaultClient, base+"/.auth/readyz"); resp.StatusCode != http.StatusOK {
@@ -142,7 +162,10 @@ func TestTwoInstancesShareSessionsAndRevocations(t *testing.T) {
 // request is ever refused or sent to log in, and the session works on both restarted
 // processes.
 func TestRollingRestartKeepsSessions(t *testing.T) {
-	e, _ := sharedRedisEnv(t)
+	forEachSharedStore(t, rollingRestartKeepsSessions)
+}
+
+func rollingRestartKeepsSessions(t *testing.T, e *env) {
 	c := e.browser()
 	resp, err := kakaotestLogin(c, e.bases[0], 1001)
 	if err != nil {
