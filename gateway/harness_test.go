@@ -202,13 +202,17 @@ func (h *harness) browser() *http.Client {
 // navigationTransport marks every request without an Accept header as a page navigation.
 type navigationTransport struct{}
 
+// harnessTransport is the browsers' own transport: httptest.Server.Close closes the idle
+// connections of http.DefaultTransport, which would break a parallel test's request.
+var harnessTransport = http.DefaultTransport.(*http.Transport).Clone()
+
 func (navigationTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.Header.Get("Accept") == "" {
 		r = r.Clone(r.Context())
 		r.Header.Set("Accept", "text/html,application/xhtml+xml")
 		r.Header.Set("Sec-Fetch-Mode", "navigate")
 	}
-	return http.DefaultTransport.RoundTrip(r)
+	return harnessTransport.RoundTrip(r)
 }
 
 // noFollow returns a copy of c (same jar) that stops at the first redirect.
