@@ -15,9 +15,9 @@ import (
 )
 
 // loginUsers is how many generated users the login scenario rotates through: with the
-// default 8 workers, each user gets a few dozen sessions over a whole run, like a person
+// default 8 workers, each user gets a dozen or so sessions over a whole run, like a person
 // with a few devices, never the thousands one user would pile up.
-const loginUsers = 256
+const loginUsers = 1024
 
 // browser is a cookie-keeping HTTP client that navigates like a browser.
 type browser struct {
