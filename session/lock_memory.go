@@ -22,7 +22,7 @@ type MemoryLocker struct {
 
 	mu     sync.Mutex
 	held   map[string]*memLease
-	expiry leaseHeap
+	expiry expiryHeap[*memLease]
 	seq    uint64 // last token issued
 }
 
@@ -90,28 +90,5 @@ func (m *MemoryLocker) reclaimLocked(now time.Time) {
 	}
 }
 
-// leaseHeap is a min-heap of leases by expiry time (container/heap).
-type leaseHeap []*memLease
-
-func (h leaseHeap) Len() int           { return len(h) }
-func (h leaseHeap) Less(i, j int) bool { return h[i].expires.Before(h[j].expires) }
-func (h leaseHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index = i
-	h[j].index = j
-}
-
-func (h *leaseHeap) Push(x any) {
-	e := x.(*memLease)
-	e.index = len(*h)
-	*h = append(*h, e)
-}
-
-func (h *leaseHeap) Pop() any {
-	old := *h
-	e := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	e.index = -1
-	return e
-}
+func (e *memLease) expiresAt() time.Time { return e.expires }
+func (e *memLease) setIndex(i int)       { e.index = i }

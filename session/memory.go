@@ -36,7 +36,7 @@ type MemoryStore struct {
 	mu      sync.RWMutex
 	entries map[string]*memEntry
 	byUser  map[string]map[string]struct{}
-	expiry  expiryHeap
+	expiry  expiryHeap[*memEntry]
 	// epoch counts the changes and removals of existing sessions (openedCache).
 	epoch atomic.Uint64
 
@@ -303,28 +303,5 @@ func (m *MemoryStore) keepOpened(id, _ string, token uint64, key [32]byte, s *Se
 
 func clone(b []byte) []byte { return append([]byte(nil), b...) }
 
-// expiryHeap is a min-heap of entries by expiry time (container/heap).
-type expiryHeap []*memEntry
-
-func (h expiryHeap) Len() int           { return len(h) }
-func (h expiryHeap) Less(i, j int) bool { return h[i].expires.Before(h[j].expires) }
-func (h expiryHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index = i
-	h[j].index = j
-}
-
-func (h *expiryHeap) Push(x any) {
-	e := x.(*memEntry)
-	e.index = len(*h)
-	*h = append(*h, e)
-}
-
-func (h *expiryHeap) Pop() any {
-	old := *h
-	e := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	e.index = -1
-	return e
-}
+func (e *memEntry) expiresAt() time.Time { return e.expires }
+func (e *memEntry) setIndex(i int)       { e.index = i }
