@@ -61,22 +61,5 @@ func (s *Server) LogoutTokenClaims(sid string) map[string]any {
 // SignLogoutToken signs claims like SignIDToken does (current algorithm,
 // signing key and header hook) but with the header typ logout+jwt.
 func (s *Server) SignLogoutToken(claims map[string]any) string {
-	s.mu.Lock()
-	alg, signer, hook, hmacKey := s.alg, s.signer, s.mutateHeader, s.hmacKey
-	s.mu.Unlock()
-	if hmacKey == nil && signer != nil {
-		hmacKey = signer.PublicKeyPEM()
-	}
-	h := map[string]any{"alg": alg, "typ": "logout+jwt"}
-	if signer != nil && signer.ID != "" {
-		h["kid"] = signer.ID
-	}
-	if hook != nil {
-		hook(h)
-	}
-	tok, err := Sign(alg, signer, hmacKey, h, claims)
-	if err != nil {
-		panic(err)
-	}
-	return tok
+	return s.signTyped("logout+jwt", claims)
 }

@@ -323,14 +323,19 @@ func (s *Server) IssueIDToken(nonce string) string {
 // header alg, kid (when the key has one) and typ JWT, then the header
 // hook. It panics on a signing failure (test helper).
 func (s *Server) SignIDToken(claims map[string]any) string {
+	return s.signTyped("JWT", claims)
+}
+
+// signTyped signs claims with the current algorithm, signing key and header hook under the
+// given header typ.
+func (s *Server) signTyped(typ string, claims map[string]any) string {
 	s.mu.Lock()
-	alg, signer, hook := s.alg, s.signer, s.mutateHeader
-	hmacKey := s.hmacKey
+	alg, signer, hook, hmacKey := s.alg, s.signer, s.mutateHeader, s.hmacKey
 	s.mu.Unlock()
 	if hmacKey == nil && signer != nil {
 		hmacKey = signer.PublicKeyPEM()
 	}
-	h := map[string]any{"alg": alg, "typ": "JWT"}
+	h := map[string]any{"alg": alg, "typ": typ}
 	if signer != nil && signer.ID != "" {
 		h["kid"] = signer.ID
 	}
