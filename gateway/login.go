@@ -58,7 +58,7 @@ func (g *Gateway) startLogin(w http.ResponseWriter, r *http.Request, returnTo st
 	ls := &loginState{
 		State:       oidc.RandomToken(),
 		Nonce:       oidc.RandomToken(),
-		Verifier:    oidc.NewVerifier(),
+		Verifier:    oidc.GenerateVerifier(),
 		ReturnTo:    safeReturnPath(returnTo),
 		RedirectURI: g.callbackURL(r, p),
 		Prompt:      opts.prompt,

@@ -61,7 +61,7 @@ type Client struct {
 }
 
 // AuthRequest describes one authorization request. State, Nonce and
-// CodeChallenge must be fresh per login (see [RandomToken], [NewVerifier]
+// CodeChallenge must be fresh per login (see [RandomToken], [GenerateVerifier]
 // and [S256Challenge]).
 type AuthRequest struct {
 	// RedirectURI is the callback registered at the provider; the same

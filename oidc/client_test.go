@@ -179,7 +179,7 @@ func login(t *testing.T, e *env, req AuthRequest) (code string) {
 }
 
 func newLogin(e *env) (AuthRequest, string) {
-	v := NewVerifier()
+	v := GenerateVerifier()
 	return AuthRequest{
 		RedirectURI: "http://localhost:8080/.auth/callback", State: RandomToken(), Nonce: e.nonce,
 		CodeChallenge: S256Challenge(v),
@@ -228,7 +228,7 @@ func TestRpResponseTypeCodeEndToEnd(t *testing.T) {
 func TestGwFlow01LoginsAreFresh(t *testing.T) {
 	seen := map[string]bool{}
 	for range 100 {
-		for _, v := range []string{RandomToken(), NewVerifier()} {
+		for _, v := range []string{RandomToken(), GenerateVerifier()} {
 			if seen[v] || len(v) < 43 {
 				t.Fatalf("value %q repeated or shorter than 43 characters", v)
 			}

@@ -70,7 +70,7 @@ func TestExchangeErrors(t *testing.T) {
 			exchange: func(e *env, c, v, r string) (*Token, error) { return e.c.Exchange(e.ctx, c, v, r+"/") },
 			is:       []error{ErrInvalidGrant}},
 		{name: "gw-flow-08 verifier of another login",
-			exchange: func(e *env, c, v, r string) (*Token, error) { return e.c.Exchange(e.ctx, c, NewVerifier(), r) },
+			exchange: func(e *env, c, v, r string) (*Token, error) { return e.c.Exchange(e.ctx, c, GenerateVerifier(), r) },
 			is:       []error{ErrInvalidGrant}},
 		{name: "gw-flow-05 code redeemed twice",
 			exchange: func(e *env, c, v, r string) (*Token, error) {
@@ -152,7 +152,7 @@ func TestExchangeErrors(t *testing.T) {
 
 func TestExchangeRefusesBadInputWithoutCallingTheProvider(t *testing.T) {
 	e := newEnv(t)
-	v := NewVerifier()
+	v := GenerateVerifier()
 	for _, args := range [][3]string{{"", v, "https://rp/cb"}, {"c", "short", "https://rp/cb"}, {"c", strings.Repeat("*", 43), "https://rp/cb"}, {"c", v, ""}} {
 		if _, err := e.c.Exchange(e.ctx, args[0], args[1], args[2]); err == nil {
 			t.Fatalf("Exchange%q succeeded", args)

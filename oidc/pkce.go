@@ -5,9 +5,9 @@ import (
 	"encoding/base64"
 )
 
-// NewVerifier returns a fresh PKCE code verifier (RFC 7636 section 4.1):
+// GenerateVerifier returns a fresh PKCE code verifier (RFC 7636 section 4.1):
 // 256 bits from crypto/rand, base64url-encoded to 43 characters.
-func NewVerifier() string {
+func GenerateVerifier() string {
 	return RandomToken()
 }
 

@@ -114,9 +114,9 @@ func TestPKCE(t *testing.T) {
 	if got := S256Challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"); got != "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM" {
 		t.Fatalf("S256Challenge = %q", got)
 	}
-	v := NewVerifier()
+	v := GenerateVerifier()
 	if !validVerifier(v) || len(v) != 43 {
-		t.Fatalf("NewVerifier = %q, not a valid 43-character verifier", v)
+		t.Fatalf("GenerateVerifier = %q, not a valid 43-character verifier", v)
 	}
 	sum := sha256.Sum256([]byte(v))
 	if S256Challenge(v) != base64.RawURLEncoding.EncodeToString(sum[:]) {
