@@ -35,6 +35,14 @@ func TestDemoCaddyfileLogsInAndShowsHeaders(t *testing.T) {
 	base := fmt.Sprintf("http://localhost:%d", gw)
 	caddy := testcaddy.Start(t, caddyBin, cf, base+"/.auth/me")
 
+	// A newcomer's first start shows no warning to puzzle over: only the emulator's own
+	// "development only" line (no "HTTP/2 skipped" lines for the plain-http demo sites).
+	for _, line := range strings.Split(caddy.Logs(), "\n") {
+		if strings.Contains(line, `"level":"warn"`) && !strings.Contains(line, "kakao_emulator serves a fake Kakao Login") {
+			t.Errorf("the demo starts with a warning: %s", line)
+		}
+	}
+
 	e := &env{t: t, base: base, caddy: caddy}
 	c := e.browser()
 	resp, err := kakaotest.Login(c, base+"/", 1001)
