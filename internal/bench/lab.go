@@ -30,6 +30,7 @@ const wrkUser int64 = 1001
 type lab struct {
 	procs     []*proc
 	caddy     *proc
+	baseline  *proc // the -baseline binary, serving the *-baseline sites; nil without one
 	redis     *proc
 	upstream  *proc
 	emulator  *kakaotest.Server
@@ -60,6 +61,11 @@ func sitesFor(scenarios []scenario) []string {
 				out = append(out, s)
 				break
 			}
+		}
+	}
+	for _, sc := range scenarios {
+		if isBaseline(sc.site) && !slices.Contains(out, sc.site) {
+			out = append(out, sc.site)
 		}
 	}
 	return out
@@ -119,7 +125,7 @@ func startLab(ctx context.Context, o options, pin pinning, dir string, scenarios
 		return nil, err
 	}
 
-	for _, s := range append(allSites, "admin") {
+	for _, s := range append(slices.Concat(allSites, l.sites), "admin") {
 		if l.ports[s], err = freePort(); err != nil {
 			return nil, err
 		}
@@ -142,7 +148,15 @@ func startLab(ctx context.Context, o options, pin pinning, dir string, scenarios
 	}
 	l.procs = append(l.procs, l.caddy)
 	for _, s := range l.sites {
+		if isBaseline(s) {
+			continue
+		}
 		if err := waitHTTP(l.caddy, l.url(s)+"/.auth/healthz"); err != nil {
+			return nil, err
+		}
+	}
+	if o.baseline != "" {
+		if err := l.startBaseline(pin, dir, o.baseline, upAddr, redisAddr); err != nil {
 			return nil, err
 		}
 	}
@@ -167,14 +181,24 @@ func (l *lab) caddyfile(upstream, redisAddr string) string {
 
 `, l.ports["headers"], wrkUser, upstream)
 	for _, s := range l.gateways() {
-		store := "memory"
-		switch s {
-		case "redis":
-			store = "redis redis://" + redisAddr + "/0"
-		case "nocache":
-			store = "redis redis://" + redisAddr + "/0 {\n\t\t\tcache off\n\t\t}"
+		if !isBaseline(s) {
+			b.WriteString(l.gatewaySite(s, upstream, redisAddr))
 		}
-		fmt.Fprintf(&b, `http://:%d {
+	}
+	return b.String()
+}
+
+// gatewaySite is the Caddyfile site of gateway s (memory, redis or nocache, maybe with the
+// baseline suffix).
+func (l *lab) gatewaySite(s, upstream, redisAddr string) string {
+	store := "memory"
+	switch storeSite(s) {
+	case "redis":
+		store = "redis redis://" + redisAddr + "/0"
+	case "nocache":
+		store = "redis redis://" + redisAddr + "/0 {\n\t\t\tcache off\n\t\t}"
+	}
+	return fmt.Sprintf(`http://:%d {
 	bind 127.0.0.1
 	kakaogate {
 		client_id %s
@@ -190,9 +214,7 @@ func (l *lab) caddyfile(upstream, redisAddr string) string {
 }
 
 `, l.ports[s], kakaotest.DefaultClientID, kakaotest.DefaultClientSecret, l.emulator.URL(), l.emulator.URL(),
-			l.host(s), benchSecret, store, upstream)
-	}
-	return b.String()
+		l.host(s), benchSecret, store, upstream)
 }
 
 // prepare logs the wrk user in at both gateways, checks every scenario answers as it should,

@@ -40,6 +40,7 @@ type options struct {
 	cpus         string
 	only         string
 	caddyBin     string
+	baseline     string
 	keep         bool
 	plainCookie  bool
 	profileDir   string
@@ -57,6 +58,7 @@ func main() {
 	flag.StringVar(&o.cpus, "cpus", "split", "split: servers on CPU 0, load generators on CPU 1; shared: no pinning")
 	flag.StringVar(&o.only, "only", "", "comma-separated scenarios to run (default: all): plain,headers,memory,redis,nocache,unauth,login")
 	flag.StringVar(&o.caddyBin, "caddy", "", "use this Caddy binary instead of building ./cmd/caddy")
+	flag.StringVar(&o.baseline, "baseline", "", "also measure this older Caddy binary's gateways in the same rounds (before/after a change); its scenarios end in -baseline")
 	flag.BoolVar(&o.plainCookie, "plain-cookie", true, "send plain Caddy the same session cookie as the gateways (byte-identical requests; it forwards the cookie upstream)")
 	flag.StringVar(&o.profileDir, "profile", "", "write CPU profiles of the last round into this directory: Caddy's per scenario (from its admin API), and the benchmark's own (login client and emulator) during logins")
 	flag.Float64Var(&o.maxForeign, "max-foreign", 0.10, "redo a round in which other processes took more than this share of all CPUs during a run")
@@ -87,6 +89,9 @@ func run(ctx context.Context, o options) error {
 	scenarios, err := selectScenarios(o.only)
 	if err != nil {
 		return err
+	}
+	if o.baseline != "" {
+		scenarios = withBaseline(scenarios)
 	}
 	pin, err := newPinning(o.cpus)
 	if err != nil {

@@ -188,8 +188,12 @@ func checkAnswers(sc scenario, s sample) error {
 // cpuTimes returns the CPU time used so far by the servers and by this process (the login
 // client and the emulator).
 func (l *lab) cpuTimes() map[string]time.Duration {
+	caddy := l.caddy.cpuTime()
+	if l.baseline != nil {
+		caddy += l.baseline.cpuTime() // the one not under load adds next to nothing
+	}
 	return map[string]time.Duration{
-		"caddy":    l.caddy.cpuTime(),
+		"caddy":    caddy,
 		"redis":    l.redis.cpuTime(),
 		"upstream": l.upstream.cpuTime(),
 		"client":   selfCPU(),

@@ -71,6 +71,11 @@ func report(w io.Writer, o options, pin pinning, res *results) {
 			fmt.Fprintf(w, "ratio_%s_vs_plain=%.2f\n", name, ratio(ss, plain, func(s sample) float64 { return s.rps }))
 		}
 	}
+	for _, sc := range res.scenarios {
+		if ss := res.samples[sc.name]; isBaseline(sc.name) && len(ss) > 0 && len(plain) == len(ss) {
+			fmt.Fprintf(w, "ratio_%s_vs_plain=%.2f\n", sc.name, ratio(ss, plain, func(s sample) float64 { return s.rps }))
+		}
+	}
 	if ss := res.samples["redis"]; len(ss) > 0 && len(plain) == len(ss) {
 		fmt.Fprintf(w, "p99_redis_vs_plain=%.2f\n", ratio(ss, plain, func(s sample) float64 { return float64(s.p99) }))
 		fmt.Fprintf(w, "ratio_redis_vs_plain=%.2f\n", ratio(ss, plain, func(s sample) float64 { return s.rps }))
