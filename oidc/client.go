@@ -49,8 +49,8 @@ type Client struct {
 	AuthMethod string
 	// SigningAlgs overrides the ID token algorithms accepted. Default: the
 	// discovery document's id_token_signing_alg_values_supported,
-	// intersected with [SupportedAlgs]. Only members of SupportedAlgs are
-	// allowed here; "none" and HS* never are.
+	// intersected with the asymmetric algorithms (RS*, PS*, ES*, EdDSA).
+	// Only those are allowed here; "none" and HS* never are.
 	SigningAlgs []string
 	// TrustedAudiences are audiences besides ClientID an ID token may name.
 	// Default: none, so aud must be exactly ClientID.

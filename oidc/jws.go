@@ -22,17 +22,9 @@ type jwsHeader struct {
 	B64  json.RawMessage `json:"b64"`
 }
 
-// SupportedAlgs lists the JWS algorithms this package can verify: the
-// asymmetric ones. "none" and the HMAC algorithms (HS256, ...) are never
-// accepted; with a public key as the HMAC secret they would let anyone
-// forge tokens.
-func SupportedAlgs() []string {
-	return []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
-}
-
 // VerifySignature checks the compact JWS raw against the key set and
 // returns its payload, unparsed. The header's alg must be one of algs
-// (each a member of [SupportedAlgs]); the key is chosen by kid among the
+// (each an asymmetric algorithm: RS*, PS*, ES* or EdDSA); the key is chosen by kid among the
 // keys of the discovered jwks_uri, never from the token itself. It checks
 // no claims: use [Client.Verify] for ID tokens.
 func (k *KeySet) VerifySignature(ctx context.Context, raw string, algs []string) ([]byte, error) {
@@ -43,7 +35,9 @@ func (k *KeySet) VerifySignature(ctx context.Context, raw string, algs []string)
 	return payload, err
 }
 
-// checkAlgs rejects an empty list and any algorithm outside SupportedAlgs.
+// checkAlgs rejects an empty list and any algorithm that is not asymmetric: "none" and the
+// HMAC algorithms (HS256, ...) are never accepted; with a public key as the HMAC secret they
+// would let anyone forge tokens.
 func checkAlgs(algs []string) error {
 	if len(algs) == 0 {
 		return fmt.Errorf("oidc: no signing algorithm allowed")

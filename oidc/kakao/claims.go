@@ -88,7 +88,7 @@ func (a *Account) flags() map[string]bool {
 
 // NeedsAgreement lists, sorted, the items whose "<item>_needs_agreement"
 // claim is "true": the data the user could still consent to (see
-// [ConsentScopes] and [ItemScope] to ask for it).
+// [ConsentScopes] to ask for it).
 func NeedsAgreement(claims map[string]string) []string {
 	var items []string
 	for key, v := range claims {

@@ -36,17 +36,3 @@ func validScopeID(s string) bool {
 	}
 	return true
 }
-
-// ItemScope returns the consent scope ID for a kakao_account item, as listed
-// by [NeedsAgreement]: "email" → "account_email", "ci" → "account_ci"; every
-// other item (profile_nickname, profile_image, name, age_range, birthday,
-// birthyear, gender, phone_number, …) is its own scope ID.
-func ItemScope(item string) string {
-	switch item {
-	case "email":
-		return "account_email"
-	case "ci":
-		return "account_ci"
-	}
-	return item
-}

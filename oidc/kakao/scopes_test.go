@@ -22,14 +22,3 @@ func TestConsentScopes(t *testing.T) {
 		})
 	}
 }
-
-func TestItemScope(t *testing.T) {
-	for item, want := range map[string]string{
-		"email": "account_email", "ci": "account_ci", "profile_nickname": "profile_nickname",
-		"age_range": "age_range", "gender": "gender", "phone_number": "phone_number",
-	} {
-		if got := ItemScope(item); got != want {
-			t.Errorf("ItemScope(%q) = %q, want %q", item, got, want)
-		}
-	}
-}
