@@ -132,27 +132,44 @@ func (e *AuthError) Is(target error) bool {
 	return target == ErrAccessDenied && e.Code == "access_denied"
 }
 
-// tokenInvalidError is a verification failure. It matches
-// ErrInvalidIDToken, its kind (ErrNonceMismatch, ...) when set, and unwraps
-// to its cause.
+// tokenInvalidError is a verification failure of a token. It matches its class
+// (ErrInvalidIDToken, or ErrInvalidLogoutToken for logout tokens), its kind
+// (ErrNonceMismatch, ...) when set, and unwraps to its cause.
 type tokenInvalidError struct {
+	class  error // ErrInvalidIDToken when nil
 	reason string
 	kind   error
 	cause  error
 }
 
-// Error implements error.
+// Error implements error: the class, then the reason and the cause.
 func (e *tokenInvalidError) Error() string {
-	msg := "oidc: invalid id token: " + e.reason
-	if e.cause != nil {
-		msg += ": " + e.cause.Error()
+	msg := e.classError().Error()
+	for _, part := range []string{e.reason, e.causeText()} {
+		if part != "" {
+			msg += ": " + part
+		}
 	}
 	return msg
 }
 
-// Is matches ErrInvalidIDToken and the error's kind.
+func (e *tokenInvalidError) classError() error {
+	if e.class == nil {
+		return ErrInvalidIDToken
+	}
+	return e.class
+}
+
+func (e *tokenInvalidError) causeText() string {
+	if e.cause == nil {
+		return ""
+	}
+	return e.cause.Error()
+}
+
+// Is matches the error's class and kind.
 func (e *tokenInvalidError) Is(target error) bool {
-	return target == ErrInvalidIDToken || (e.kind != nil && target == e.kind)
+	return target == e.classError() || (e.kind != nil && target == e.kind)
 }
 
 // Unwrap returns the underlying cause, if any.
@@ -171,4 +188,10 @@ func invalidKind(kind error, format string, args ...any) error {
 // invalidCause returns a verification failure wrapping cause.
 func invalidCause(cause error, format string, args ...any) error {
 	return &tokenInvalidError{reason: fmt.Sprintf(format, args...), cause: cause}
+}
+
+// invalidBecause returns an ID token verification failure whose reason is the
+// plain error reason (from the claim checks shared with logout tokens).
+func invalidBecause(reason error) error {
+	return &tokenInvalidError{cause: reason}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 )
@@ -92,47 +91,31 @@ func (c *Client) VerifyLogoutToken(ctx context.Context, raw string) (*LogoutToke
 	return lt, nil
 }
 
-// checkLogoutClaims applies the claim rules of VerifyLogoutToken at time now.
+// checkLogoutClaims applies the claim rules of VerifyLogoutToken at time now
+// and returns the plain reason of a failure.
 func (c *Client) checkLogoutClaims(claims map[string]any, now time.Time) (*LogoutToken, error) {
 	leeway := c.leeway()
 	lt := &LogoutToken{}
 	var err error
-	if lt.Issuer, err = requiredString(claims, "iss"); err != nil {
+	if lt.Issuer, err = c.checkIssuer(claims); err != nil {
 		return nil, err
 	}
-	if lt.Issuer != c.Provider.issuer {
-		return nil, fmt.Errorf("iss %.100q is not the issuer %q", lt.Issuer, c.Provider.issuer)
-	}
-	aud, err := audience(claims)
-	if err != nil {
+	if _, err = c.checkAudience(claims); err != nil {
 		return nil, err
 	}
-	if !slices.Contains(aud, c.ClientID) {
-		return nil, errors.New("aud does not contain the client id")
+	if lt.IssuedAt, err = issuedAt(claims, now, leeway); err != nil {
+		return nil, err
 	}
-	for _, a := range aud {
-		if a != c.ClientID && !slices.Contains(c.TrustedAudiences, a) {
-			return nil, fmt.Errorf("aud contains the untrusted audience %.100q", a)
-		}
+	if now.Sub(lt.IssuedAt) > MaxLogoutTokenAge+leeway {
+		return nil, fmt.Errorf("issued at %s, more than %s ago", lt.IssuedAt.UTC().Format(time.RFC3339), MaxLogoutTokenAge)
 	}
-	iat, ok, err := numericDate(claims, "iat")
-	if err != nil || !ok {
-		return nil, orMissing(err, "iat")
-	}
-	if iat.After(now.Add(leeway)) {
-		return nil, fmt.Errorf("issued in the future (iat %s)", iat.UTC().Format(time.RFC3339))
-	}
-	if now.Sub(iat) > MaxLogoutTokenAge+leeway {
-		return nil, fmt.Errorf("issued at %s, more than %s ago", iat.UTC().Format(time.RFC3339), MaxLogoutTokenAge)
-	}
-	lt.IssuedAt = iat
 	exp, ok, err := numericDate(claims, "exp")
 	if err != nil {
 		return nil, err
 	}
 	if ok {
 		if !exp.After(now.Add(-leeway)) {
-			return nil, fmt.Errorf("expired at %s", exp.UTC().Format(time.RFC3339))
+			return nil, fmt.Errorf("%w at %s", errExpired, exp.UTC().Format(time.RFC3339))
 		}
 		lt.Expiry = exp
 	}
@@ -167,12 +150,16 @@ func (c *Client) checkLogoutClaims(claims map[string]any, now time.Time) (*Logou
 	return lt, nil
 }
 
-// logoutInvalid turns a verification failure into a logout token failure,
-// keeping its reason but not its ID-token wording.
+// logoutInvalid turns a failure into a logout token failure: a token
+// verification failure (of the signature checks shared with ID tokens) keeps
+// its reason and cause under the logout token class; a plain reason is
+// wrapped in it.
 func logoutInvalid(err error) error {
-	reason := strings.TrimPrefix(err.Error(), "oidc: invalid id token: ")
-	reason = strings.TrimPrefix(reason, ErrInvalidIDToken.Error()+": ")
-	return fmt.Errorf("%w: %s", ErrInvalidLogoutToken, reason)
+	var ti *tokenInvalidError
+	if errors.As(err, &ti) {
+		return &tokenInvalidError{class: ErrInvalidLogoutToken, reason: ti.reason, cause: ti.cause}
+	}
+	return &tokenInvalidError{class: ErrInvalidLogoutToken, cause: err}
 }
 
 // logoutInvalidf returns a logout token failure with a formatted reason.

@@ -3,9 +3,8 @@ package oidc
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/json"
-	"math"
-	"slices"
+	"errors"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -103,96 +102,27 @@ func decodeClaims(payload []byte) (map[string]any, error) {
 	return claims, nil
 }
 
-// checkClaims applies the claim rules of Verify at time now.
+// checkClaims applies the claim rules of Verify at time now. Every failure
+// wraps ErrInvalidIDToken once, around the plain reason of the check.
 func (c *Client) checkClaims(claims map[string]any, opts VerifyOptions, now time.Time) (*IDToken, error) {
-	leeway := c.leeway()
 	tok := &IDToken{Claims: claims}
-	var err error
-
-	if tok.Issuer, err = requiredString(claims, "iss"); err != nil {
-		return nil, err
+	if err := c.checkIDTokenParties(tok, claims); err != nil {
+		return nil, invalidBecause(err)
 	}
-	if tok.Issuer != c.Provider.issuer {
-		return nil, invalidf("iss %.100q is not the issuer %q", tok.Issuer, c.Provider.issuer)
-	}
-	if tok.Audience, err = audience(claims); err != nil {
-		return nil, err
-	}
-	if !slices.Contains(tok.Audience, c.ClientID) {
-		return nil, invalidf("aud does not contain the client id")
-	}
-	for _, a := range tok.Audience {
-		if a != c.ClientID && !slices.Contains(c.TrustedAudiences, a) {
-			return nil, invalidf("aud contains the untrusted audience %.100q", a)
+	if err := c.checkIDTokenTimes(tok, claims, opts, now); err != nil {
+		if errors.Is(err, errExpired) {
+			return nil, &tokenInvalidError{kind: ErrTokenExpired, cause: err}
 		}
+		return nil, invalidBecause(err)
 	}
-	azp, hasAzp, err := optionalString(claims, "azp")
-	if err != nil {
-		return nil, err
-	}
-	if len(tok.Audience) > 1 && !hasAzp {
-		return nil, invalidf("aud has %d members and azp is missing", len(tok.Audience))
-	}
-	if hasAzp && azp != c.ClientID {
-		return nil, invalidf("azp %.100q is not the client id", azp)
-	}
-	if tok.Subject, err = requiredString(claims, "sub"); err != nil {
-		return nil, err
-	}
-	if len(tok.Subject) > 255 {
-		return nil, invalidf("sub is longer than 255 bytes")
-	}
-
-	exp, ok, err := numericDate(claims, "exp")
-	if err != nil || !ok {
-		return nil, orMissing(err, "exp")
-	}
-	if !exp.After(now.Add(-leeway)) {
-		return nil, invalidKind(ErrTokenExpired, "expired at %s (now %s, leeway %s)",
-			exp.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), leeway)
-	}
-	tok.Expiry = exp
-	iat, ok, err := numericDate(claims, "iat")
-	if err != nil || !ok {
-		return nil, orMissing(err, "iat")
-	}
-	if iat.After(now.Add(leeway)) {
-		return nil, invalidf("issued in the future (iat %s)", iat.UTC().Format(time.RFC3339))
-	}
-	tok.IssuedAt = iat
-	nbf, ok, err := numericDate(claims, "nbf")
-	if err != nil {
-		return nil, err
-	}
-	if ok && nbf.After(now.Add(leeway)) {
-		return nil, invalidf("not valid before %s", nbf.UTC().Format(time.RFC3339))
-	}
-	authTime, ok, err := numericDate(claims, "auth_time")
-	if err != nil {
-		return nil, err
-	}
-	if ok {
-		tok.AuthTime = authTime
-	}
-	if opts.MaxAge > 0 {
-		if !ok {
-			return nil, invalidf("auth_time is required when a max age is set")
-		}
-		if now.Sub(authTime) > opts.MaxAge+leeway {
-			return nil, invalidf("authentication at %s is older than the max age %s",
-				authTime.UTC().Format(time.RFC3339), opts.MaxAge)
-		}
-	}
-
 	nonce, hasNonce, err := optionalString(claims, "nonce")
-	if err != nil && opts.Nonce != "" {
-		return nil, invalidKind(ErrNonceMismatch, "nonce is not a string")
-	}
 	if opts.Nonce != "" {
-		if !hasNonce {
+		switch {
+		case err != nil:
+			return nil, invalidKind(ErrNonceMismatch, "nonce is not a string")
+		case !hasNonce:
 			return nil, invalidKind(ErrNonceMismatch, "nonce is missing")
-		}
-		if subtle.ConstantTimeCompare([]byte(nonce), []byte(opts.Nonce)) != 1 {
+		case subtle.ConstantTimeCompare([]byte(nonce), []byte(opts.Nonce)) != 1:
 			return nil, invalidKind(ErrNonceMismatch, "nonce does not match the one sent")
 		}
 	}
@@ -205,84 +135,71 @@ func (c *Client) checkClaims(claims map[string]any, opts VerifyOptions, now time
 	return tok, nil
 }
 
-// requiredString returns claim name, which must be a non-empty string.
-func requiredString(claims map[string]any, name string) (string, error) {
-	s, ok, err := optionalString(claims, name)
-	if err != nil {
-		return "", err
+// checkIDTokenParties checks iss, aud, azp and sub and records them in tok.
+func (c *Client) checkIDTokenParties(tok *IDToken, claims map[string]any) error {
+	var err error
+	if tok.Issuer, err = c.checkIssuer(claims); err != nil {
+		return err
 	}
-	if !ok || s == "" {
-		return "", invalidf("%s is missing or empty", name)
+	if tok.Audience, err = c.checkAudience(claims); err != nil {
+		return err
 	}
-	return s, nil
-}
-
-// optionalString returns claim name and whether it is present; present
-// but not a string is an error.
-func optionalString(claims map[string]any, name string) (string, bool, error) {
-	v, ok := claims[name]
-	if !ok {
-		return "", false, nil
-	}
-	s, isString := v.(string)
-	if !isString {
-		return "", true, invalidf("%s is not a string", name)
-	}
-	return s, true, nil
-}
-
-// audience returns aud, which must be a string or a non-empty array of
-// strings.
-func audience(claims map[string]any) ([]string, error) {
-	switch v := claims["aud"].(type) {
-	case nil:
-		return nil, invalidf("aud is missing")
-	case string:
-		if v == "" {
-			return nil, invalidf("aud is empty")
-		}
-		return []string{v}, nil
-	case []any:
-		if len(v) == 0 {
-			return nil, invalidf("aud is an empty array")
-		}
-		out := make([]string, 0, len(v))
-		for _, e := range v {
-			s, ok := e.(string)
-			if !ok {
-				return nil, invalidf("aud holds a non-string member")
-			}
-			out = append(out, s)
-		}
-		return out, nil
-	default:
-		return nil, invalidf("aud is neither a string nor an array of strings")
-	}
-}
-
-// numericDate returns claim name as a time; present but not a JSON number
-// in [0, year 9999] is an error.
-func numericDate(claims map[string]any, name string) (time.Time, bool, error) {
-	v, ok := claims[name]
-	if !ok {
-		return time.Time{}, false, nil
-	}
-	n, isNumber := v.(json.Number)
-	if !isNumber {
-		return time.Time{}, true, invalidf("%s is not a number", name)
-	}
-	f, err := n.Float64()
-	if err != nil || math.IsNaN(f) || f < 0 || f > maxNumericDate {
-		return time.Time{}, true, invalidf("%s is not a valid date", name)
-	}
-	sec := math.Floor(f)
-	return time.Unix(int64(sec), int64((f-sec)*1e9)), true, nil
-}
-
-// orMissing returns err, or a "missing" failure for name when err is nil.
-func orMissing(err error, name string) error {
+	azp, hasAzp, err := optionalString(claims, "azp")
 	if err != nil {
 		return err
 	}
-	return invalidf("%s is missing", name)
+	if len(tok.Audience) > 1 && !hasAzp {
+		return fmt.Errorf("aud has %d members and azp is missing", len(tok.Audience))
+	}
+	if hasAzp && azp != c.ClientID {
+		return fmt.Errorf("azp %.100q is not the client id", azp)
+	}
+	if tok.Subject, err = requiredString(claims, "sub"); err != nil {
+		return err
+	}
+	if len(tok.Subject) > 255 {
+		return errors.New("sub is longer than 255 bytes")
+	}
+	return nil
+}
+
+// checkIDTokenTimes checks exp, iat, nbf and auth_time (against opts.MaxAge)
+// at time now and records them in tok. An expired token's error wraps
+// errExpired.
+func (c *Client) checkIDTokenTimes(tok *IDToken, claims map[string]any, opts VerifyOptions, now time.Time) error {
+	leeway := c.leeway()
+	exp, ok, err := numericDate(claims, "exp")
+	if err != nil || !ok {
+		return orMissing(err, "exp")
+	}
+	if !exp.After(now.Add(-leeway)) {
+		return fmt.Errorf("%w at %s (now %s, leeway %s)", errExpired,
+			exp.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), leeway)
+	}
+	tok.Expiry = exp
+	if tok.IssuedAt, err = issuedAt(claims, now, leeway); err != nil {
+		return err
+	}
+	nbf, ok, err := numericDate(claims, "nbf")
+	if err != nil {
+		return err
+	}
+	if ok && nbf.After(now.Add(leeway)) {
+		return fmt.Errorf("not valid before %s", nbf.UTC().Format(time.RFC3339))
+	}
+	authTime, ok, err := numericDate(claims, "auth_time")
+	if err != nil {
+		return err
+	}
+	tok.AuthTime = authTime
+	if opts.MaxAge > 0 {
+		if !ok {
+			return errors.New("auth_time is required when a max age is set")
+		}
+		if now.Sub(authTime) > opts.MaxAge+leeway {
+			return fmt.Errorf("authentication at %s is older than the max age %s",
+				authTime.UTC().Format(time.RFC3339), opts.MaxAge)
+		}
+	}
+	return nil
 }
