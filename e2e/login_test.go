@@ -45,7 +45,7 @@ func TestLoginThroughCaddyInjectsIdentityHeaders(t *testing.T) {
 
 	// /me shows the claims.
 	_, me := get(t, c, e.base+"/.auth/me", "Accept: application/json")
-	var claims struct{ Claims map[string]string }
+	var claims struct{ Claims map[string]any }
 	if err := json.Unmarshal([]byte(me), &claims); err != nil || claims.Claims["id"] != "1001" {
 		t.Fatalf("/.auth/me = %s", me)
 	}

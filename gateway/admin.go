@@ -22,12 +22,12 @@ func (g *Gateway) serveAdminRevoke(w http.ResponseWriter, r *http.Request) {
 	if !g.validAdminToken(r.Header.Get("Authorization")) {
 		g.logger.Warn("admin revocation refused: missing or wrong admin token", zap.String("request_id", g.requestID(r)))
 		w.Header().Set("WWW-Authenticate", `Bearer realm="kakaogate admin"`)
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized"})
+		g.writeJSONError(w, r, http.StatusUnauthorized, "unauthorized", "send Authorization: Bearer <admin_token>")
 		return
 	}
 	userID := r.URL.Query().Get("user_id")
 	if userID == "" || len(userID) > 255 || strings.ContainsAny(userID, "\x00\r\n") {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "message": "user_id is required"})
+		g.writeJSONError(w, r, http.StatusBadRequest, "invalid_request", "user_id is required")
 		return
 	}
 	ended, queued := g.revokeUser(r, userID, sourceAdmin)

@@ -72,7 +72,7 @@ func TestKakaoLoginInjectsIdentityAndKeepsReturnPath(t *testing.T) {
 			mu.Unlock()
 
 			me := h.get(c, "/.auth/me", "Accept: application/json")
-			var body struct{ Claims map[string]string }
+			var body struct{ Claims map[string]any }
 			if err := json.Unmarshal([]byte(me.body), &body); me.StatusCode != http.StatusOK || err != nil {
 				t.Fatalf("/me: %d %s", me.StatusCode, me.body)
 			}

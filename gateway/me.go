@@ -2,6 +2,9 @@ package gateway
 
 import (
 	"net/http"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/kakaogate/kakaogate/oidc/kakao"
 )
@@ -20,10 +23,10 @@ func (g *Gateway) serveMe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if sess == nil {
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthenticated", "message": "no session"})
+		g.writeJSONError(w, r, http.StatusUnauthorized, "unauthenticated", "no session")
 		return
 	}
-	body := map[string]any{"claims": sess.Claims}
+	body := map[string]any{"claims": typedClaims(sess.Claims)}
 	if g.kakao != nil {
 		// Items a further consent would reveal (Kakao's *_needs_agreement flags).
 		needs := kakao.NeedsAgreement(sess.Claims)
@@ -33,4 +36,34 @@ func (g *Gateway) serveMe(w http.ResponseWriter, r *http.Request) {
 		body["needs_agreement"] = needs
 	}
 	writeJSON(w, http.StatusOK, body)
+}
+
+// booleanClaims and numberClaims are the claims <prefix>/me answers as JSON booleans and
+// numbers (besides every "<item>_needs_agreement", a boolean); every other claim, "id" and
+// "sub" included, stays a string. Sessions keep every claim as text (headers are text), so
+// the types come from this table, never from what a value looks like.
+var (
+	booleanClaims = []string{"email_verified", "phone_number_verified", "has_signed_up"}
+	numberClaims  = []string{"updated_at"}
+)
+
+// typedClaims returns claims with the values of booleanClaims and numberClaims as JSON
+// booleans and numbers. A value that does not parse as its type stays text: nothing is
+// dropped.
+func typedClaims(claims map[string]string) map[string]any {
+	out := make(map[string]any, len(claims))
+	for name, v := range claims {
+		out[name] = v
+		switch {
+		case slices.Contains(booleanClaims, name) || strings.HasSuffix(name, "_needs_agreement"):
+			if b, err := strconv.ParseBool(v); err == nil && (v == "true" || v == "false") {
+				out[name] = b
+			}
+		case slices.Contains(numberClaims, name):
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+				out[name] = n
+			}
+		}
+	}
+	return out
 }

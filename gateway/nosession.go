@@ -35,7 +35,7 @@ func (g *Gateway) noSession(w http.ResponseWriter, r *http.Request, next Next) e
 		return next(w, r)
 	}
 	if !nav {
-		g.unauthorized(w)
+		g.unauthorized(w, r)
 		return nil
 	}
 	if g.autoLoginFailed(r) || g.multi() {
@@ -47,12 +47,10 @@ func (g *Gateway) noSession(w http.ResponseWriter, r *http.Request, next Next) e
 }
 
 // unauthorized is the 401 for API and script requests without a session.
-func (g *Gateway) unauthorized(w http.ResponseWriter) {
+func (g *Gateway) unauthorized(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("WWW-Authenticate", `Cookie realm="kakaogate", login="`+g.cfg.PathPrefix+`/login"`)
-	writeJSON(w, http.StatusUnauthorized, map[string]string{
-		"error":   "unauthenticated",
-		"message": "log in first: open " + g.cfg.PathPrefix + "/login in a browser",
-	})
+	g.writeJSONError(w, r, http.StatusUnauthorized, "unauthenticated",
+		"log in first: open "+g.cfg.PathPrefix+"/login in a browser")
 }
 
 // autoLoginAllowed reports whether r should try the silent KakaoTalk auto-login: it is on,

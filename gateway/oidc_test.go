@@ -67,7 +67,7 @@ func TestOIDCLoginMergesUserInfo(t *testing.T) {
 			if got := up.Header.Get("X-Auth-Name"); (got == "Alice") != tt.wantName {
 				t.Errorf("X-Auth-Name = %q, want present=%v", got, tt.wantName)
 			}
-			var me struct{ Claims map[string]string }
+			var me struct{ Claims map[string]any }
 			_ = json.Unmarshal([]byte(h.get(c, "/.auth/me", "Accept: application/json").body), &me)
 			if me.Claims["sub"] != "user-1" || me.Claims["id"] != "user-1" {
 				t.Errorf("/me claims = %v", me.Claims)

@@ -99,9 +99,9 @@ func (m *multiHarness) kakaoCallback(c *http.Client, user int64) string {
 }
 
 // me returns the claims of c's session.
-func (m *multiHarness) me(c *http.Client) map[string]string {
+func (m *multiHarness) me(c *http.Client) map[string]any {
 	m.t.Helper()
-	var body struct{ Claims map[string]string }
+	var body struct{ Claims map[string]any }
 	res := m.get(c, "/.auth/me", "Accept: application/json")
 	if err := json.Unmarshal([]byte(res.body), &body); err != nil || res.StatusCode != http.StatusOK {
 		m.t.Fatalf("/me: %d %s", res.StatusCode, res.body)

@@ -33,6 +33,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// writeJSONError writes the JSON error body every refusal of the gateway shares:
+// {"error":"<code>","message":"<English>","request_id":"<id in the log line>"}.
+func (g *Gateway) writeJSONError(w http.ResponseWriter, r *http.Request, status int, code, message string) {
+	writeJSON(w, status, map[string]string{"error": code, "message": message, "request_id": g.requestID(r)})
+}
+
 // problem is one error the gateway answers with, shown to people (HTML) and programs (JSON).
 type problem struct {
 	Status  int    // HTTP status: 4xx for what the client sent, 502/503 for a dependency

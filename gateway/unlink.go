@@ -112,7 +112,7 @@ func (g *Gateway) serveUnlinkWebhook(w http.ResponseWriter, r *http.Request) {
 			status = http.StatusUnauthorized
 		}
 		g.logger.Warn("unlink webhook refused", zap.String("request_id", g.requestID(r)), zap.Int("status", status), zap.Error(err))
-		writeJSON(w, status, map[string]string{"error": "unauthorized"})
+		g.writeJSONError(w, r, status, "unauthorized", "the webhook's Authorization or body was not accepted")
 		return
 	}
 	userID := strconv.FormatInt(ev.UserID, 10)
