@@ -16,32 +16,11 @@ import (
 // to free ones) and does what the README tells a new user to do: open the site, log in as a
 // test user on the emulator's page, and land on the sample app showing the injected headers.
 func TestDemoCaddyfileLogsInAndShowsHeaders(t *testing.T) {
-	raw, err := os.ReadFile("../examples/demo/Caddyfile")
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, up, emu, admin := testcaddy.FreePort(t), testcaddy.FreePort(t), testcaddy.FreePort(t), testcaddy.FreePort(t)
-	cf := strings.NewReplacer(
-		":8080", fmt.Sprintf(":%d", gw),
-		":8081", fmt.Sprintf(":%d", up),
-		":9090", fmt.Sprintf(":%d", emu),
-		"localhost:2019", fmt.Sprintf("127.0.0.1:%d", admin),
-	).Replace(string(raw))
-	for _, fixed := range []string{"8080", "8081", "9090", "2019"} {
-		if strings.Contains(cf, ":"+fixed) {
-			t.Fatalf("the demo Caddyfile uses port %s somewhere the test did not expect", fixed)
-		}
-	}
+	cf, gw := exampleOnFreePorts(t, "../examples/demo/Caddyfile", "8080", "8081", "9090", "2019")
 	base := fmt.Sprintf("http://localhost:%d", gw)
 	caddy := testcaddy.Start(t, caddyBin, cf, base+"/.auth/me")
 
-	// A newcomer's first start shows no warning to puzzle over: only the emulator's own
-	// "development only" line (no "HTTP/2 skipped" lines for the plain-http demo sites).
-	for _, line := range strings.Split(caddy.Logs(), "\n") {
-		if strings.Contains(line, `"level":"warn"`) && !strings.Contains(line, "kakao_emulator serves a fake Kakao Login") {
-			t.Errorf("the demo starts with a warning: %s", line)
-		}
-	}
+	assertNoStartupWarnings(t, caddy.Logs())
 
 	e := &env{t: t, base: base, caddy: caddy}
 	c := e.browser()
@@ -68,5 +47,47 @@ func TestDemoCaddyfileLogsInAndShowsHeaders(t *testing.T) {
 	resp, _ = get(t, c, base+"/.auth/logout")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("logout page: %d", resp.StatusCode)
+	}
+}
+
+// exampleOnFreePorts reads the example Caddyfile at path and moves its fixed ports (the
+// gateway's first) to free loopback ports; it returns the Caddyfile and the gateway's port.
+func exampleOnFreePorts(t *testing.T, path string, ports ...string) (string, int) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pairs []string
+	free := make([]int, len(ports))
+	for i, p := range ports {
+		free[i] = testcaddy.FreePort(t)
+		from, to := ":"+p, fmt.Sprintf(":%d", free[i])
+		if p == "2019" {
+			from, to = "localhost:2019", fmt.Sprintf("127.0.0.1:%d", free[i])
+		}
+		pairs = append(pairs, from, to)
+	}
+	cf := strings.NewReplacer(pairs...).Replace(string(raw))
+	if !strings.Contains(cf, "\tadmin ") { // Caddy's default admin port is shared by every test
+		cf = strings.Replace(cf, "{\n", fmt.Sprintf("{\n\tadmin 127.0.0.1:%d\n", testcaddy.FreePort(t)), 1)
+	}
+	for _, fixed := range ports {
+		if strings.Contains(cf, ":"+fixed) {
+			t.Fatalf("%s uses port %s somewhere the test did not expect", path, fixed)
+		}
+	}
+	return cf, free[0]
+}
+
+// assertNoStartupWarnings checks that a newcomer's first start shows no warning to puzzle
+// over: only the emulator's own "development only" line (no "HTTP/2 skipped" lines for
+// plain-http sites).
+func assertNoStartupWarnings(t *testing.T, logs string) {
+	t.Helper()
+	for _, line := range strings.Split(logs, "\n") {
+		if strings.Contains(line, `"level":"warn"`) && !strings.Contains(line, "kakao_emulator serves a fake Kakao Login") {
+			t.Errorf("the example starts with a warning: %s", line)
+		}
 	}
 }
