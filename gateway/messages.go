@@ -23,6 +23,7 @@ const (
 
 	// Pages that are not errors.
 	msgSignedOutTitle
+	msgNotSignedInTitle
 	msgSignedOutDetail
 	msgNoSignInDetail
 	msgUnlinkNeedsLogin
@@ -122,6 +123,7 @@ var catalogue = [msgCount]text{
 	msgPermissionsNeeded: {"Permissions needed", "필요한 동의 항목"},
 
 	msgSignedOutTitle:        {"You are signed out", "로그아웃되었습니다"},
+	msgNotSignedInTitle:      {"You are not signed in", "로그인되어 있지 않습니다"},
 	msgSignedOutDetail:       {"You have been signed out of this site.", "이 사이트에서 로그아웃되었습니다."},
 	msgNoSignInDetail:        {"There is no active sign-in in this browser.", "이 브라우저에는 로그인된 계정이 없습니다."},
 	msgUnlinkNeedsLogin:      {"Log in first to disconnect your Kakao account from this site.", "카카오계정 연결을 끊으려면 먼저 로그인해 주세요."},
@@ -176,7 +178,7 @@ var catalogue = [msgCount]text{
 	msgScopeUnknownDetail:  {"The site's sign-in settings need fixing. Please let the site's operator know.", "사이트의 로그인 설정을 고쳐야 합니다. 사이트 운영자에게 알려 주세요."},
 	msgCodeUsedTitle:       {"This sign-in link has already been used", "이미 사용된 로그인 링크입니다"},
 	msgCodeUsedDetail:      {"Sign-in codes work once and only for a few minutes. Please start again.", "로그인 코드는 몇 분 안에 한 번만 쓸 수 있습니다. 처음부터 다시 시도해 주세요."},
-	msgTokenRefusedTitle:   {"The login provider refused the sign-in", "로그인 서비스가 로그인을 거절했습니다"},
+	msgTokenRefusedTitle:   {"The login provider refused the sign-in", "로그인 요청이 거부되었습니다"},
 	msgTokenRefusedDetail:  {"The site's sign-in settings may need fixing. Please try again later or tell the site's operator.", "사이트의 로그인 설정에 문제가 있을 수 있습니다. 나중에 다시 시도하거나 사이트 운영자에게 알려 주세요."},
 	msgIDTokenTitle:        {"We could not verify your sign-in", "로그인을 확인할 수 없습니다"},
 	msgIDTokenDetail:       {"The sign-in could not be confirmed, so you were not signed in. Please start again.", "로그인을 확인하지 못해 로그인되지 않았습니다. 처음부터 다시 시도해 주세요."},
@@ -185,8 +187,8 @@ var catalogue = [msgCount]text{
 	msgNoScopeDetail:       {"This consent link does not name the permissions to ask for. Please go back and try again.", "이 동의 링크에는 요청할 항목이 없습니다. 이전 페이지로 돌아가 다시 시도해 주세요."},
 	msgConsentTitle:        {"This page needs your permission", "추가 동의가 필요합니다"},
 	msgConsentDetail:       {"The page needs permissions you did not grant. You can grant them and try again.", "이 페이지를 이용하려면 아직 동의하지 않은 항목에 동의해야 합니다. 동의하면 바로 이어서 이용할 수 있습니다."},
-	msgDeniedTitle:         {"You don't have access to this site", "이 사이트에 접근할 수 없습니다"},
-	msgDeniedDetail:        {"You are signed in, but this site is limited to certain accounts. If you think this is a mistake, contact the site's operator.", "로그인은 되었지만 이 사이트는 일부 계정만 이용할 수 있습니다. 잘못된 것 같다면 사이트 운영자에게 문의해 주세요."},
+	msgDeniedTitle:         {"You don't have access to this area", "이 영역에 접근할 권한이 없습니다"},
+	msgDeniedDetail:        {"You are signed in, but this part of the site is limited to certain accounts. If you think this is a mistake, contact the site's operator.", "로그인은 되었지만 이 영역은 일부 계정만 이용할 수 있습니다. 잘못된 것 같다면 사이트 운영자에게 문의해 주세요."},
 
 	msgScopeNickname:    {"Nickname", "닉네임"},
 	msgScopeImage:       {"Profile picture", "프로필 사진"},

@@ -3,7 +3,9 @@ package gateway
 import (
 	"bytes"
 	"html/template"
+	"net"
 	"net/http"
+	"strings"
 
 	"go.uber.org/zap"
 )
@@ -33,6 +35,7 @@ type pageData struct {
 type pageView struct {
 	Page      string // the page: error, confirm, signedout, login, consent, denied or providers
 	Lang      string // the page's language, for <html lang>: en or ko
+	Site      string // the site's host name (no port), shown by the default brand block
 	Status    int    // the HTTP status of the answer
 	Code      string // machine-readable error code (error, consent and denied pages)
 	Title     string
@@ -73,9 +76,9 @@ func newPageText(l locale) pageText {
 }
 
 // view puts data into l for the page name.
-func (d pageData) view(name string, status int, l locale) pageView {
+func (d pageData) view(name string, status int, l locale, site string) pageView {
 	return pageView{
-		Page: name, Lang: string(l), Status: status, Code: d.Code,
+		Page: name, Lang: string(l), Site: site, Status: status, Code: d.Code,
 		Title: d.Title.in(l), Detail: d.Detail.in(l), RequestID: d.RequestID,
 		Retry: d.Retry, RetryAs: d.RetryAs.in(l), Home: d.Home,
 		Action: d.Action, CSRF: d.CSRF, Mode: d.Mode, Button: d.Button.in(l),
@@ -89,7 +92,7 @@ func (d pageData) view(name string, status int, l locale) pageView {
 func (g *Gateway) renderPage(w http.ResponseWriter, r *http.Request, status int, name string, data pageData) {
 	var buf bytes.Buffer
 	l := requestLocale(r)
-	if err := executePage(g.pages, &buf, name, data.view(name, status, l)); err != nil {
+	if err := executePage(g.pages, &buf, name, data.view(name, status, l, siteName(r.Host))); err != nil {
 		g.logger.Error("rendering page", zap.String("page", name), zap.Error(err))
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -108,4 +111,26 @@ func (g *Gateway) renderPage(w http.ResponseWriter, r *http.Request, status int,
 // executePage renders the page name (the template <name>.html) with v.
 func executePage(t *template.Template, buf *bytes.Buffer, name string, v pageView) error {
 	return t.ExecuteTemplate(buf, name+".html", v)
+}
+
+// siteName is the host name of the Host header host, without its port, for the pages' brand:
+// empty unless it is a plausible DNS name or IP address (at most 253 letters, digits, dots,
+// hyphens, or an IPv6 address), so a hostile Host header cannot put text on the pages.
+func siteName(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host == "" || len(host) > 253 {
+		return ""
+	}
+	if net.ParseIP(host) != nil {
+		return host
+	}
+	for _, c := range host {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '.' && c != '-' {
+			return ""
+		}
+	}
+	return host
 }

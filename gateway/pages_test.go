@@ -20,7 +20,7 @@ func TestPagesFollowAcceptLanguage(t *testing.T) {
 	}{
 		{"signed-out page", "/.auth/logout", http.StatusOK, msgSignedOutTitle},
 		{"error page", "/.auth/nope", http.StatusNotFound, msgNotFoundTitle},
-		{"unlink page without a session", "/.auth/unlink", http.StatusOK, msgSignedOutTitle},
+		{"unlink page without a session", "/.auth/unlink", http.StatusOK, msgNotSignedInTitle},
 	}
 	languages := []struct {
 		header string
@@ -51,6 +51,10 @@ func TestPagesFollowAcceptLanguage(t *testing.T) {
 				}
 				if !strings.Contains(res.Header.Get("Vary"), "Accept-Language") {
 					t.Errorf("Vary = %q, want Accept-Language", res.Header.Get("Vary"))
+				}
+				// The brand defaults to the site's host name (the test server's address).
+				if !strings.Contains(res.body, `<p class="brand">`+siteName(res.Request.Host)+`</p>`) || siteName(res.Request.Host) == "" {
+					t.Errorf("page lacks the site's host name %q as its brand", res.Request.Host)
 				}
 			})
 		}

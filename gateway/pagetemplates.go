@@ -126,7 +126,7 @@ func checkPages(t *template.Template) error {
 		for _, l := range []locale{localeEN, localeKO} {
 			for _, d := range []pageData{full, minimal} {
 				var buf bytes.Buffer
-				if err := executePage(t, &buf, name, d.view(name, 200, l)); err != nil {
+				if err := executePage(t, &buf, name, d.view(name, 200, l, "app.example.com")); err != nil {
 					errs = append(errs, fmt.Errorf("page %s: %w", name, err))
 					break pageCheck
 				}

@@ -88,7 +88,7 @@ func TestTemplateDirectory(t *testing.T) {
 			for page, want := range tt.pages {
 				var buf bytes.Buffer
 				d := pageData{Title: msgSomethingWrong, Code: "example", Home: "/", Kakao: true, Action: "/.auth/login"}
-				if err := executePage(pages, &buf, page, d.view(page, 200, localeKO)); err != nil {
+				if err := executePage(pages, &buf, page, d.view(page, 200, localeKO, "app.example.com")); err != nil {
 					t.Fatalf("rendering %s: %v", page, err)
 				}
 				if !strings.Contains(buf.String(), want) {
@@ -115,7 +115,7 @@ func TestBuiltInPagesRenderEveryLanguage(t *testing.T) {
 		for _, l := range []locale{localeEN, localeKO} {
 			var buf bytes.Buffer
 			d := pageData{Title: msgSomethingWrong, Detail: msgRetry, RequestID: "rid", Home: "/"}
-			if err := executePage(pages, &buf, page, d.view(page, 500, l)); err != nil {
+			if err := executePage(pages, &buf, page, d.view(page, 500, l, "app.example.com")); err != nil {
 				t.Fatalf("%s/%s: %v", page, l, err)
 			}
 			for _, want := range []string{`<html lang="` + string(l) + `">`, msgSomethingWrong.in(l), msgRequestID.in(l) + ": rid"} {

@@ -29,7 +29,7 @@ func (g *Gateway) serveUnlink(w http.ResponseWriter, r *http.Request) {
 	}
 	if sess == nil {
 		g.renderPage(w, r, http.StatusOK, "signedout", pageData{
-			Title: msgSignedOutTitle, Detail: msgUnlinkNeedsLogin, Home: "/",
+			Title: msgNotSignedInTitle, Detail: msgUnlinkNeedsLogin, Home: "/",
 			Retry: g.loginURL(g.cfg.PathPrefix + "/unlink"), RetryAs: msgLogIn,
 		})
 		return

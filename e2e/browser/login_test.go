@@ -95,7 +95,7 @@ func TestAccessDeniedPage(t *testing.T) {
 	b.click(kakaoUser1001)
 	resp := b.click(kakaoAgree)
 	b.expect(resp, 403, "/members", "a.button.primary")
-	if got := b.text("h1"); got != "You don't have access to this site" {
+	if got := b.text("h1"); got != "You don't have access to this area" {
 		b.fail("denied page title %q", got)
 	}
 	b.screenshot("page")
