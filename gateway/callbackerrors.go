@@ -4,7 +4,10 @@ import (
 	"errors"
 	"net/http"
 
+	"go.uber.org/zap"
+
 	"github.com/kakaogate/kakaogate/oidc"
+	"github.com/kakaogate/kakaogate/oidc/kakao"
 )
 
 // providerError answers an authorization response that carries an error instead of a code.
@@ -75,4 +78,15 @@ func (g *Gateway) redeemProblem(err error, returnTo string) problem {
 			Title:  msgProviderBadTitle,
 			Detail: msgRetryLater, Retry: retry, RetryAs: msgTryAgain}
 	}
+}
+
+// kakaoErrorField explains, for the operator's log line, the Kakao error code (KOE…) a failed
+// token request answered with: what it means and the fix, in our own words. It is skipped for
+// any other error. Kakao's error_description is never logged: it may echo the code sent.
+func kakaoErrorField(err error) zap.Field {
+	var te *oidc.TokenError
+	if !errors.As(err, &te) || te.KakaoCode == "" {
+		return zap.Skip()
+	}
+	return zap.String("kakao_error", kakao.DescribeKOE(te.KakaoCode))
 }

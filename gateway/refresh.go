@@ -95,7 +95,7 @@ func (g *Gateway) refresh(ctx context.Context, ticket session.Ticket, sess *sess
 	}
 	if err != nil {
 		g.metrics.Refresh(RefreshFailed)
-		g.logger.Warn("token refresh failed; keeping the session", zap.String("user_id", cur.UserID), zap.Error(err))
+		g.logger.Warn("token refresh failed; keeping the session", zap.String("user_id", cur.UserID), zap.Error(err), kakaoErrorField(err))
 		return cur, nil
 	}
 	if tok.IDToken != "" {

@@ -67,7 +67,7 @@ func (g *Gateway) fail(w http.ResponseWriter, r *http.Request, p problem, err er
 			zap.String("path", r.URL.Path),
 		}
 		if err != nil {
-			fields = append(fields, zap.Error(err))
+			fields = append(fields, zap.Error(err), kakaoErrorField(err))
 		}
 		ce.Write(fields...)
 	}

@@ -4,6 +4,7 @@ package gateway
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kakaogate/kakaogate/config"
+	"github.com/kakaogate/kakaogate/internal/secureurl"
 	"github.com/kakaogate/kakaogate/oidc/oidctest"
 	"github.com/kakaogate/kakaogate/session"
 )
@@ -47,7 +49,8 @@ func TestCase_gw_tok_02(t *testing.T) {
 			if res.StatusCode != http.StatusServiceUnavailable {
 				t.Fatalf("login with an http %s: %d, want 503", endpoint, res.StatusCode)
 			}
-			if id := h.problemID(t, res, true); !loggedError(h, id, "must use https") {
+			insecure := fmt.Sprintf("%s: %q: %s", endpoint, "http://op.example/"+endpoint, secureurl.ErrInsecure)
+			if id := h.problemID(t, res, true); !loggedError(h, id, insecure) {
 				t.Errorf("not logged as an insecure endpoint: %v", h.loggedWith(id))
 			}
 			if n := h.op.Count(oidctest.Authorize) + h.op.Count(oidctest.Token); n != 0 {

@@ -5,97 +5,73 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lestrrat-go/jwx/v2/jwk"
 )
 
-// jwksGetter is the HTTP client given to jwk.Cache (it satisfies
-// jwk.HTTPClient) and used for direct fetches. jwk.Cache reads bodies
-// without a limit, does not close them, and calls Get without a context;
-// jwksGetter reads the whole body itself under a cap and a timeout, checks
-// that it is a JWK Set, and hands the cache an in-memory copy.
-type jwksGetter struct {
-	ctx            context.Context // the KeySet's: cancelled by Close
+// jwksFetcher makes one JWKS fetch: a GET of the jwks_uri through the
+// provider's redirect-checking client, its body capped at 1 MiB, parsed by
+// jwx and indexed, with the lifetime its caching headers give it.
+type jwksFetcher struct {
 	client         *http.Client
-	timeout        time.Duration
 	now            func() time.Time
 	minTTL, maxTTL time.Duration
-	onError        func(error) // told about every fetch that fails here
 }
 
-// Get implements jwk.HTTPClient. Any failure is returned as an error so
-// that jwk.Cache keeps its previous set.
-func (g *jwksGetter) Get(url string) (*http.Response, error) {
-	ctx, cancel := context.WithTimeout(g.ctx, g.timeout)
-	defer cancel()
-	body, hdr, err := g.get(ctx, url)
-	if err != nil {
-		return nil, err
-	}
-	return &http.Response{
-		Status:        "200 OK",
-		StatusCode:    http.StatusOK,
-		Proto:         "HTTP/1.1",
-		ProtoMajor:    1,
-		ProtoMinor:    1,
-		Header:        hdr,
-		Body:          io.NopCloser(bytes.NewReader(body)),
-		ContentLength: int64(len(body)),
-	}, nil
-}
-
-// fetch returns the checked body of the JWK Set at url.
-func (g *jwksGetter) fetch(ctx context.Context, url string) ([]byte, error) {
-	body, _, err := g.get(ctx, url)
-	return body, err
-}
-
-// get GETs url and returns its body and a header whose only caching
-// directive is a max-age clamped to [minTTL, maxTTL].
-func (g *jwksGetter) get(ctx context.Context, url string) ([]byte, http.Header, error) {
-	body, hdr, err := g.getChecked(ctx, url)
-	if err != nil && g.onError != nil {
-		g.onError(err)
-	}
-	return body, hdr, err
-}
-
-// getChecked is get without the error report.
-func (g *jwksGetter) getChecked(ctx context.Context, url string) ([]byte, http.Header, error) {
+// fetch GETs the JWK Set at url and returns its usable signing keys and how
+// long they may be kept before the next refresh: Cache-Control max-age (or
+// Expires) clamped to [minTTL, maxTTL]. A set without a usable signing key
+// is an error, so that it never replaces a good one. ctx bounds the call.
+func (f *jwksFetcher) fetch(ctx context.Context, url string) (*keyIndex, time.Duration, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return nil, nil, err
+		return nil, 0, err
 	}
 	req.Header.Set("Accept", "application/json, application/jwk-set+json")
-	res, err := g.client.Do(req)
+	res, err := f.client.Do(req)
 	if err != nil {
-		return nil, nil, err
+		return nil, 0, err
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
-		return nil, nil, fmt.Errorf("GET %s: status %d", url, res.StatusCode)
+		return nil, 0, fmt.Errorf("GET %s: status %d", url, res.StatusCode)
 	}
 	body, err := readCapped(res.Body, maxJWKSBody)
 	if err != nil {
-		return nil, nil, fmt.Errorf("GET %s: %w", url, err)
+		return nil, 0, fmt.Errorf("GET %s: %w", url, err)
+	}
+	if err := checkSetShape(body); err != nil {
+		return nil, 0, fmt.Errorf("GET %s: %w", url, err)
+	}
+	set, err := jwk.Parse(body, jwk.WithIgnoreParseError(true))
+	if err != nil {
+		return nil, 0, fmt.Errorf("parsing JWK set at %s: %w", url, err)
+	}
+	ix, err := buildIndex(url, set)
+	if err != nil {
+		return nil, 0, err
+	}
+	ttl := min(max(cacheTTL(res.Header, f.now()), f.minTTL), f.maxTTL)
+	return ix, ttl, nil
+}
+
+// checkSetShape checks that body is a JSON object with a keys array: jwx
+// would also accept a lone JWK as a set of one.
+func checkSetShape(body []byte) error {
+	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return fmt.Errorf("%w: not a JSON object", ErrInvalidResponse)
 	}
 	var shape struct {
 		Keys []json.RawMessage `json:"keys"`
 	}
-	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) == 0 || t[0] != '{' {
-		return nil, nil, fmt.Errorf("GET %s: %w: not a JSON object", url, ErrInvalidResponse)
-	}
 	if err := json.Unmarshal(body, &shape); err != nil || shape.Keys == nil {
-		return nil, nil, fmt.Errorf("GET %s: %w: not a JWK Set", url, ErrInvalidResponse)
+		return fmt.Errorf("%w: not a JWK Set", ErrInvalidResponse)
 	}
-	ttl := cacheTTL(res.Header, g.now())
-	ttl = min(max(ttl, g.minTTL), g.maxTTL)
-	hdr := http.Header{}
-	hdr.Set("Cache-Control", "max-age="+strconv.FormatInt(int64(ttl/time.Second), 10))
-	return body, hdr, nil
+	return nil
 }
 
 // cacheTTL reads the freshness lifetime from Cache-Control max-age (or

@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/lestrrat-go/jwx/v2/jwk"
 	"go.uber.org/zap"
 	"golang.org/x/sync/singleflight"
 )
@@ -28,7 +27,8 @@ var errRefetchLimited = errors.New("oidc: jwks refetch rate-limited")
 type KeySetOptions struct {
 	// MinRefresh and MaxRefresh clamp the background refresh interval that
 	// the JWKS response's Cache-Control max-age or Expires asks for; without
-	// either header the JWKS is refreshed every MinRefresh.
+	// either header, and after a failed fetch, the next refresh is MinRefresh
+	// later.
 	// Defaults: 15m and 24h.
 	MinRefresh, MaxRefresh time.Duration
 	// RefetchInterval is the minimum time between two fetches forced by a
@@ -63,8 +63,8 @@ type keySetDeps struct {
 }
 
 // KeySet holds a provider's signing keys, taken only from the jwks_uri of
-// its discovery document, and refreshed in the background by a jwx
-// [jwk.Cache]. It adds what jwk.Cache lacks:
+// its discovery document (see the package documentation for when they are
+// fetched and refreshed):
 //
 //   - a token with an unknown kid causes at most one fetch, shared by all
 //     concurrent callers and spaced at least RefetchInterval apart;
@@ -75,25 +75,21 @@ type keySetDeps struct {
 // Keys with use "enc", key_ops without "verify", symmetric keys and RSA keys
 // shorter than 2048 bits are never used. Header parameters that name keys
 // (jku, x5u, jwk, x5c) are never honoured.
-//
-// Forced fetches are made directly rather than through jwk.Cache.Refresh:
-// in jwx v2.1.6 every Refresh schedules one more periodic background fetch
-// that never goes away, so forced refreshes would multiply background
-// traffic over time.
 type KeySet struct {
-	deps   keySetDeps
-	opts   KeySetOptions
-	ctx    context.Context // ends background refresh and in-flight fetches
-	cancel context.CancelFunc
-	getter *jwksGetter
-	cur    atomic.Pointer[keyIndex] // last good set for the registered URL
-	sf     singleflight.Group
+	deps    keySetDeps
+	opts    KeySetOptions
+	ctx     context.Context // ends background refresh and in-flight fetches
+	cancel  context.CancelFunc
+	fetcher *jwksFetcher
+	cur     atomic.Pointer[keyIndex] // last good set for the followed URL
+	sf      singleflight.Group
+	wg      sync.WaitGroup // the background refresh
 
-	mu          sync.Mutex // guards the fields below
-	cache       *jwk.Cache // created on first use
-	url         string     // the URL registered with cache
-	nextForced  time.Time  // earliest next fetch forced by an unknown kid
-	nextInitial time.Time  // earliest next attempt while no good set exists
+	mu          sync.Mutex         // guards the fields below
+	url         string             // the jwks_uri followed by the background refresh
+	stopRefresh context.CancelFunc // ends the background refresh of url
+	nextForced  time.Time          // earliest next fetch forced by an unknown kid
+	nextInitial time.Time          // earliest next attempt while no good set exists
 	backoff     time.Duration
 	closed      bool
 }
@@ -101,20 +97,20 @@ type KeySet struct {
 // newKeySet returns a KeySet bound to parent; it performs no I/O.
 func newKeySet(parent context.Context, deps keySetDeps, opts KeySetOptions) *KeySet {
 	ctx, cancel := context.WithCancel(parent)
-	k := &KeySet{deps: deps, opts: opts, ctx: ctx, cancel: cancel}
-	k.getter = &jwksGetter{
-		ctx: ctx, client: deps.client, timeout: deps.timeout, now: deps.now,
-		minTTL: opts.MinRefresh, maxTTL: opts.MaxRefresh, onError: k.reportFetch,
+	return &KeySet{
+		deps: deps, opts: opts, ctx: ctx, cancel: cancel,
+		fetcher: &jwksFetcher{client: deps.client, now: deps.now, minTTL: opts.MinRefresh, maxTTL: opts.MaxRefresh},
 	}
-	return k
 }
 
-// close stops background refreshes and aborts in-flight fetches.
+// close stops the background refresh, aborts in-flight fetches and waits
+// for the refresh to end.
 func (k *KeySet) close() {
 	k.mu.Lock()
 	k.closed = true
 	k.mu.Unlock()
 	k.cancel()
+	k.wg.Wait()
 }
 
 // current returns the good key set for the provider's current jwks_uri,
@@ -158,6 +154,7 @@ func (k *KeySet) refetch(ctx context.Context, url string) (*keyIndex, error) {
 // exists, a fetch is forced (by an unknown kid) and forced fetches are
 // spaced RefetchInterval apart whatever their outcome; the first forced
 // fetch may follow the initial one at once (a rotation right after start).
+// The first fetch of a URL starts its background refresh.
 func (k *KeySet) fetch(url string) (*keyIndex, error) {
 	now := k.deps.now()
 	prev := k.cur.Load()
@@ -174,128 +171,41 @@ func (k *KeySet) fetch(url string) (*keyIndex, error) {
 	if forced {
 		k.nextForced = now.Add(k.opts.RefetchInterval)
 	}
-	first, err := k.registerLocked(url)
+	refreshCtx := k.followLocked(url)
 	k.mu.Unlock()
-	if err != nil {
-		return nil, unavailable("jwks", err)
-	}
 
 	ctx, cancel := context.WithTimeout(k.ctx, k.deps.timeout)
 	defer cancel()
-	if first {
-		// The cache's first fetch also starts its periodic refresh.
-		_, err = k.cache.Get(ctx, url)
-	} else {
-		err = k.fetchDirect(ctx, url)
+	ix, next, err := k.load(ctx, url)
+	if refreshCtx != nil {
+		go k.refresh(refreshCtx, url, next)
 	}
-
-	ix := k.cur.Load()
-	good := ix != nil && ix.url == url
 	if !forced {
-		now = k.deps.now()
-		k.mu.Lock()
-		switch {
-		case good:
-			k.backoff = 0
-		case k.backoff == 0:
-			k.backoff = min(time.Second, k.opts.RefetchInterval)
-		default:
-			k.backoff = min(2*k.backoff, k.opts.RefetchInterval)
-		}
-		k.nextInitial = now.Add(k.backoff)
-		k.mu.Unlock()
+		k.backOff(err == nil)
 	}
 	if err != nil {
 		k.deps.log.Warn("oidc jwks fetch failed", zap.String("jwks_uri", url), zap.Error(err))
 		return nil, unavailable("jwks", err)
 	}
-	if !good {
-		return nil, unavailable("jwks", errors.New("no usable signing keys"))
-	}
 	return ix, nil
 }
 
-// registerLocked makes url the cache's registered URL, creating the cache
-// on first use and dropping a previous URL (whose periodic refresh then
-// stops). It reports whether url was newly registered. k.mu must be held.
-func (k *KeySet) registerLocked(url string) (bool, error) {
-	if k.cache == nil {
-		window := min(max(k.opts.MinRefresh, time.Second), time.Minute)
-		k.cache = jwk.NewCache(k.ctx,
-			jwk.WithRefreshWindow(window),
-			jwk.WithErrSink(errSinkFunc(func(err error) {
-				k.deps.log.Warn("oidc jwks background refresh failed", zap.Error(err))
-			})))
-	}
-	if k.url == url {
-		return false, nil
-	}
-	if k.url != "" {
-		_ = k.cache.Unregister(k.url)
-	}
-	err := k.cache.Register(url,
-		jwk.WithHTTPClient(k.getter),
-		jwk.WithMinRefreshInterval(k.opts.MinRefresh),
-		jwk.WithIgnoreParseError(true),
-		jwk.WithPostFetcher(jwk.PostFetchFunc(k.postFetch)),
-	)
-	if err != nil {
-		return false, fmt.Errorf("registering %s: %w", url, err)
-	}
-	k.url = url
-	return true, nil
-}
-
-// postFetch runs after every fetch jwk.Cache makes, background ones
-// included. Returning an error makes the cache keep its previous set, so a
-// set without usable signing keys is refused here; a good one is published.
-func (k *KeySet) postFetch(url string, set jwk.Set) (jwk.Set, error) {
-	ix, err := buildIndex(url, set)
-	k.reportFetch(err)
-	if err != nil {
-		return nil, err
-	}
-	k.publish(ix)
-	return set, nil
-}
-
-// reportFetch tells OnFetch the outcome of one fetch.
-func (k *KeySet) reportFetch(err error) {
-	if k.opts.OnFetch != nil {
-		k.opts.OnFetch(err)
-	}
-}
-
-// fetchDirect fetches url without jwk.Cache and publishes a good set.
-func (k *KeySet) fetchDirect(ctx context.Context, url string) error {
-	body, err := k.getter.fetch(ctx, url)
-	if err != nil {
-		return err // reported by the getter
-	}
-	set, err := jwk.Parse(body, jwk.WithIgnoreParseError(true))
-	if err != nil {
-		err = fmt.Errorf("parsing JWK set at %s: %w", url, err)
-		k.reportFetch(err)
-		return err
-	}
-	_, err = k.postFetch(url, set)
-	return err
-}
-
-// publish makes ix the current set if it belongs to the registered URL.
-func (k *KeySet) publish(ix *keyIndex) {
+// backOff spaces the attempts to get a first good set: none after a
+// success, else 1s doubling up to RefetchInterval.
+func (k *KeySet) backOff(good bool) {
+	now := k.deps.now()
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if ix.url == k.url && !k.closed {
-		k.cur.Store(ix)
+	switch {
+	case good:
+		k.backoff = 0
+	case k.backoff == 0:
+		k.backoff = min(time.Second, k.opts.RefetchInterval)
+	default:
+		k.backoff = min(2*k.backoff, k.opts.RefetchInterval)
 	}
+	k.nextInitial = now.Add(k.backoff)
 }
-
-// errSinkFunc adapts a function to jwk.ErrSink.
-type errSinkFunc func(error)
-
-// Error implements jwk.ErrSink.
-func (f errSinkFunc) Error(err error) { f(err) }
 
 // verify checks sig over input with a key of the current set selected by
 // kid and alg. An unknown kid (or, without kid, no key fitting alg) causes

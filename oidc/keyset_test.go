@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -212,9 +211,9 @@ func TestFirstJWKSFailureIsNotSticky(t *testing.T) {
 	}
 }
 
-func TestBackgroundRefreshThroughJWKCache(t *testing.T) {
+func TestBackgroundRefreshKeepsLastGoodSetAndPublishesRotation(t *testing.T) {
 	e := newEnv(t, withProvider(func(po *ProviderOptions) { po.Keys.MinRefresh = time.Second }))
-	e.mustVerify(t) // the cache's first fetch, which starts its periodic refresh
+	e.mustVerify(t) // the first fetch, which starts the background refresh
 	// Spend the forced refetch so that only background refreshes can fetch.
 	_, _ = e.c.Verify(e.ctx, unsignedWithKid(t, e, "spend"), VerifyOptions{})
 	url := e.srv.URL(oidctest.JWKSURI)
@@ -224,9 +223,8 @@ func TestBackgroundRefreshThroughJWKCache(t *testing.T) {
 	waitFor(t, 10*time.Second, "two background refreshes serving an empty set", func() bool {
 		return e.srv.Count(oidctest.JWKSURI) >= base+2
 	})
-	set, err := e.p.keys.cache.Get(e.ctx, url)
-	if err != nil || set.Len() != 1 {
-		t.Fatalf("jwk.Cache holds %v (err %v), want the last good set of 1 key: PostFetch must veto the empty set", set, err)
+	if ix := e.p.keys.cur.Load(); ix == nil || ix.url != url || len(ix.keys) != 1 {
+		t.Fatalf("the key set holds %+v, want the last good set of 1 key: the empty set must be refused", ix)
 	}
 	e.mustVerify(t)
 
@@ -239,8 +237,8 @@ func TestBackgroundRefreshThroughJWKCache(t *testing.T) {
 	})
 	e.mustVerify(t)
 
-	// jwk.Cache.Refresh would add a periodic fetch per call; forced fetches
-	// bypass it, so there is still one refresh chain: about one fetch per second.
+	// Forced fetches never start another background refresh: there is still
+	// one, about one fetch per second.
 	for i := range 3 {
 		e.clock.Add(DefaultRefetchInterval)
 		_, _ = e.c.Verify(e.ctx, unsignedWithKid(t, e, fmt.Sprint("force-", i)), VerifyOptions{})
@@ -270,15 +268,12 @@ func TestJWKSCacheControlIsClamped(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, withProvider(func(po *ProviderOptions) { po.Now = nil }))
 			e.srv.SetFault(oidctest.JWKSURI, oidctest.Fault{Header: tt.hdr})
-			res, err := e.p.keys.getter.Get(e.srv.URL(oidctest.JWKSURI))
+			_, ttl, err := e.p.keys.fetcher.fetch(e.ctx, e.srv.URL(oidctest.JWKSURI))
 			if err != nil {
 				t.Fatal(err)
 			}
-			cc := res.Header.Get("Cache-Control")
-			v, ok := strings.CutPrefix(cc, "max-age=")
-			n, err := strconv.Atoi(v)
-			if !ok || err != nil || n < tt.lo || n > tt.hi || res.Header.Get("Expires") != "" {
-				t.Fatalf("Cache-Control = %q, Expires = %q; want only max-age in [%d, %d]", cc, res.Header.Get("Expires"), tt.lo, tt.hi)
+			if n := int(ttl / time.Second); n < tt.lo || n > tt.hi {
+				t.Fatalf("refresh after %s; want [%ds, %ds]", ttl, tt.lo, tt.hi)
 			}
 		})
 	}

@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
-	"strings"
+
+	"github.com/kakaogate/kakaogate/internal/secureurl"
 )
 
 // Body caps per endpoint.
@@ -33,44 +33,15 @@ func readCapped(r io.Reader, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-// isLoopbackHost reports whether host (no port) names this machine:
-// "localhost", 127.0.0.0/8 or ::1.
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// checkSecureURL checks that raw is an absolute https URL, or http on a
-// loopback host, with no user info and no fragment. what names the URL in
-// the error.
+// checkSecureURL applies the https-or-loopback rule of [secureurl.Parse] to
+// raw; what names the URL in the error.
 func checkSecureURL(what, raw string) (*url.URL, error) {
 	if raw == "" {
 		return nil, fmt.Errorf("%s is empty", what)
 	}
-	u, err := url.Parse(raw)
+	u, err := secureurl.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("%s %q: %w", what, raw, err)
-	}
-	if u.Host == "" || u.Hostname() == "" {
-		return nil, fmt.Errorf("%s %q: not an absolute URL with a host", what, raw)
-	}
-	if u.User != nil {
-		return nil, fmt.Errorf("%s %q: user info is not allowed", what, raw)
-	}
-	if u.Fragment != "" || strings.Contains(raw, "#") {
-		return nil, fmt.Errorf("%s %q: fragment is not allowed", what, raw)
-	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !isLoopbackHost(u.Hostname()) {
-			return nil, fmt.Errorf("%s %q: must use https (http only for localhost, 127.0.0.0/8 or ::1)", what, raw)
-		}
-	default:
-		return nil, fmt.Errorf("%s %q: scheme must be https", what, raw)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return u, nil
 }

@@ -7,11 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/kakaogate/kakaogate/internal/secureurl"
 )
 
 // DefaultBaseURL is Kakao's API server, used when [API.BaseURL] is empty.
@@ -202,34 +203,15 @@ func (a *API) endpointURL(path string) (*url.URL, error) {
 	return u, nil
 }
 
-// parseServiceURL parses the root URL of a Kakao server (or emulator): an
-// absolute https URL, or http on a loopback host, with no query, fragment or
-// user info.
+// parseServiceURL parses the root URL of a Kakao server (or emulator): the
+// https-or-loopback rule of [secureurl.Parse], and no query.
 func parseServiceURL(raw string) (*url.URL, error) {
-	u, err := url.Parse(raw)
+	u, err := secureurl.Parse(raw)
 	if err != nil {
 		return nil, err
 	}
-	if u.Host == "" || u.Hostname() == "" {
-		return nil, fmt.Errorf("%q is not an absolute URL", raw)
-	}
-	switch {
-	case u.Scheme == "https":
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
-	default:
-		return nil, fmt.Errorf("%q must use https (http is allowed only for loopback hosts)", raw)
-	}
-	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
-		return nil, fmt.Errorf("%q must not carry user info, a query or a fragment", raw)
+	if u.RawQuery != "" || u.ForceQuery {
+		return nil, fmt.Errorf("%q: remove the query", raw)
 	}
 	return u, nil
-}
-
-// isLoopback reports whether host is "localhost" or a loopback IP address.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
