@@ -40,7 +40,7 @@ func unmarshalFlowOption(d *caddyfile.Dispenser, opt string, f *config.Flows) (b
 		}
 		f.Allow = append(f.Allow, config.AllowRule{Claim: args[0], Values: args[1:]})
 	case "prompt":
-		err = oneOf(d, &f.Prompt, "login", "select_account", "create")
+		err = oneOf(d, &f.Prompt, config.Prompts()...)
 	case "login_hint":
 		err = oneArg(d, &f.LoginHint)
 	case "service_terms":

@@ -34,9 +34,6 @@ const (
 	DefaultPostLogout      = "/"
 )
 
-// MinSecretLength is the shortest cookie secret accepted, in bytes.
-const MinSecretLength = 32
-
 // Config is the complete configuration of one kakaogate handler.
 type Config struct {
 	// Provider selects the identity provider flavour: "kakao" (Kakao Login over OpenID Connect,

@@ -13,7 +13,14 @@ const (
 )
 
 // Prompt values accepted by the prompt option (interactive logins only).
-var prompts = []string{"login", "select_account", "create"}
+const (
+	PromptLogin         = "login"
+	PromptSelectAccount = "select_account"
+	PromptCreate        = "create"
+)
+
+// Prompts returns the accepted prompt values, in the order messages list them.
+func Prompts() []string { return []string{PromptLogin, PromptSelectAccount, PromptCreate} }
 
 // Flows holds the options of the Kakao flows: auto-login, optional routes, unlink and its
 // webhook, refresh, additional consent, access rules, login options and the signed assertion.

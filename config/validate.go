@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/kakaogate/kakaogate/internal/secret"
+	"github.com/kakaogate/kakaogate/internal/secureurl"
 )
 
 // Validate checks a configuration after SetDefaults and reports every problem it finds, each
@@ -26,12 +29,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Issuer == "" {
 		add("issuer is required with provider oidc: set it to the provider's issuer URL, e.g. issuer https://accounts.example.com")
-	} else if err := CheckEndpointURL(c.Issuer); err != nil {
-		add("issuer: %v", err)
+	} else if _, err := secureurl.Parse(c.Issuer); err != nil {
+		add("issuer %v", err)
 	}
 	if c.Provider == ProviderKakao {
-		if err := CheckEndpointURL(c.APIURL); err != nil {
-			add("api_url: %v", err)
+		if _, err := secureurl.Parse(c.APIURL); err != nil {
+			add("api_url %v", err)
 		}
 	}
 	if len(c.Scopes) > 0 && !slices.Contains(c.Scopes, "openid") {
@@ -46,11 +49,11 @@ func (c *Config) Validate() error {
 		}
 	}
 	if len(c.CookieSecrets) == 0 {
-		add("cookie_secret is required: set it to at least %d random bytes, e.g. cookie_secret {env.KAKAOGATE_SECRET} with the output of `openssl rand -base64 48`", MinSecretLength)
+		add("cookie_secret is required: set it to at least %d random bytes, e.g. cookie_secret {env.KAKAOGATE_SECRET} with the output of `openssl rand -base64 48`", secret.MinLen)
 	}
 	for i, s := range c.CookieSecrets {
-		if len(s) < MinSecretLength {
-			add("cookie_secret #%d is %d bytes; it must be at least %d (is its environment variable set?)", i+1, len(s), MinSecretLength)
+		if len(s) < secret.MinLen {
+			add("cookie_secret #%d is %d bytes; it must be at least %d (is its environment variable set?)", i+1, len(s), secret.MinLen)
 		}
 	}
 	if err := c.Session.validate(); err != nil {
@@ -76,7 +79,7 @@ func (c *Config) Validate() error {
 		add("post_logout_redirect %q must be a path on this site starting with /, e.g. /", c.PostLogoutRedirect)
 	}
 	errs = append(errs, c.validateFlows()...)
-	errs = append(errs, c.validateProviders()...)
+	errs = append(errs, ValidateProviders(c.Issuer, c.Providers))
 	return errors.Join(errs...)
 }
 
@@ -133,35 +136,6 @@ func (s *SessionStore) validate() error {
 		}
 	}
 	return nil
-}
-
-// CheckEndpointURL accepts absolute https URLs, and http URLs only for loopback hosts (the
-// emulator and tests).
-func CheckEndpointURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || !u.IsAbs() || u.Host == "" {
-		return fmt.Errorf("%q is not an absolute URL", raw)
-	}
-	switch u.Scheme {
-	case "https":
-		return nil
-	case "http":
-		if IsLoopbackHost(u.Hostname()) {
-			return nil
-		}
-		return fmt.Errorf("%q must use https (plain http is allowed only for loopback hosts)", raw)
-	default:
-		return fmt.Errorf("%q must use https", raw)
-	}
-}
-
-// IsLoopbackHost reports whether host names this machine: localhost or a loopback address.
-func IsLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // IsLocalPath reports whether p is a path on this site: it starts with one slash and cannot
@@ -222,8 +196,8 @@ func (c *Config) validateFlows() []error {
 	if (c.AdminKey == "") != (c.AppID == "") {
 		add("admin_key and app_id go together: the unlink webhook is checked against both")
 	}
-	if c.AdminToken != "" && len(c.AdminToken) < MinSecretLength {
-		add("admin_token is %d bytes; it must be at least %d (e.g. `openssl rand -base64 48`)", len(c.AdminToken), MinSecretLength)
+	if c.AdminToken != "" && len(c.AdminToken) < secret.MinLen {
+		add("admin_token is %d bytes; it must be at least %d (e.g. `openssl rand -base64 48`)", len(c.AdminToken), secret.MinLen)
 	}
 	if c.OnUnlink != "" {
 		// The app is usually reached over an internal network, so plain http is allowed here.
@@ -241,7 +215,7 @@ func (c *Config) validateFlows() []error {
 			add("allow needs a claim and at least one value, e.g. allow email_domain example.com")
 		}
 	}
-	if c.Prompt != "" && !slices.Contains(prompts, c.Prompt) {
+	if c.Prompt != "" && !slices.Contains(Prompts(), c.Prompt) {
 		add("prompt %q is not supported: use login, select_account or create", c.Prompt)
 	}
 	switch c.Signup {
