@@ -9,9 +9,10 @@ import (
 // repeatable options may appear on several lines of one block.
 var repeatable = map[string]bool{"header": true, "allow": true, "require_scope": true, "provider": true}
 
-// unmarshalFlowOption reads the options of the Kakao flows (issue-level syntax in
-// UnmarshalCaddyfile's doc comment). It reports whether opt was one of them.
-func unmarshalFlowOption(d *caddyfile.Dispenser, opt string, f *config.Flows) (bool, error) {
+// unmarshalFlowOption reads the options of the Kakao flows into f: its login options, access
+// rules, unlink options, admin token and upstream extras (syntax in UnmarshalCaddyfile's doc
+// comment). It reports whether opt was one of them.
+func unmarshalFlowOption(d *caddyfile.Dispenser, opt string, f *config.Config) (bool, error) {
 	var err error
 	switch opt {
 	case "auto_login":

@@ -78,7 +78,7 @@ func (c *Config) Validate() error {
 	if !IsLocalPath(c.PostLogoutRedirect) {
 		add("post_logout_redirect %q must be a path on this site starting with /, e.g. /", c.PostLogoutRedirect)
 	}
-	errs = append(errs, c.validateFlows()...)
+	errs = append(errs, c.validateOptions()...)
 	errs = append(errs, ValidateProviders(c.Issuer, c.Providers))
 	return errors.Join(errs...)
 }
@@ -172,56 +172,13 @@ func ValidHeaderName(name string) bool {
 	return true
 }
 
-func (c *Config) validateFlows() []error {
-	var errs []error
-	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	switch c.AutoLogin {
-	case AutoLoginKakaoTalk:
-		if c.Provider != ProviderKakao {
-			add("auto_login kakaotalk needs provider kakao: remove it or set auto_login off")
-		}
-	case AutoLoginOff:
-	default:
-		add("auto_login %q is not supported: use kakaotalk or off", c.AutoLogin)
-	}
-	kakaoOnly := map[string]bool{
-		"admin_key": c.AdminKey != "", "app_id": c.AppID != "", "service_terms": len(c.ServiceTerms) > 0,
-		"signup auto": c.Signup == SignupAuto,
-	}
-	for opt, set := range kakaoOnly {
-		if set && c.Provider != ProviderKakao {
-			add("%s is a Kakao option: it needs provider kakao", opt)
-		}
-	}
-	if (c.AdminKey == "") != (c.AppID == "") {
-		add("admin_key and app_id go together: the unlink webhook is checked against both")
-	}
+// validateOptions checks the login, access, unlink, admin and upstream options.
+func (c *Config) validateOptions() []error {
+	errs := c.LoginOptions.validate(c.Provider)
+	errs = append(errs, c.AccessRules.validate()...)
+	errs = append(errs, c.UnlinkOptions.validate(c.Provider)...)
 	if c.AdminToken != "" && len(c.AdminToken) < secret.MinLen {
-		add("admin_token is %d bytes; it must be at least %d (e.g. `openssl rand -base64 48`)", len(c.AdminToken), secret.MinLen)
-	}
-	if c.OnUnlink != "" {
-		// The app is usually reached over an internal network, so plain http is allowed here.
-		if u, err := url.Parse(c.OnUnlink); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			add("on_unlink %q must be an absolute http(s) URL of the app, e.g. http://127.0.0.1:3000/hooks/kakao-unlink", c.OnUnlink)
-		}
-	}
-	for _, s := range c.RequireScopes {
-		if s == "" || strings.ContainsAny(s, ", ") {
-			add("require_scope %q must be one scope id per argument, e.g. require_scope account_email gender", s)
-		}
-	}
-	for _, r := range c.Allow {
-		if r.Claim == "" || len(r.Values) == 0 {
-			add("allow needs a claim and at least one value, e.g. allow email_domain example.com")
-		}
-	}
-	if c.Prompt != "" && !slices.Contains(Prompts(), c.Prompt) {
-		add("prompt %q is not supported: use login, select_account or create", c.Prompt)
-	}
-	switch c.Signup {
-	case SignupApp, SignupAuto:
-	default:
-		add("signup %q is not supported: use app or auto", c.Signup)
+		errs = append(errs, fmt.Errorf("admin_token must be at least %d bytes, not %d (e.g. the output of `openssl rand -base64 48`)", secret.MinLen, len(c.AdminToken)))
 	}
 	return errs
 }
