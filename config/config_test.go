@@ -48,7 +48,7 @@ func TestValidateNamesTheOptionAndTheFix(t *testing.T) {
 		want   string
 	}{
 		{"missing client id", func(c *Config) { c.ClientID = "" }, "client_id is required"},
-		{"short secret", func(c *Config) { c.CookieSecrets = []string{"short"} }, "cookie_secret #1 is 5 bytes"},
+		{"short secret", func(c *Config) { c.CookieSecrets = []string{"short"} }, "cookie_secret #1 must be at least 32 bytes, not 5"},
 		{"no secret", func(c *Config) { c.CookieSecrets = nil }, "cookie_secret is required"},
 		{"second short secret", func(c *Config) { c.CookieSecrets = append(c.CookieSecrets, "x") }, "cookie_secret #2"},
 		{"unknown provider", func(c *Config) { c.Provider = "google" }, `provider "google" is not supported`},

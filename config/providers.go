@@ -92,10 +92,10 @@ func ValidateProviders(mainIssuer string, providers []NamedProvider) error {
 			issuers[p.Issuer] = "provider " + p.Name
 		}
 		if p.ClientID == "" {
-			add("provider %s needs a client_id: the OAuth client id registered at that provider", p.Name)
+			add("provider %s needs a client_id: set it to the OAuth client id registered at that provider", p.Name)
 		}
 		if !slices.Contains(p.Scopes, "openid") {
-			add("provider %s scopes must include openid, or no ID token is issued: add openid to its scopes", p.Name)
+			add("provider %s scopes must include openid: add it to its scopes (without it no ID token is issued)", p.Name)
 		}
 	}
 	return errors.Join(errs...)

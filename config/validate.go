@@ -38,7 +38,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	if len(c.Scopes) > 0 && !slices.Contains(c.Scopes, "openid") {
-		add("scopes must include openid, or no ID token is issued: add openid to the scopes line")
+		add("scopes must include openid: add it to the scopes line (without it no ID token is issued)")
 	}
 	if err := c.validatePrefix(); err != nil {
 		errs = append(errs, err)
@@ -53,7 +53,7 @@ func (c *Config) Validate() error {
 	}
 	for i, s := range c.CookieSecrets {
 		if len(s) < secret.MinLen {
-			add("cookie_secret #%d is %d bytes; it must be at least %d (is its environment variable set?)", i+1, len(s), secret.MinLen)
+			add("cookie_secret #%d must be at least %d bytes, not %d (is its environment variable set?)", i+1, secret.MinLen, len(s))
 		}
 	}
 	if err := c.Session.validate(); err != nil {
@@ -112,7 +112,7 @@ func (s *SessionStore) validate() error {
 	switch s.Store {
 	case StoreMemory:
 		if s.NoCache {
-			return errors.New("session memory has no cache to turn off: cache off applies to the Redis stores")
+			return errors.New("session memory has no cache to turn off: remove cache off (it applies to the Redis stores)")
 		}
 	case StoreRedis:
 		u, err := url.Parse(s.URL)
