@@ -13,7 +13,7 @@ import (
 func BenchmarkAssertion(b *testing.B) {
 	claims := userClaims("4242424242")
 	b.Run("cached", func(b *testing.B) {
-		s := mustSigner(b, [][]byte{secret('a')}, newClock(), 0)
+		s := mustSigner(b, [][]byte{fillSecret('a')}, newClock(), 0)
 		mustAssert(b, s, "session-id-0123456789", "app.example.com", claims)
 		b.ReportAllocs()
 		for b.Loop() {
@@ -23,7 +23,7 @@ func BenchmarkAssertion(b *testing.B) {
 		}
 	})
 	b.Run("cached/parallel", func(b *testing.B) {
-		s := mustSigner(b, [][]byte{secret('a')}, newClock(), 0)
+		s := mustSigner(b, [][]byte{fillSecret('a')}, newClock(), 0)
 		const sessions = 1000
 		ids := make([]string, sessions)
 		for i := range ids {
@@ -44,7 +44,7 @@ func BenchmarkAssertion(b *testing.B) {
 		})
 	})
 	b.Run("sign", func(b *testing.B) {
-		s := mustSigner(b, [][]byte{secret('a')}, newClock(), -1)
+		s := mustSigner(b, [][]byte{fillSecret('a')}, newClock(), -1)
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := s.Assertion("session-id-0123456789", "app.example.com", claims); err != nil {
@@ -54,7 +54,7 @@ func BenchmarkAssertion(b *testing.B) {
 	})
 	b.Run("sign+cache-insert", func(b *testing.B) {
 		// every call misses: a new session each time, evicting from a full cache
-		s := mustSigner(b, [][]byte{secret('a')}, newClock(), 1000)
+		s := mustSigner(b, [][]byte{fillSecret('a')}, newClock(), 1000)
 		i := 0
 		b.ReportAllocs()
 		for b.Loop() {
@@ -69,7 +69,7 @@ func BenchmarkAssertion(b *testing.B) {
 // BenchmarkVerify measures what an upstream pays with jwx, for reference.
 func BenchmarkVerify(b *testing.B) {
 	clk := newClock()
-	s := mustSigner(b, [][]byte{secret('a')}, clk, 0)
+	s := mustSigner(b, [][]byte{fillSecret('a')}, clk, 0)
 	tok := mustAssert(b, s, "sid", "app.example.com", userClaims("4242424242"))
 	jwks := s.JWKS()
 	now := clk.Now().Add(time.Second)

@@ -34,7 +34,7 @@ func TestCacheReusesThenRenews(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clk := newClock()
-			s := mustSigner(t, [][]byte{secret('a')}, clk, tt.size)
+			s := mustSigner(t, [][]byte{fillSecret('a')}, clk, tt.size)
 			first := "sid"
 			if tt.session == "" {
 				first = ""
@@ -73,7 +73,7 @@ func toAny(m map[string]string) map[string]any {
 
 func TestCacheEvictsUnusedEntriesFirst(t *testing.T) {
 	clk := newClock()
-	s := mustSigner(t, [][]byte{secret('a')}, clk, 2)
+	s := mustSigner(t, [][]byte{fillSecret('a')}, clk, 2)
 	c := userClaims("1")
 	a := mustAssert(t, s, "a", "h", c)
 	b := mustAssert(t, s, "b", "h", c)
@@ -91,7 +91,7 @@ func TestCacheEvictsUnusedEntriesFirst(t *testing.T) {
 
 func TestCacheEvictsEntriesDueForRenewalFirst(t *testing.T) {
 	clk := newClock()
-	s := mustSigner(t, [][]byte{secret('a')}, clk, 2)
+	s := mustSigner(t, [][]byte{fillSecret('a')}, clk, 2)
 	c := userClaims("1")
 	mustAssert(t, s, "a", "h", c)
 	mustAssert(t, s, "due", "h", c)
@@ -117,7 +117,7 @@ func TestCacheStaysBounded(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clk := newClock()
-			s := mustSigner(t, [][]byte{secret('a')}, clk, tt.size)
+			s := mustSigner(t, [][]byte{fillSecret('a')}, clk, tt.size)
 			want := tt.size
 			if want == 0 {
 				want = DefaultCacheSize
@@ -142,7 +142,7 @@ func TestCacheStaysBounded(t *testing.T) {
 
 func TestConcurrentUseIsSafe(t *testing.T) {
 	clk := newClock()
-	s := mustSigner(t, [][]byte{secret('a')}, clk, 8)
+	s := mustSigner(t, [][]byte{fillSecret('a')}, clk, 8)
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
 	for g := range 8 {

@@ -12,12 +12,14 @@ import (
 
 	"github.com/lestrrat-go/jwx/v2/jwk"
 	"github.com/lestrrat-go/jwx/v2/jwt"
+
+	"github.com/kakaogate/kakaogate/internal/secret"
 )
 
 const testIssuer = "https://gw.example.com"
 
-// secret returns a 32-byte secret filled with fill.
-func secret(fill byte) []byte { return bytes.Repeat([]byte{fill}, MinSecretLen) }
+// fillSecret returns a secret of the minimum length filled with fill.
+func fillSecret(fill byte) []byte { return bytes.Repeat([]byte{fill}, secret.MinLen) }
 
 // clock is a settable time source safe for concurrent use.
 type clock struct {

@@ -15,7 +15,7 @@ import (
 // test fails, instances of different versions would publish different keys
 // for the same secret and reject each other's assertions during an upgrade.
 func TestDerivationIsStable(t *testing.T) {
-	k, err := deriveKey(secret('a'))
+	k, err := deriveKey(fillSecret('a'))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestKidIsTheHashOfThePublicPoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := deriveKey(secret('b'))
+	other, err := deriveKey(fillSecret('b'))
 	if err != nil {
 		t.Fatal(err)
 	}

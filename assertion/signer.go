@@ -10,13 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/kakaogate/kakaogate/internal/secret"
 )
 
 // Limits and defaults of a Signer.
 const (
-	// MinSecretLen is the shortest secret NewSigner accepts (the same minimum
-	// as the session cookie secrets it is meant to share).
-	MinSecretLen = 32
 	// DefaultTTL is the lifetime of an assertion when Options.TTL is zero.
 	DefaultTTL = 60 * time.Second
 	// MaxTTL is the longest lifetime Options.TTL may ask for; assertions are
@@ -62,7 +61,8 @@ type Signer struct {
 
 // NewSigner returns a Signer whose key is derived from the first of secrets
 // and whose key set (JWKS) holds the public keys of all of them, newest
-// first. Every secret must be at least MinSecretLen bytes.
+// first. Every secret must be at least secret.MinLen (32) bytes, the minimum
+// of the session cookie secrets it is meant to share.
 func NewSigner(secrets [][]byte, opts Options) (*Signer, error) {
 	if len(secrets) == 0 {
 		return nil, errors.New("assertion: no secret")
@@ -85,11 +85,11 @@ func NewSigner(secrets [][]byte, opts Options) (*Signer, error) {
 		s.now = time.Now
 	}
 	keys := make([]*signingKey, 0, len(secrets))
-	for i, secret := range secrets {
-		if len(secret) < MinSecretLen {
-			return nil, fmt.Errorf("assertion: secret %d is %d bytes, need at least %d", i+1, len(secret), MinSecretLen)
+	for i, raw := range secrets {
+		if len(raw) < secret.MinLen {
+			return nil, fmt.Errorf("assertion: secret %d is %d bytes, need at least %d", i+1, len(raw), secret.MinLen)
 		}
-		k, err := deriveKey(secret)
+		k, err := deriveKey(raw)
 		if err != nil {
 			return nil, fmt.Errorf("assertion: secret %d: %w", i+1, err)
 		}

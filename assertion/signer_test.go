@@ -13,7 +13,7 @@ import (
 )
 
 func TestNewSignerRejectsBadConfig(t *testing.T) {
-	ok := [][]byte{secret('a')}
+	ok := [][]byte{fillSecret('a')}
 	tests := []struct {
 		name    string
 		secrets [][]byte
@@ -21,7 +21,7 @@ func TestNewSignerRejectsBadConfig(t *testing.T) {
 		want    string
 	}{
 		{"no secret", nil, Options{Issuer: testIssuer}, "no secret"},
-		{"a secret under 32 bytes", [][]byte{secret('a'), []byte("0123456789012345678901234567890")}, Options{Issuer: testIssuer}, "secret 2 is 31 bytes"},
+		{"a secret under 32 bytes", [][]byte{fillSecret('a'), []byte("0123456789012345678901234567890")}, Options{Issuer: testIssuer}, "secret 2 is 31 bytes"},
 		{"an empty secret", [][]byte{{}}, Options{Issuer: testIssuer}, "secret 1 is 0 bytes"},
 		{"no issuer", ok, Options{}, "issuer is required"},
 		{"a negative ttl", ok, Options{Issuer: testIssuer, TTL: -time.Second}, "below one second"},
@@ -55,7 +55,7 @@ func TestTTLDefaultsAndRoundsUpToWholeSeconds(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clk := newClock()
-			s, err := NewSigner([][]byte{secret('a')}, Options{Issuer: testIssuer, TTL: tt.ttl, Now: clk.Now})
+			s, err := NewSigner([][]byte{fillSecret('a')}, Options{Issuer: testIssuer, TTL: tt.ttl, Now: clk.Now})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -72,7 +72,7 @@ func TestTTLDefaultsAndRoundsUpToWholeSeconds(t *testing.T) {
 
 func TestAssertionVerifiesWithPublishedJWKS(t *testing.T) {
 	clk := newClock()
-	s := mustSigner(t, [][]byte{secret('a')}, clk, 0)
+	s := mustSigner(t, [][]byte{fillSecret('a')}, clk, 0)
 	claims := userClaims("4242")
 	claims["note"] = `<a href="x">&amp;</a>` + "\n\t\x00" + `"'\`
 	claims["emoji"] = "카카오 🐻 프렌즈"
@@ -112,8 +112,8 @@ func TestAssertionVerifiesWithPublishedJWKS(t *testing.T) {
 
 func TestAssertionVerificationFails(t *testing.T) {
 	clk := newClock()
-	s := mustSigner(t, [][]byte{secret('a')}, clk, 0)
-	other := mustSigner(t, [][]byte{secret('b')}, clk, 0)
+	s := mustSigner(t, [][]byte{fillSecret('a')}, clk, 0)
+	other := mustSigner(t, [][]byte{fillSecret('b')}, clk, 0)
 	tok := mustAssert(t, s, "sid", "a.example.com", userClaims("1"))
 	parts := strings.Split(tok, ".")
 	forged := mustAssert(t, other, "sid", "a.example.com", userClaims("1"))
@@ -141,7 +141,7 @@ func TestAssertionVerificationFails(t *testing.T) {
 
 func TestExpiryFollowsTheInjectedClock(t *testing.T) {
 	clk := newClock()
-	s := mustSigner(t, [][]byte{secret('a')}, clk, 0)
+	s := mustSigner(t, [][]byte{fillSecret('a')}, clk, 0)
 	issued := clk.Now()
 	tok := mustAssert(t, s, "sid", "app.example.com", userClaims("1"))
 	tests := []struct {
@@ -170,7 +170,7 @@ func TestExpiryFollowsTheInjectedClock(t *testing.T) {
 
 func TestSignersFromTheSameSecretsAgree(t *testing.T) {
 	clk := newClock()
-	secrets := [][]byte{secret('a'), secret('b')}
+	secrets := [][]byte{fillSecret('a'), fillSecret('b')}
 	s1 := mustSigner(t, secrets, clk, 0)
 	s2 := mustSigner(t, [][]byte{bytes.Clone(secrets[0]), bytes.Clone(secrets[1])}, clk, 0)
 	if !bytes.Equal(s1.JWKS(), s2.JWKS()) || s1.KeyID() != s2.KeyID() {
@@ -194,8 +194,8 @@ func TestSignersFromTheSameSecretsAgree(t *testing.T) {
 
 func TestRotationSignsWithTheNewKeyAndPublishesTheOld(t *testing.T) {
 	clk := newClock()
-	before := mustSigner(t, [][]byte{secret('o')}, clk, 0)
-	after := mustSigner(t, [][]byte{secret('n'), secret('o')}, clk, 0)
+	before := mustSigner(t, [][]byte{fillSecret('o')}, clk, 0)
+	after := mustSigner(t, [][]byte{fillSecret('n'), fillSecret('o')}, clk, 0)
 	if after.KeyID() == before.KeyID() {
 		t.Fatal("rotation kept the signing key")
 	}
@@ -230,7 +230,7 @@ func TestRotationSignsWithTheNewKeyAndPublishesTheOld(t *testing.T) {
 
 func TestJWKSHoldsOneKeyPerDistinctSecret(t *testing.T) {
 	clk := newClock()
-	s := mustSigner(t, [][]byte{secret('a'), secret('a'), secret('b')}, clk, 0)
+	s := mustSigner(t, [][]byte{fillSecret('a'), fillSecret('a'), fillSecret('b')}, clk, 0)
 	if got := kids(t, s.JWKS()); len(got) != 2 || got[0] != s.KeyID() {
 		t.Errorf("kids = %v, want 2 with %s first", got, s.KeyID())
 	}
@@ -243,7 +243,7 @@ func TestJWKSHoldsOneKeyPerDistinctSecret(t *testing.T) {
 
 func TestEmptyClaimsAndSessions(t *testing.T) {
 	clk := newClock()
-	s := mustSigner(t, [][]byte{secret('a')}, clk, 0)
+	s := mustSigner(t, [][]byte{fillSecret('a')}, clk, 0)
 	tests := []struct {
 		name    string
 		session string
@@ -272,7 +272,7 @@ func TestEmptyClaimsAndSessions(t *testing.T) {
 }
 
 func TestEmptyAudienceIsRejected(t *testing.T) {
-	s := mustSigner(t, [][]byte{secret('a')}, newClock(), 0)
+	s := mustSigner(t, [][]byte{fillSecret('a')}, newClock(), 0)
 	if _, err := s.Assertion("sid", "", userClaims("1")); !errors.Is(err, ErrNoAudience) {
 		t.Errorf("err = %v, want ErrNoAudience", err)
 	}

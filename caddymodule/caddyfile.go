@@ -180,7 +180,7 @@ func unmarshalOptions(d *caddyfile.Dispenser, cfg *config.Config) error {
 		case "templates":
 			err = oneArg(d, &cfg.Templates)
 		default:
-			handled, ferr := unmarshalFlowOption(d, opt, &cfg.Flows)
+			handled, ferr := unmarshalFlowOption(d, opt, cfg)
 			if !handled {
 				return d.Errf("unknown kakaogate option %q", opt)
 			}

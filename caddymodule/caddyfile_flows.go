@@ -9,9 +9,10 @@ import (
 // repeatable options may appear on several lines of one block.
 var repeatable = map[string]bool{"header": true, "allow": true, "require_scope": true, "provider": true}
 
-// unmarshalFlowOption reads the options of the Kakao flows (issue-level syntax in
-// UnmarshalCaddyfile's doc comment). It reports whether opt was one of them.
-func unmarshalFlowOption(d *caddyfile.Dispenser, opt string, f *config.Flows) (bool, error) {
+// unmarshalFlowOption reads the options of the Kakao flows into f: its login options, access
+// rules, unlink options, admin token and upstream extras (syntax in UnmarshalCaddyfile's doc
+// comment). It reports whether opt was one of them.
+func unmarshalFlowOption(d *caddyfile.Dispenser, opt string, f *config.Config) (bool, error) {
 	var err error
 	switch opt {
 	case "auto_login":
@@ -40,7 +41,7 @@ func unmarshalFlowOption(d *caddyfile.Dispenser, opt string, f *config.Flows) (b
 		}
 		f.Allow = append(f.Allow, config.AllowRule{Claim: args[0], Values: args[1:]})
 	case "prompt":
-		err = oneOf(d, &f.Prompt, "login", "select_account", "create")
+		err = oneOf(d, &f.Prompt, config.Prompts()...)
 	case "login_hint":
 		err = oneArg(d, &f.LoginHint)
 	case "service_terms":

@@ -157,7 +157,7 @@ func TestCaddyfileParsesEveryOption(t *testing.T) {
 		c.Templates != "{env.KAKAOGATE_TEMPLATES}" {
 		t.Fatalf("parsed %+v", c)
 	}
-	f := c.Flows
+	f := c // the login, access, unlink, admin and upstream options
 	if f.AutoLogin != "off" || !f.Optional || f.AdminKey != "{env.KAKAO_ADMIN_KEY}" || f.AppID != "100001" ||
 		f.OnUnlink == "" || f.AdminToken == "" || !f.PassAccessToken || len(f.RequireScopes) != 2 ||
 		len(f.Allow) != 2 || f.Allow[1].Values[1] != "30~39" || f.Prompt != "select_account" ||

@@ -17,6 +17,7 @@ import (
 	"github.com/kakaogate/kakaogate/assertion"
 	"github.com/kakaogate/kakaogate/config"
 	"github.com/kakaogate/kakaogate/gateway"
+	"github.com/kakaogate/kakaogate/internal/secret"
 	"github.com/kakaogate/kakaogate/oidc"
 	"github.com/kakaogate/kakaogate/oidc/kakao"
 	"github.com/kakaogate/kakaogate/session"
@@ -116,11 +117,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	var signer *assertion.Signer
 	if cfg.Assertion {
-		secrets := make([][]byte, len(cfg.CookieSecrets))
-		for i, s := range cfg.CookieSecrets {
-			secrets[i] = []byte(s)
-		}
-		if signer, err = assertion.NewSigner(secrets, assertion.Options{Issuer: assertionIssuer}); err != nil {
+		if signer, err = assertion.NewSigner(secret.Bytes(cfg.CookieSecrets), assertion.Options{Issuer: assertionIssuer}); err != nil {
 			return fmt.Errorf("kakaogate: assertion: %w", err)
 		}
 	}

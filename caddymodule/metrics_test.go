@@ -33,7 +33,7 @@ func newSite(t *testing.T, ctx caddy.Context, emu *kakaotest.Server, base string
 	h := &Handler{Config: config.Config{
 		ClientID: emu.ClientID(), ClientSecret: kakaotest.DefaultClientSecret,
 		Issuer: emu.Issuer(), APIURL: emu.URL(), CookieSecrets: []string{testSecret},
-		Flows: config.Flows{AdminToken: strings.Repeat("a", 32)},
+		AdminToken: strings.Repeat("a", 32),
 	}}
 	if configure != nil {
 		configure(&h.Config)

@@ -34,9 +34,6 @@ const (
 	DefaultPostLogout      = "/"
 )
 
-// MinSecretLength is the shortest cookie secret accepted, in bytes.
-const MinSecretLength = 32
-
 // Config is the complete configuration of one kakaogate handler.
 type Config struct {
 	// Provider selects the identity provider flavour: "kakao" (Kakao Login over OpenID Connect,
@@ -102,6 +99,14 @@ type Config struct {
 	// are always removed.
 	Headers []HeaderClaim `json:"headers,omitempty"`
 
+	// PassAccessToken forwards the session's current access token upstream as
+	// X-Auth-Access-Token. Default: off.
+	PassAccessToken bool `json:"pass_access_token,omitempty"`
+
+	// Assertion adds X-Auth-Assertion, a short-lived JWT signed by the gateway with the
+	// person's claims and the request's host; its public keys are at <prefix>/jwks.json.
+	Assertion bool `json:"assertion,omitempty"`
+
 	// Logout selects what logging out ends: "service" ends the gateway session and revokes
 	// the Kakao token; "account" does the same and then sends the person to Kakao's logout
 	// page, where they choose whether to end their Kakao Account session too.
@@ -123,7 +128,13 @@ type Config struct {
 	// login page. Each has its own redirect URI, <path_prefix>/callback/<name>. Default: none.
 	Providers []NamedProvider `json:"providers,omitempty"`
 
-	Flows
+	// AdminToken authorises `POST <prefix>/admin/revoke?user_id=<id>` with
+	// `Authorization: Bearer <admin_token>`. Distinct from Kakao's admin key. At least 32 bytes.
+	AdminToken string `json:"admin_token,omitempty"`
+
+	LoginOptions
+	AccessRules
+	UnlinkOptions
 }
 
 // HeaderClaim maps one upstream request header to one claim.
@@ -203,15 +214,7 @@ func (c *Config) SetDefaults() {
 	if c.PostLogoutRedirect == "" {
 		c.PostLogoutRedirect = DefaultPostLogout
 	}
-	if c.AutoLogin == "" {
-		c.AutoLogin = AutoLoginOff
-		if c.Provider == ProviderKakao {
-			c.AutoLogin = AutoLoginKakaoTalk
-		}
-	}
-	if c.Signup == "" {
-		c.Signup = SignupApp
-	}
+	c.LoginOptions.setDefaults(c.Provider)
 	c.setProviderDefaults()
 }
 

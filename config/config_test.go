@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -47,12 +48,12 @@ func TestValidateNamesTheOptionAndTheFix(t *testing.T) {
 		want   string
 	}{
 		{"missing client id", func(c *Config) { c.ClientID = "" }, "client_id is required"},
-		{"short secret", func(c *Config) { c.CookieSecrets = []string{"short"} }, "cookie_secret #1 is 5 bytes"},
+		{"short secret", func(c *Config) { c.CookieSecrets = []string{"short"} }, "cookie_secret #1 must be at least 32 bytes, not 5"},
 		{"no secret", func(c *Config) { c.CookieSecrets = nil }, "cookie_secret is required"},
 		{"second short secret", func(c *Config) { c.CookieSecrets = append(c.CookieSecrets, "x") }, "cookie_secret #2"},
 		{"unknown provider", func(c *Config) { c.Provider = "google" }, `provider "google" is not supported`},
-		{"http issuer", func(c *Config) { c.Issuer = "http://idp.example.com" }, "issuer: \"http://idp.example.com\" must use https"},
-		{"http api url", func(c *Config) { c.APIURL = "http://kapi.example.com" }, "api_url:"},
+		{"http issuer", func(c *Config) { c.Issuer = "http://idp.example.com" }, `issuer "http://idp.example.com": use https`},
+		{"http api url", func(c *Config) { c.APIURL = "http://kapi.example.com" }, `api_url "http://kapi.example.com": use https`},
 		{"relative issuer", func(c *Config) { c.Issuer = "kauth.kakao.com" }, "not an absolute URL"},
 		{"scopes without openid", func(c *Config) { c.Scopes = []string{"profile_nickname"} }, "scopes must include openid"},
 		{"prefix without slash", func(c *Config) { c.PathPrefix = "auth" }, "path_prefix"},
@@ -182,7 +183,7 @@ func TestValidateFlows(t *testing.T) {
 		{"admin key without app id", func(c *Config) { c.AdminKey = "key" }, "admin_key and app_id go together"},
 		{"auto login with oidc", func(c *Config) { c.Provider, c.AutoLogin = ProviderOIDC, AutoLoginKakaoTalk }, "auto_login kakaotalk needs provider kakao"},
 		{"unknown auto login", func(c *Config) { c.AutoLogin = "always" }, `auto_login "always"`},
-		{"short admin token", func(c *Config) { c.AdminToken = "short" }, "admin_token is 5 bytes"},
+		{"short admin token", func(c *Config) { c.AdminToken = "short" }, "admin_token must be at least 32 bytes, not 5"},
 		{"on_unlink relative", func(c *Config) { c.OnUnlink = "/hooks" }, "on_unlink"},
 		{"on_unlink internal http", func(c *Config) { c.OnUnlink = "http://app:3000/hooks" }, ""},
 		{"require scope with comma", func(c *Config) { c.RequireScopes = []string{"a,b"} }, "require_scope"},
@@ -208,5 +209,42 @@ func TestValidateFlows(t *testing.T) {
 				t.Fatalf("Validate() = %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestInheritFillsEveryOption: a handler that sets nothing inherits every global option, so
+// an option added to Config (or to one of its embedded groups) cannot be forgotten in Inherit.
+func TestInheritFillsEveryOption(t *testing.T) {
+	global := Config{
+		Provider: ProviderOIDC, ClientID: "id", ClientSecret: "secret", Issuer: "https://idp.example",
+		APIURL: "https://api.example", Scopes: []string{"openid"}, PropertyKeys: []string{"k"},
+		RedirectURL: "https://app.example/.auth/callback", PathPrefix: "/.auth", CookieSecrets: []string{"s"},
+		InsecureCookies: true, Session: &SessionStore{Store: StoreMemory}, SessionLifetime: Duration(time.Hour),
+		Headers: []HeaderClaim{{"X-Id", "id"}}, PassAccessToken: true, Assertion: true, Logout: LogoutAccount,
+		PostLogoutRedirect: "/bye", Templates: "/t", Providers: []NamedProvider{{Name: "corp"}}, AdminToken: "t",
+		LoginOptions: LoginOptions{AutoLogin: AutoLoginOff, Optional: true, Prompt: PromptLogin, LoginHint: "h",
+			ServiceTerms: []string{"terms"}, Signup: SignupAuto},
+		AccessRules:   AccessRules{RequireScopes: []string{"gender"}, Allow: []AllowRule{{Claim: "gender", Values: []string{"female"}}}},
+		UnlinkOptions: UnlinkOptions{AdminKey: "key", AppID: "1", OnUnlink: "http://127.0.0.1/unlinked"},
+	}
+	checkAllSet(t, reflect.ValueOf(global), "Config")
+	var c Config
+	c.Inherit(global)
+	if !reflect.DeepEqual(c, global) {
+		t.Fatalf("inherited\n%+v\nwant\n%+v", c, global)
+	}
+}
+
+// checkAllSet fails for every field of v (embedded groups walked) left at its zero value.
+func checkAllSet(t *testing.T, v reflect.Value, path string) {
+	t.Helper()
+	for i := range v.NumField() {
+		f, sf := v.Field(i), v.Type().Field(i)
+		switch {
+		case sf.Anonymous:
+			checkAllSet(t, f, path+"."+sf.Name)
+		case f.IsZero():
+			t.Errorf("%s.%s is not set in the test's global options: set it so Inherit is checked for it", path, sf.Name)
+		}
 	}
 }

@@ -28,24 +28,12 @@ func (c *Config) Inherit(defaults Config) {
 	setString(&c.PostLogoutRedirect, defaults.PostLogoutRedirect)
 	setString(&c.Templates, defaults.Templates)
 	setSlice(&c.Providers, defaults.Providers)
-	c.Flows.inherit(defaults.Flows)
-}
-
-func (f *Flows) inherit(d Flows) {
-	setString(&f.AutoLogin, d.AutoLogin)
-	f.Optional = f.Optional || d.Optional
-	setString(&f.AdminKey, d.AdminKey)
-	setString(&f.AppID, d.AppID)
-	setString(&f.OnUnlink, d.OnUnlink)
-	setString(&f.AdminToken, d.AdminToken)
-	f.PassAccessToken = f.PassAccessToken || d.PassAccessToken
-	setSlice(&f.RequireScopes, d.RequireScopes)
-	setSlice(&f.Allow, d.Allow)
-	setString(&f.Prompt, d.Prompt)
-	setString(&f.LoginHint, d.LoginHint)
-	setSlice(&f.ServiceTerms, d.ServiceTerms)
-	setString(&f.Signup, d.Signup)
-	f.Assertion = f.Assertion || d.Assertion
+	setString(&c.AdminToken, defaults.AdminToken)
+	c.PassAccessToken = c.PassAccessToken || defaults.PassAccessToken
+	c.Assertion = c.Assertion || defaults.Assertion
+	c.LoginOptions.inherit(defaults.LoginOptions)
+	c.AccessRules.inherit(defaults.AccessRules)
+	c.UnlinkOptions.inherit(defaults.UnlinkOptions)
 }
 
 func setString(dst *string, def string) {

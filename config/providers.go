@@ -1,8 +1,11 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/kakaogate/kakaogate/internal/secureurl"
 )
 
 // maxProviderName bounds a provider name: it appears in paths, user ids and metric labels.
@@ -61,13 +64,17 @@ func (c *Config) setProviderDefaults() {
 	}
 }
 
-// validateProviders checks the additional providers against each other and the main one.
-func (c *Config) validateProviders() []error {
+// ValidateProviders checks additional providers against each other and against the main
+// provider's issuer: each needs a valid name of its own, an issuer of its own that is https
+// (or loopback http), a client id and the openid scope, so an authorization code can only
+// ever be redeemed at the provider that issued it. Config.Validate applies it to the provider
+// blocks; the gateway applies it again to the relying parties it is handed.
+func ValidateProviders(mainIssuer string, providers []NamedProvider) error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	names := map[string]bool{}
-	issuers := map[string]string{c.Issuer: "the main provider"}
-	for _, p := range c.Providers {
+	issuers := map[string]string{mainIssuer: "the main provider"}
+	for _, p := range providers {
 		if !ValidProviderName(p.Name) {
 			add("provider name %q is not valid: use lowercase letters, digits, - and _ (at most %d), not kakao or oidc, e.g. provider google { … }", p.Name, maxProviderName)
 		}
@@ -77,19 +84,19 @@ func (c *Config) validateProviders() []error {
 		names[p.Name] = true
 		if p.Issuer == "" {
 			add("provider %s needs an issuer, e.g. issuer https://accounts.google.com", p.Name)
-		} else if err := CheckEndpointURL(p.Issuer); err != nil {
-			add("provider %s issuer: %v", p.Name, err)
+		} else if _, err := secureurl.Parse(p.Issuer); err != nil {
+			add("provider %s issuer %v", p.Name, err)
 		} else if other, ok := issuers[p.Issuer]; ok {
-			add("provider %s has the same issuer as %s: each provider needs its own issuer", p.Name, other)
+			add("provider %s has the same issuer as %s: give each provider its own issuer", p.Name, other)
 		} else {
 			issuers[p.Issuer] = "provider " + p.Name
 		}
 		if p.ClientID == "" {
-			add("provider %s needs a client_id: the OAuth client id registered at that provider", p.Name)
+			add("provider %s needs a client_id: set it to the OAuth client id registered at that provider", p.Name)
 		}
 		if !slices.Contains(p.Scopes, "openid") {
-			add("provider %s scopes must include openid, or no ID token is issued", p.Name)
+			add("provider %s scopes must include openid: add it to its scopes (without it no ID token is issued)", p.Name)
 		}
 	}
-	return errs
+	return errors.Join(errs...)
 }

@@ -35,7 +35,7 @@ func TestNamedProviderValidation(t *testing.T) {
 		{"name with slash", func(p *NamedProvider) { p.Name = "a/b" }, nil, "is not valid"},
 		{"long name", func(p *NamedProvider) { p.Name = strings.Repeat("a", 33) }, nil, "is not valid"},
 		{"no issuer", func(p *NamedProvider) { p.Issuer = "" }, nil, "provider corp needs an issuer"},
-		{"http issuer", func(p *NamedProvider) { p.Issuer = "http://sso.corp.example" }, nil, "provider corp issuer:"},
+		{"http issuer", func(p *NamedProvider) { p.Issuer = "http://sso.corp.example" }, nil, `provider corp issuer "http://sso.corp.example": use https`},
 		{"main issuer", func(p *NamedProvider) { p.Issuer = DefaultKakaoIssuer }, nil, "same issuer as the main provider"},
 		{"no client id", func(p *NamedProvider) { p.ClientID = "" }, nil, "provider corp needs a client_id"},
 		{"scopes without openid", func(p *NamedProvider) { p.Scopes = []string{"email"} }, nil, "provider corp scopes must include openid"},

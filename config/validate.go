@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/kakaogate/kakaogate/internal/secret"
+	"github.com/kakaogate/kakaogate/internal/secureurl"
 )
 
 // Validate checks a configuration after SetDefaults and reports every problem it finds, each
@@ -26,16 +29,16 @@ func (c *Config) Validate() error {
 	}
 	if c.Issuer == "" {
 		add("issuer is required with provider oidc: set it to the provider's issuer URL, e.g. issuer https://accounts.example.com")
-	} else if err := CheckEndpointURL(c.Issuer); err != nil {
-		add("issuer: %v", err)
+	} else if _, err := secureurl.Parse(c.Issuer); err != nil {
+		add("issuer %v", err)
 	}
 	if c.Provider == ProviderKakao {
-		if err := CheckEndpointURL(c.APIURL); err != nil {
-			add("api_url: %v", err)
+		if _, err := secureurl.Parse(c.APIURL); err != nil {
+			add("api_url %v", err)
 		}
 	}
 	if len(c.Scopes) > 0 && !slices.Contains(c.Scopes, "openid") {
-		add("scopes must include openid, or no ID token is issued: add openid to the scopes line")
+		add("scopes must include openid: add it to the scopes line (without it no ID token is issued)")
 	}
 	if err := c.validatePrefix(); err != nil {
 		errs = append(errs, err)
@@ -46,11 +49,11 @@ func (c *Config) Validate() error {
 		}
 	}
 	if len(c.CookieSecrets) == 0 {
-		add("cookie_secret is required: set it to at least %d random bytes, e.g. cookie_secret {env.KAKAOGATE_SECRET} with the output of `openssl rand -base64 48`", MinSecretLength)
+		add("cookie_secret is required: set it to at least %d random bytes, e.g. cookie_secret {env.KAKAOGATE_SECRET} with the output of `openssl rand -base64 48`", secret.MinLen)
 	}
 	for i, s := range c.CookieSecrets {
-		if len(s) < MinSecretLength {
-			add("cookie_secret #%d is %d bytes; it must be at least %d (is its environment variable set?)", i+1, len(s), MinSecretLength)
+		if len(s) < secret.MinLen {
+			add("cookie_secret #%d must be at least %d bytes, not %d (is its environment variable set?)", i+1, secret.MinLen, len(s))
 		}
 	}
 	if err := c.Session.validate(); err != nil {
@@ -75,8 +78,8 @@ func (c *Config) Validate() error {
 	if !IsLocalPath(c.PostLogoutRedirect) {
 		add("post_logout_redirect %q must be a path on this site starting with /, e.g. /", c.PostLogoutRedirect)
 	}
-	errs = append(errs, c.validateFlows()...)
-	errs = append(errs, c.validateProviders()...)
+	errs = append(errs, c.validateOptions()...)
+	errs = append(errs, ValidateProviders(c.Issuer, c.Providers))
 	return errors.Join(errs...)
 }
 
@@ -109,7 +112,7 @@ func (s *SessionStore) validate() error {
 	switch s.Store {
 	case StoreMemory:
 		if s.NoCache {
-			return errors.New("session memory has no cache to turn off: cache off applies to the Redis stores")
+			return errors.New("session memory has no cache to turn off: remove cache off (it applies to the Redis stores)")
 		}
 	case StoreRedis:
 		u, err := url.Parse(s.URL)
@@ -133,35 +136,6 @@ func (s *SessionStore) validate() error {
 		}
 	}
 	return nil
-}
-
-// CheckEndpointURL accepts absolute https URLs, and http URLs only for loopback hosts (the
-// emulator and tests).
-func CheckEndpointURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || !u.IsAbs() || u.Host == "" {
-		return fmt.Errorf("%q is not an absolute URL", raw)
-	}
-	switch u.Scheme {
-	case "https":
-		return nil
-	case "http":
-		if IsLoopbackHost(u.Hostname()) {
-			return nil
-		}
-		return fmt.Errorf("%q must use https (plain http is allowed only for loopback hosts)", raw)
-	default:
-		return fmt.Errorf("%q must use https", raw)
-	}
-}
-
-// IsLoopbackHost reports whether host names this machine: localhost or a loopback address.
-func IsLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // IsLocalPath reports whether p is a path on this site: it starts with one slash and cannot
@@ -198,56 +172,13 @@ func ValidHeaderName(name string) bool {
 	return true
 }
 
-func (c *Config) validateFlows() []error {
-	var errs []error
-	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	switch c.AutoLogin {
-	case AutoLoginKakaoTalk:
-		if c.Provider != ProviderKakao {
-			add("auto_login kakaotalk needs provider kakao: remove it or set auto_login off")
-		}
-	case AutoLoginOff:
-	default:
-		add("auto_login %q is not supported: use kakaotalk or off", c.AutoLogin)
-	}
-	kakaoOnly := map[string]bool{
-		"admin_key": c.AdminKey != "", "app_id": c.AppID != "", "service_terms": len(c.ServiceTerms) > 0,
-		"signup auto": c.Signup == SignupAuto,
-	}
-	for opt, set := range kakaoOnly {
-		if set && c.Provider != ProviderKakao {
-			add("%s is a Kakao option: it needs provider kakao", opt)
-		}
-	}
-	if (c.AdminKey == "") != (c.AppID == "") {
-		add("admin_key and app_id go together: the unlink webhook is checked against both")
-	}
-	if c.AdminToken != "" && len(c.AdminToken) < MinSecretLength {
-		add("admin_token is %d bytes; it must be at least %d (e.g. `openssl rand -base64 48`)", len(c.AdminToken), MinSecretLength)
-	}
-	if c.OnUnlink != "" {
-		// The app is usually reached over an internal network, so plain http is allowed here.
-		if u, err := url.Parse(c.OnUnlink); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			add("on_unlink %q must be an absolute http(s) URL of the app, e.g. http://127.0.0.1:3000/hooks/kakao-unlink", c.OnUnlink)
-		}
-	}
-	for _, s := range c.RequireScopes {
-		if s == "" || strings.ContainsAny(s, ", ") {
-			add("require_scope %q must be one scope id per argument, e.g. require_scope account_email gender", s)
-		}
-	}
-	for _, r := range c.Allow {
-		if r.Claim == "" || len(r.Values) == 0 {
-			add("allow needs a claim and at least one value, e.g. allow email_domain example.com")
-		}
-	}
-	if c.Prompt != "" && !slices.Contains(prompts, c.Prompt) {
-		add("prompt %q is not supported: use login, select_account or create", c.Prompt)
-	}
-	switch c.Signup {
-	case SignupApp, SignupAuto:
-	default:
-		add("signup %q is not supported: use app or auto", c.Signup)
+// validateOptions checks the login, access, unlink, admin and upstream options.
+func (c *Config) validateOptions() []error {
+	errs := c.LoginOptions.validate(c.Provider)
+	errs = append(errs, c.AccessRules.validate()...)
+	errs = append(errs, c.UnlinkOptions.validate(c.Provider)...)
+	if c.AdminToken != "" && len(c.AdminToken) < secret.MinLen {
+		errs = append(errs, fmt.Errorf("admin_token must be at least %d bytes, not %d (e.g. the output of `openssl rand -base64 48`)", secret.MinLen, len(c.AdminToken)))
 	}
 	return errs
 }

@@ -36,9 +36,9 @@ http://localhost:8080 {
 // TestConfigMistakesFailValidateWithAFix: each mistake names the option and how to fix it.
 func TestConfigMistakesFailValidateWithAFix(t *testing.T) {
 	tests := []struct{ name, block, want string }{
-		{"short cookie secret", "client_id id\ncookie_secret short", "cookie_secret #1 is 5 bytes; it must be at least 32"},
+		{"short cookie secret", "client_id id\ncookie_secret short", "cookie_secret #1 must be at least 32 bytes, not 5"},
 		{"missing client id", "cookie_secret " + testSecret, "client_id is required"},
-		{"plain http issuer", "client_id id\ncookie_secret " + testSecret + "\nissuer http://idp.example.com", "must use https"},
+		{"plain http issuer", "client_id id\ncookie_secret " + testSecret + "\nissuer http://idp.example.com", "use https (plain http is allowed only for localhost"},
 		{"scopes without openid", "client_id id\ncookie_secret " + testSecret + "\nscopes profile_nickname", "scopes must include openid"},
 		{"unknown option", "client_id id\ncolour blue", `unknown kakaogate option \"colour\"`},
 		{"env secret unset", "client_id id\ncookie_secret {env.KAKAOGATE_E2E_UNSET_SECRET}", "is its environment variable set?"},

@@ -22,6 +22,7 @@ import (
 
 	"github.com/kakaogate/kakaogate/assertion"
 	"github.com/kakaogate/kakaogate/config"
+	"github.com/kakaogate/kakaogate/internal/secret"
 	"github.com/kakaogate/kakaogate/oidc"
 	"github.com/kakaogate/kakaogate/oidc/kakao"
 	"github.com/kakaogate/kakaogate/session"
@@ -111,11 +112,7 @@ func New(o Options) (*Gateway, error) {
 		return nil, errors.New("gateway: config, relying party and sessions are required")
 	}
 	cfg := o.Config
-	secrets := make([][]byte, len(cfg.CookieSecrets))
-	for i, s := range cfg.CookieSecrets {
-		secrets[i] = []byte(s)
-	}
-	cs, err := newCodecs(secrets, time.Duration(cfg.SessionLifetime))
+	cs, err := newCodecs(secret.Bytes(cfg.CookieSecrets), time.Duration(cfg.SessionLifetime))
 	if err != nil {
 		return nil, fmt.Errorf("gateway: cookie keys: %w", err)
 	}

@@ -43,28 +43,20 @@ func newIdps(cfg *config.Config, rp *oidc.Client, extra []Provider) ([]*idp, err
 		primary.label = u.Hostname() // a generic main provider is named by its host
 	}
 	idps := []*idp{primary}
-	issuers := map[string]string{rp.Provider.Issuer(): primary.name}
+	named := make([]config.NamedProvider, 0, len(extra))
 	for _, p := range extra {
-		switch {
-		case p.RP == nil || p.RP.Provider == nil:
+		if p.RP == nil || p.RP.Provider == nil {
 			return nil, fmt.Errorf("provider %q has no relying party", p.Name)
-		case !config.ValidProviderName(p.Name):
-			return nil, fmt.Errorf("provider name %q is not valid", p.Name)
 		}
-		for _, q := range idps {
-			if q.name == p.Name {
-				return nil, fmt.Errorf("provider %q is configured twice", p.Name)
-			}
-		}
-		if other, ok := issuers[p.RP.Provider.Issuer()]; ok {
-			return nil, fmt.Errorf("providers %q and %q have the same issuer", other, p.Name)
-		}
-		issuers[p.RP.Provider.Issuer()] = p.Name
+		named = append(named, config.NamedProvider{Name: p.Name, Issuer: p.RP.Provider.Issuer(), ClientID: p.RP.ClientID, Scopes: p.RP.Scopes})
 		label := p.Label
 		if label == "" {
 			label = p.Name
 		}
 		idps = append(idps, &idp{name: p.Name, label: label, rp: p.RP, extra: true})
+	}
+	if err := config.ValidateProviders(rp.Provider.Issuer(), named); err != nil {
+		return nil, err
 	}
 	return idps, nil
 }

@@ -10,12 +10,14 @@ import (
 	"time"
 
 	"github.com/gorilla/securecookie"
+
+	kgsecret "github.com/kakaogate/kakaogate/internal/secret"
 )
 
 // Cookie codec limits.
 const (
 	// MinSecretLen is the shortest cookie secret NewCookieCodec accepts.
-	MinSecretLen = 32
+	MinSecretLen = kgsecret.MinLen
 	// MaxCookieLen is the longest encoded cookie value Encode produces and
 	// Decode looks at.
 	MaxCookieLen = 4096
