@@ -18,66 +18,14 @@ import (
 const maxCallbackQuery = 4096
 
 // serveCallback handles the provider's redirect back to its callback (<prefix>/callback, or
-// <prefix>/callback/<name> for an additional provider): it checks the state against the login
-// cookie and that the login was started at this provider, redeems the code with the PKCE
-// verifier, verifies the ID token, gathers the claims and starts a new session.
+// <prefix>/callback/<name> for an additional provider) in three steps: parse the callback
+// against the login cookie, redeem the code, finish the login with a new session.
 func (g *Gateway) serveCallback(w http.ResponseWriter, r *http.Request, p *idp) {
 	if !g.allowMethods(w, r, http.MethodGet) {
 		return
 	}
-	if len(r.URL.RawQuery) > maxCallbackQuery {
-		g.failLogin(w, r, p, g.badCallback("callback_too_large", "/"), fmt.Errorf("callback query of %d bytes", len(r.URL.RawQuery)))
-		return
-	}
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		g.failLogin(w, r, p, g.badCallback("invalid_callback", "/"), fmt.Errorf("parsing callback query: %w", err))
-		return
-	}
-	if len(q["state"]) > 1 || len(q["code"]) > 1 || len(q["error"]) > 1 {
-		g.failLogin(w, r, p, g.badCallback("invalid_callback", "/"), errors.New("callback repeats state, code or error"))
-		return
-	}
-	ls, err := g.takeLoginState(w, r, q.Get("state"))
-	if err != nil {
-		g.failLogin(w, r, p, problem{
-			Status: http.StatusBadRequest, Code: "invalid_state",
-			Title:  msgStateTitle,
-			Detail: msgStateDetail,
-			Retry:  g.loginURL("/"), RetryAs: msgLogInAgain,
-		}, err)
-		return
-	}
-	if ls.Provider != p.stateName() {
-		// A code from one provider delivered to another's callback (mix-up, RFC 9700 §4.4):
-		// it is never sent to any token endpoint.
-		g.failLogin(w, r, p, g.badCallback("provider_mismatch", ls.ReturnTo),
-			fmt.Errorf("login started at provider %q came back to the callback of %q", ls.Provider, p.stateName()))
-		return
-	}
-	if code := q.Get("error"); code != "" {
-		if ls.Prompt == "none" {
-			// The silent KakaoTalk login could not complete (consent_required for a person
-			// who has not linked the app, or any other reason): show the page logged out,
-			// and don't try silently again for a while.
-			g.logger.Info("auto-login did not complete", zap.String("request_id", g.requestID(r)), zap.String("error", boundedCode(code)))
-			g.metrics.LoginFailed(p.name, reasonAutoLogin)
-			g.rememberAutoLoginFailure(w)
-			redirect(w, ls.ReturnTo)
-			return
-		}
-		g.providerError(w, r, p, ls, code)
-		return
-	}
-	if iss, ok := q["iss"]; ok || g.issParameterRequired(r, p) {
-		if !ok || len(iss) != 1 || iss[0] != p.rp.Provider.Issuer() {
-			g.failLogin(w, r, p, g.badCallback("issuer_mismatch", ls.ReturnTo), errors.New("callback iss parameter does not name the configured issuer"))
-			return
-		}
-	}
-	code := q.Get("code")
-	if code == "" || len(code) > 2048 {
-		g.failLogin(w, r, p, g.badCallback("missing_code", ls.ReturnTo), errors.New("callback without a usable code"))
+	ls, code, ok := g.parseCallback(w, r, p)
+	if !ok {
 		return
 	}
 	sess, err := g.redeem(r, p, ls, code)
@@ -85,6 +33,88 @@ func (g *Gateway) serveCallback(w http.ResponseWriter, r *http.Request, p *idp) 
 		g.failLogin(w, r, p, g.redeemProblem(err, ls.ReturnTo), err)
 		return
 	}
+	g.finishLogin(w, r, p, ls, sess)
+}
+
+// parseCallback checks the callback's query, takes its login state (the state must match a
+// login cookie, and the login must have been started at p) and returns the state and the
+// code to redeem. A provider's error ends the login here. ok is false when it has answered.
+func (g *Gateway) parseCallback(w http.ResponseWriter, r *http.Request, p *idp) (ls *loginState, code string, ok bool) {
+	q, problemCode, err := callbackQuery(r)
+	if err != nil {
+		g.failLogin(w, r, p, g.badCallback(problemCode, "/"), err)
+		return nil, "", false
+	}
+	ls, err = g.takeLoginState(w, r, q.Get("state"))
+	if err != nil {
+		g.failLogin(w, r, p, problem{
+			Status: http.StatusBadRequest, Code: "invalid_state",
+			Title:  msgStateTitle,
+			Detail: msgStateDetail,
+			Retry:  g.loginURL("/"), RetryAs: msgLogInAgain,
+		}, err)
+		return nil, "", false
+	}
+	if ls.Provider != p.stateName() {
+		// A code from one provider delivered to another's callback (mix-up, RFC 9700 §4.4):
+		// it is never sent to any token endpoint.
+		g.failLogin(w, r, p, g.badCallback("provider_mismatch", ls.ReturnTo),
+			fmt.Errorf("login started at provider %q came back to the callback of %q", ls.Provider, p.stateName()))
+		return nil, "", false
+	}
+	if e := q.Get("error"); e != "" {
+		g.callbackError(w, r, p, ls, e)
+		return nil, "", false
+	}
+	if iss, ok := q["iss"]; ok || g.issParameterRequired(r, p) {
+		if !ok || len(iss) != 1 || iss[0] != p.rp.Provider.Issuer() {
+			g.failLogin(w, r, p, g.badCallback("issuer_mismatch", ls.ReturnTo), errors.New("callback iss parameter does not name the configured issuer"))
+			return nil, "", false
+		}
+	}
+	code = q.Get("code")
+	if code == "" || len(code) > 2048 {
+		g.failLogin(w, r, p, g.badCallback("missing_code", ls.ReturnTo), errors.New("callback without a usable code"))
+		return nil, "", false
+	}
+	return ls, code, true
+}
+
+// callbackQuery parses the callback's query, refusing an oversized one and repeated state,
+// code or error parameters; on failure it also returns the problem code to answer with.
+func callbackQuery(r *http.Request) (url.Values, string, error) {
+	if len(r.URL.RawQuery) > maxCallbackQuery {
+		return nil, "callback_too_large", fmt.Errorf("callback query of %d bytes", len(r.URL.RawQuery))
+	}
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, "invalid_callback", fmt.Errorf("parsing callback query: %w", err)
+	}
+	if len(q["state"]) > 1 || len(q["code"]) > 1 || len(q["error"]) > 1 {
+		return nil, "invalid_callback", errors.New("callback repeats state, code or error")
+	}
+	return q, "", nil
+}
+
+// callbackError answers a callback that carries the provider's error code.
+func (g *Gateway) callbackError(w http.ResponseWriter, r *http.Request, p *idp, ls *loginState, code string) {
+	if ls.Prompt == "none" {
+		// The silent KakaoTalk login could not complete (consent_required for a person
+		// who has not linked the app, or any other reason): show the page logged out,
+		// and don't try silently again for a while.
+		g.logger.Info("auto-login did not complete", zap.String("request_id", g.requestID(r)), zap.String("error", boundedCode(code)))
+		g.metrics.LoginFailed(p.name, reasonAutoLogin)
+		g.rememberAutoLoginFailure(w)
+		redirect(w, ls.ReturnTo)
+		return
+	}
+	g.providerError(w, r, p, ls, code)
+}
+
+// finishLogin ends the browser's previous session, starts sess in its place and sends the
+// browser back to where the login began, or to the consent page when the provider came back
+// without the scopes the login asked for.
+func (g *Gateway) finishLogin(w http.ResponseWriter, r *http.Request, p *idp, ls *loginState, sess *session.Session) {
 	g.endPreviousSession(w, r)
 	ticket, err := g.createSession(r.Context(), sess)
 	if err != nil {

@@ -72,7 +72,6 @@ type Options struct {
 // Gateway serves the gateway's endpoints and guards every other request.
 type Gateway struct {
 	cfg        *config.Config
-	rp         *oidc.Client
 	kakao      *kakao.API
 	sessions   *session.Manager
 	logger     *zap.Logger
@@ -126,7 +125,6 @@ func New(o Options) (*Gateway, error) {
 	}
 	g := &Gateway{
 		cfg:        cfg,
-		rp:         o.RP,
 		kakao:      o.Kakao,
 		sessions:   o.Sessions,
 		logger:     o.Logger,

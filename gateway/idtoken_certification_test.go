@@ -317,7 +317,7 @@ func TestCase_rp_key_rotation_op_sign_key_native(t *testing.T) {
 	t.Parallel()
 	h := newOIDC(t, harnessOptions{})
 	// The gateway's key cache is warm before the first login...
-	if _, err := h.gw.rp.Provider.Keys().VerifySignature(waitCtx(t, 5*time.Second), h.op.IssueIDToken(""), []string{"RS256"}); err != nil {
+	if _, err := h.gw.idps[0].rp.Provider.Keys().VerifySignature(waitCtx(t, 5*time.Second), h.op.IssueIDToken(""), []string{"RS256"}); err != nil {
 		t.Fatal(err)
 	}
 	c := h.browser()
@@ -348,7 +348,7 @@ func TestCase_oidcc_client_test_refresh_token(t *testing.T) {
 	if after.idToken == before.idToken || after.access == before.access {
 		t.Error("the refreshed tokens were not kept")
 	}
-	if _, err := h.gw.rp.Verify(context.Background(), after.idToken, oidc.VerifyOptions{Subject: "user-1"}); err != nil {
+	if _, err := h.gw.idps[0].rp.Verify(context.Background(), after.idToken, oidc.VerifyOptions{Subject: "user-1"}); err != nil {
 		t.Errorf("the kept refreshed ID token does not verify: %v", err)
 	}
 }

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"net/http"
 	"time"
@@ -12,9 +11,6 @@ import (
 	"github.com/kakaogate/kakaogate/config"
 	"github.com/kakaogate/kakaogate/session"
 )
-
-// maxFormBody caps the body of the gateway's own forms.
-const maxFormBody = 8 << 10
 
 // kakaoLogoutTimeout bounds the call to Kakao's logout API during logout; the local logout
 // never waits longer than this for it.
@@ -40,9 +36,15 @@ func (g *Gateway) serveLogout(w http.ResponseWriter, r *http.Request) {
 		g.logoutPage(w, r, ticket, sess)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-	if err := r.ParseForm(); err != nil {
-		g.fail(w, r, problem{Status: http.StatusBadRequest, Code: "invalid_form", Title: msgLogoutFormTitle, Detail: msgRetry}, err)
+	if !g.confirmedPOST(w, r, ticket, sess, refusedForm{
+		badForm: problem{Status: http.StatusBadRequest, Code: "invalid_form", Title: msgLogoutFormTitle, Detail: msgRetry},
+		badCSRF: problem{
+			Status: http.StatusForbidden, Code: "invalid_csrf",
+			Title:  msgLogoutCSRFTitle,
+			Detail: msgLogoutCSRFDetail,
+			Retry:  g.cfg.PathPrefix + "/logout", RetryAs: msgLogOut,
+		},
+	}) {
 		return
 	}
 	if sess == nil {
@@ -51,15 +53,6 @@ func (g *Gateway) serveLogout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	mode := logoutMode(r.PostForm.Get("mode"), g.cfg.Logout)
-	if !g.validCSRF(r.PostForm.Get("csrf"), ticket.ID) {
-		g.fail(w, r, problem{
-			Status: http.StatusForbidden, Code: "invalid_csrf",
-			Title:  msgLogoutCSRFTitle,
-			Detail: msgLogoutCSRFDetail,
-			Retry:  g.cfg.PathPrefix + "/logout", RetryAs: msgLogOut,
-		}, nil)
-		return
-	}
 	if err := g.sessions.Delete(r.Context(), ticket, sess.UserID); err != nil {
 		g.fail(w, r, problem{
 			Status: http.StatusServiceUnavailable, Code: "session_store_unavailable",
@@ -95,11 +88,6 @@ func (g *Gateway) logoutPage(w http.ResponseWriter, r *http.Request, ticket sess
 		})
 		return
 	}
-	token, err := g.csrfToken(ticket.ID)
-	if err != nil {
-		g.fail(w, r, problem{Status: http.StatusInternalServerError, Code: "internal_error", Title: msgSomethingWrong, Detail: msgRetry}, err)
-		return
-	}
 	mode := logoutMode(r.URL.Query().Get("mode"), g.cfg.Logout)
 	detail := msgLogoutDetail
 	if mode == config.LogoutAccount {
@@ -108,9 +96,9 @@ func (g *Gateway) logoutPage(w http.ResponseWriter, r *http.Request, ticket sess
 			detail = msgLogoutAccountDetail // Kakao's bridge page
 		}
 	}
-	g.renderPage(w, r, http.StatusOK, "confirm", pageData{
+	g.confirmPage(w, r, ticket, pageData{
 		Title: msgLogoutTitle, Detail: detail, Button: msgLogOut,
-		Action: g.cfg.PathPrefix + "/logout", CSRF: token, Mode: mode, Home: "/",
+		Action: g.cfg.PathPrefix + "/logout", Mode: mode, Home: "/",
 	})
 }
 
@@ -135,18 +123,4 @@ func (g *Gateway) revokeKakaoToken(r *http.Request, sess *session.Session) {
 	if _, err := g.kakao.Logout(ctx, sess.AccessToken); err != nil {
 		g.logger.Warn("kakao logout API", zap.String("request_id", g.requestID(r)), zap.Error(err))
 	}
-}
-
-// csrfToken seals the session id into a short-lived token for the confirmation forms.
-func (g *Gateway) csrfToken(sessionID string) (string, error) {
-	return g.codecs.csrf.Encode("csrf", []byte(sessionID))
-}
-
-// validCSRF reports whether token was issued for the session sessionID and is still fresh.
-func (g *Gateway) validCSRF(token, sessionID string) bool {
-	if token == "" {
-		return false
-	}
-	raw, err := g.codecs.csrf.Decode("csrf", token)
-	return err == nil && subtle.ConstantTimeCompare(raw, []byte(sessionID)) == 1
 }

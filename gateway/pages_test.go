@@ -147,7 +147,7 @@ func TestNewRefusesBrokenTemplates(t *testing.T) {
 		CookieSecrets: []string{testCookieSecret}, Templates: dir}
 	cfg.SetDefaults()
 	h := newHarness(t, harnessOptions{})
-	_, err := New(Options{Config: cfg, RP: h.gw.rp, Sessions: h.gw.sessions})
+	_, err := New(Options{Config: cfg, RP: h.gw.idps[0].rp, Sessions: h.gw.sessions})
 	if err == nil || !strings.Contains(err.Error(), "templates "+dir) || !strings.Contains(err.Error(), "page login") {
 		t.Fatalf("New = %v, want an error naming the directory and the page", err)
 	}

@@ -42,7 +42,7 @@ func newMultiHarness(t *testing.T, names []string, ops map[string]oidctest.Optio
 			RP: &oidc.Client{Provider: p, ClientID: op.ClientID, ClientSecret: op.ClientSecret, Scopes: []string{"openid", "profile", "email"}}})
 	}
 	old := h.gw
-	gw, err := New(Options{Config: h.cfg, RP: old.rp, Kakao: old.kakao, Sessions: old.sessions,
+	gw, err := New(Options{Config: h.cfg, RP: old.idps[0].rp, Kakao: old.kakao, Sessions: old.sessions,
 		Logger: old.logger, Locker: old.locker, Now: h.clock.now, Providers: extra})
 	if err != nil {
 		t.Fatal(err)
@@ -289,7 +289,7 @@ func TestSessionOfARemovedProviderEndsAtOnce(t *testing.T) {
 		t.Fatalf("before the reload: %d", res.StatusCode)
 	}
 	old := m.gw
-	gw, err := New(Options{Config: m.cfg, RP: old.rp, Kakao: old.kakao, Sessions: old.sessions,
+	gw, err := New(Options{Config: m.cfg, RP: old.idps[0].rp, Kakao: old.kakao, Sessions: old.sessions,
 		Logger: old.logger, Locker: old.locker, Now: m.clock.now})
 	if err != nil {
 		t.Fatal(err)

@@ -277,5 +277,5 @@ func (h *harness) patientProvider(t *testing.T, d time.Duration) {
 		t.Fatal(err)
 	}
 	t.Cleanup(p.Close)
-	h.gw.rp.Provider = p
+	h.gw.idps[0].rp.Provider = p
 }

@@ -40,26 +40,20 @@ func (g *Gateway) serveUnlink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method != http.MethodPost {
-		token, err := g.csrfToken(ticket.ID)
-		if err != nil {
-			g.fail(w, r, problem{Status: http.StatusInternalServerError, Code: "internal_error", Title: msgSomethingWrong, Detail: msgRetry}, err)
-			return
-		}
-		g.renderPage(w, r, http.StatusOK, "confirm", pageData{
+		g.confirmPage(w, r, ticket, pageData{
 			Title:  msgUnlinkTitle,
 			Detail: msgUnlinkDetail,
-			Button: msgDisconnect, Action: g.cfg.PathPrefix + "/unlink", CSRF: token, Home: "/", Danger: true,
+			Button: msgDisconnect, Action: g.cfg.PathPrefix + "/unlink", Home: "/", Danger: true,
 		})
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-	if err := r.ParseForm(); err != nil || !g.validCSRF(r.PostForm.Get("csrf"), ticket.ID) {
-		g.fail(w, r, problem{
-			Status: http.StatusForbidden, Code: "invalid_csrf",
-			Title:  msgUnlinkCSRFTitle,
-			Detail: msgUnlinkCSRFDetail,
-			Retry:  g.cfg.PathPrefix + "/unlink", RetryAs: msgDisconnect,
-		}, err)
+	refused := problem{
+		Status: http.StatusForbidden, Code: "invalid_csrf",
+		Title:  msgUnlinkCSRFTitle,
+		Detail: msgUnlinkCSRFDetail,
+		Retry:  g.cfg.PathPrefix + "/unlink", RetryAs: msgDisconnect,
+	}
+	if !g.confirmedPOST(w, r, ticket, sess, refusedForm{badForm: refused, badCSRF: refused}) {
 		return
 	}
 	if err := g.unlinkAtKakao(r.Context(), sess); err != nil {
