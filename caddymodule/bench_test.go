@@ -71,17 +71,13 @@ func prepareWithID(r *http.Request) *http.Request {
 // the session cookie ("name=value") the gateway would have set.
 func sessionCookie(b *testing.B, h *Handler) string {
 	b.Helper()
-	var store session.Store
+	var m *session.Manager
 	storePool.Range(func(k, v any) bool {
 		if k == h.storeKey {
-			store = v.(*pooledStore).store
+			m = v.(*pooledStore).sessions
 		}
-		return store == nil
+		return m == nil
 	})
-	m, err := session.NewManager(store, session.ManagerOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
 	t, err := m.Create(context.Background(), &session.Session{
 		UserID: "4124893521",
 		Claims: map[string]string{

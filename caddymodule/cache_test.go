@@ -1,11 +1,13 @@
 package caddymodule
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
 	"github.com/kakaogate/kakaogate/config"
@@ -51,23 +53,42 @@ func TestSessionCacheOption(t *testing.T) {
 	}
 }
 
-// TestRedisStoreCacheFollowsTheOption: the pooled Redis store caches sessions unless the
-// configuration turns the cache off.
+// TestRedisStoreCacheFollowsTheOption: the pooled Redis store's Manager caches sessions
+// unless the configuration turns the cache off. A cached session survives a deletion nobody
+// announced (as from an older gateway) for the cache's TTL; an uncached one is gone at once.
 func TestRedisStoreCacheFollowsTheOption(t *testing.T) {
+	ctx := context.Background()
 	srv := redistest.Start(t)
+	admin := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	t.Cleanup(func() { admin.Close() })
 	for _, noCache := range []bool{false, true} {
 		s := &config.SessionStore{Store: config.StoreRedis, URL: "redis://" + srv.Addr() + "/0", NoCache: noCache}
 		ps, key, err := acquireStore(s, time.Hour, zap.NewNop(), func(string, time.Duration, error) {})
 		if err != nil {
 			t.Fatal(err)
 		}
-		store := session.Unwrap(ps.store).(*session.RedisStore)
+		// servedFromCache creates and loads a session, deletes it silently and reports
+		// whether the next load still returns it.
+		servedFromCache := func() bool {
+			tk, err := ps.sessions.Create(ctx, &session.Session{UserID: "4242"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ps.sessions.Load(ctx, tk); err != nil {
+				t.Fatal(err)
+			}
+			if err := admin.Del(ctx, session.DefaultKeyPrefix+"s:"+tk.ID).Err(); err != nil {
+				t.Fatal(err)
+			}
+			_, err = ps.sessions.Load(ctx, tk)
+			return err == nil
+		}
 		serving, wait := false, 3*time.Second
 		if noCache {
 			wait = 300 * time.Millisecond // a cache would serve within about one heartbeat
 		}
 		for deadline := time.Now().Add(wait); time.Now().Before(deadline) && !serving; time.Sleep(20 * time.Millisecond) {
-			serving = store.CacheServing()
+			serving = servedFromCache()
 		}
 		if serving == noCache {
 			t.Errorf("no_cache %v: the cache serves = %v", noCache, serving)

@@ -20,7 +20,6 @@ import (
 	"github.com/kakaogate/kakaogate/internal/secret"
 	"github.com/kakaogate/kakaogate/oidc"
 	"github.com/kakaogate/kakaogate/oidc/kakao"
-	"github.com/kakaogate/kakaogate/session"
 )
 
 func init() {
@@ -105,10 +104,6 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return err
 	}
-	sessions, err := session.NewManager(store.store, session.ManagerOptions{Lifetime: time.Duration(cfg.SessionLifetime)})
-	if err != nil {
-		return fmt.Errorf("kakaogate: sessions: %w", err)
-	}
 	rp := &oidc.Client{Provider: idp.provider, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Scopes: cfg.Scopes}
 	var kakaoAPI *kakao.API
 	if cfg.Provider == config.ProviderKakao {
@@ -125,7 +120,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		Config:     cfg,
 		RP:         rp,
 		Kakao:      kakaoAPI,
-		Sessions:   sessions,
+		Sessions:   store.sessions,
 		Logger:     h.logger,
 		RequestID:  requestID,
 		OnIdentity: setUserPlaceholders,

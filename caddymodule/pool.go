@@ -44,14 +44,15 @@ const (
 	redisClusterReload = time.Second
 )
 
-// pooledStore is a session store shared through storePool, with the revocation queue that
-// retries ending a user's sessions while the store is down: it lives as long as the store, so
-// a config reload does not drop pending revocations.
+// pooledStore is a session store shared through storePool, with the one Manager over it
+// (whose cache of opened sessions every handler shares) and the revocation queue that retries
+// ending a user's sessions while the store is down: they live as long as the store, so a
+// config reload does not drop pending revocations.
 type pooledStore struct {
-	store   session.Store
-	locker  session.Locker
-	revoker *session.Revoker
-	closer  func() error
+	sessions *session.Manager
+	locker   session.Locker
+	revoker  *session.Revoker
+	closer   func() error
 }
 
 // Destruct stops the revocation queue and closes the store's connections once no
@@ -61,9 +62,10 @@ func (p *pooledStore) Destruct() error {
 	return p.closer()
 }
 
-// newPooledStore wraps store with its revocation queue.
-func newPooledStore(store session.Store, locker session.Locker, lifetime time.Duration, logger *zap.Logger, closer func() error) (*pooledStore, error) {
-	m, err := session.NewManager(store, session.ManagerOptions{Lifetime: lifetime})
+// newPooledStore builds the Manager over store, reporting every store call to observe, and
+// its revocation queue.
+func newPooledStore(store session.Store, locker session.Locker, lifetime time.Duration, logger *zap.Logger, observe session.Observer, closer func() error) (*pooledStore, error) {
+	m, err := session.NewManager(store, session.ManagerOptions{Lifetime: lifetime, Observer: observe})
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +81,7 @@ func newPooledStore(store session.Store, locker session.Locker, lifetime time.Du
 			logger.Warn("queued revocation completed", zap.String("user_id", userID), zap.Int("sessions", n))
 		},
 	})
-	return &pooledStore{store: store, locker: locker, revoker: revoker, closer: closer}, nil
+	return &pooledStore{sessions: m, locker: locker, revoker: revoker, closer: closer}, nil
 }
 
 // storeKey identifies a session store by its settings (secrets included, so two
@@ -89,14 +91,15 @@ func storeKey(s *config.SessionStore, lifetime time.Duration) string {
 	return "session:" + string(b) + "|" + lifetime.String()
 }
 
-// acquireStore returns the shared store for s, creating it on first use; every operation of
-// the store is reported to observe. It does no network I/O: go-redis connects lazily.
+// acquireStore returns the shared store for s with its Manager, creating them on first use;
+// every store call of the Manager is reported to observe. It does no network I/O: go-redis
+// connects lazily.
 func acquireStore(s *config.SessionStore, lifetime time.Duration, logger *zap.Logger, observe session.Observer) (*pooledStore, string, error) {
 	key := storeKey(s, lifetime)
 	v, _, err := storePool.LoadOrNew(key, func() (caddy.Destructor, error) {
 		if s.Store == config.StoreMemory {
 			m := session.NewMemoryStore(session.MemoryOptions{})
-			return newPooledStore(session.Observe(m, observe), session.NewMemoryLocker(nil), lifetime, logger, m.Close)
+			return newPooledStore(m, session.NewMemoryLocker(nil), lifetime, logger, observe, m.Close)
 		}
 		client, err := newRedisClient(s)
 		if err != nil {
@@ -111,7 +114,7 @@ func acquireStore(s *config.SessionStore, lifetime time.Duration, logger *zap.Lo
 			store.Close()
 			return client.Close()
 		}
-		return newPooledStore(session.Observe(store, observe), session.NewRedisLocker(client, opts), lifetime, logger, closer)
+		return newPooledStore(store, session.NewRedisLocker(client, opts), lifetime, logger, observe, closer)
 	})
 	if err != nil {
 		return nil, "", err

@@ -72,8 +72,7 @@ func TestRefreshChecksTheStoreNotTheCache(t *testing.T) {
 	if err := quiet.Save(ctx, tk, s); err != nil {
 		t.Fatal(err)
 	}
-	viaB, _ := session.NewManager(cached, session.ManagerOptions{})
-	if _, err := viaB.Load(ctx, tk); err != nil {
+	if _, err := b.gw.sessions.Load(ctx, tk); err != nil {
 		t.Fatal(err)
 	}
 

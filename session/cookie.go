@@ -32,8 +32,7 @@ const (
 // value's age is signed with it, and values older than maxAge are rejected.
 // It is safe for concurrent use.
 type CookieCodec struct {
-	codecs []securecookie.Codec // encode with the first
-	keys   []*cookieKey         // decode (the same format, see decodeValue)
+	codecs []securecookie.Codec // one per secret, built once: the first encodes, all decode
 	maxAge time.Duration
 }
 
@@ -70,11 +69,6 @@ func NewCookieCodec(secrets [][]byte, purpose string, maxAge time.Duration) (*Co
 			MaxAge(secs).
 			MaxLength(MaxCookieLen)
 		c.codecs = append(c.codecs, sc)
-		k, err := newCookieKey(hashKey, blockKey)
-		if err != nil {
-			return nil, fmt.Errorf("session: cookie codec %q: %w", purpose, err)
-		}
-		c.keys = append(c.keys, k)
 	}
 	return c, nil
 }
@@ -100,16 +94,15 @@ func (c *CookieCodec) Encode(name string, value []byte) (string, error) {
 }
 
 // Decode verifies and decrypts a value Encode produced for the cookie called
-// name, trying every secret. It accepts exactly what securecookie's
-// DecodeMulti would, with a fraction of its allocations. It rejects values longer than MaxCookieLen
-// before any work, values signed for another name or purpose, tampered values
-// and values older than MaxAge.
+// name, trying every secret in order (securecookie.DecodeMulti). It rejects
+// values longer than MaxCookieLen before any work, values signed for another
+// name or purpose, tampered values and values older than MaxAge.
 func (c *CookieCodec) Decode(name, value string) ([]byte, error) {
 	if len(value) > MaxCookieLen {
 		return nil, fmt.Errorf("session: decode cookie %q: value of %d bytes exceeds %d", name, len(value), MaxCookieLen)
 	}
-	dst, err := decodeValue(c.keys, int64(c.maxAge/time.Second), name, value)
-	if err != nil {
+	var dst []byte
+	if err := securecookie.DecodeMulti(name, value, &dst, c.codecs...); err != nil {
 		return nil, fmt.Errorf("session: decode cookie %q: %w", name, err)
 	}
 	return dst, nil

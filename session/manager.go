@@ -18,6 +18,9 @@ type ManagerOptions struct {
 	Lifetime time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Observer, if set, is told of every call to the store (for latency and
+	// error metrics).
+	Observer Observer
 }
 
 // DefaultLifetime is ManagerOptions.Lifetime when unset.
@@ -26,11 +29,15 @@ const DefaultLifetime = 24 * time.Hour
 // Manager creates, loads, saves and deletes sessions. Each session is sealed
 // with AES-256-GCM under its own random key (carried only in the Ticket), with
 // the session id as additional data, so the store holds ciphertext only and a
-// blob cannot be moved to another id. It is safe for concurrent use.
+// blob cannot be moved to another id. Unless the store's Invalidations are nil,
+// it keeps the sessions it opened in memory, dropping each as the store
+// announces its change or end. It is safe for concurrent use.
 type Manager struct {
 	store    Store
 	lifetime time.Duration
 	now      func() time.Time
+	cache    *sessionCache // nil: every Load reads the store
+	observer Observer
 }
 
 // Sealed blob layout: a version byte, the GCM nonce, then the ciphertext and tag.
@@ -54,7 +61,11 @@ func NewManager(store Store, opts ManagerOptions) (*Manager, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Manager{store: store, lifetime: opts.Lifetime, now: opts.Now}, nil
+	m := &Manager{store: store, lifetime: opts.Lifetime, now: opts.Now, observer: opts.Observer}
+	if inv := store.Invalidations(); inv != nil {
+		m.cache = newSessionCache(inv)
+	}
+	return m, nil
 }
 
 // Create stores s as a new session and returns its ticket. Every call draws a
@@ -80,7 +91,9 @@ func (m *Manager) Create(ctx context.Context, s *Session) (Ticket, error) {
 	if err != nil {
 		return Ticket{}, err
 	}
-	if err := m.store.Put(ctx, id, s.UserID, blob, m.lifetime); err != nil {
+	start := m.begin()
+	err = m.store.Put(ctx, id, s.UserID, blob, m.lifetime)
+	if err := m.observed(OpPut, start, err); err != nil {
 		return Ticket{}, fmt.Errorf("session: create: %w", err)
 	}
 	return t, nil
@@ -91,9 +104,8 @@ func (m *Manager) Create(ctx context.Context, s *Session) (Ticket, error) {
 // (possibly wrapped); a store failure is returned wrapped and is not
 // ErrNotFound.
 //
-// With a store that keeps opened sessions (*MemoryStore; *RedisStore with a
-// cache) a session loaded recently comes from that cache, without a store
-// round trip. The caller may change the returned Session's fields, but its
+// With the cache (a *MemoryStore; a *RedisStore with a cache) a session loaded
+// recently comes from memory, without a store round trip. The caller may change the returned Session's fields, but its
 // Claims and Scopes may be shared with the cache: replace them, never modify
 // them in place.
 func (m *Manager) Load(ctx context.Context, t Ticket) (*Session, error) {
@@ -111,16 +123,17 @@ func (m *Manager) load(ctx context.Context, t Ticket, cached bool) (*Session, er
 	if !validID(t.ID) {
 		return nil, fmt.Errorf("session: load: malformed id: %w", ErrNotFound)
 	}
-	cache, _ := m.store.(openedCache)
 	var token uint64
 	keep := false
-	if cache != nil && cached {
-		if s, ok := cache.cachedOpen(t.ID, t.Key); ok && m.now().Before(s.ExpiresAt) {
+	if m.cache != nil && cached {
+		if s, ok := m.cache.get(t.ID, t.Key); ok && m.now().Before(s.ExpiresAt) {
 			return shallowCopy(s), nil
 		}
-		token, keep = cache.cacheToken()
+		token, keep = m.cache.token()
 	}
+	start := m.begin()
 	blob, err := m.store.Get(ctx, t.ID)
+	m.observed(OpGet, start, err)
 	if errors.Is(err, ErrNotFound) {
 		return nil, err
 	}
@@ -135,7 +148,7 @@ func (m *Manager) load(ctx context.Context, t Ticket, cached bool) (*Session, er
 		return nil, fmt.Errorf("session: load: expired: %w", ErrNotFound)
 	}
 	if keep {
-		cache.keepOpened(t.ID, s.UserID, token, t.Key, s)
+		m.cache.keep(t.ID, s.UserID, token, t.Key, s)
 		return shallowCopy(s), nil
 	}
 	return s, nil
@@ -144,9 +157,8 @@ func (m *Manager) load(ctx context.Context, t Ticket, cached bool) (*Session, er
 // Save stores s again under t (after a token refresh, say), sealed with a new
 // nonce. It keeps s.CreatedAt and s.ExpiresAt, using the time left as the TTL.
 // A session past ExpiresAt, or one deleted meanwhile (logout, revocation), is
-// ErrNotFound and is not brought back: *MemoryStore and *RedisStore check and
-// write atomically (their Replace method); over any other Store it is a Get
-// then a Put, which leaves a small window.
+// ErrNotFound and is not brought back: the store checks and writes atomically
+// (Store.Replace).
 func (m *Manager) Save(ctx context.Context, t Ticket, s *Session) error {
 	if !validID(t.ID) {
 		return fmt.Errorf("session: save: malformed id: %w", ErrNotFound)
@@ -166,15 +178,9 @@ func (m *Manager) Save(ctx context.Context, t Ticket, s *Session) error {
 	if err != nil {
 		return err
 	}
-	if r, ok := m.store.(replacer); ok {
-		err = r.Replace(ctx, t.ID, s.UserID, blob, ttl)
-	} else {
-		// Not atomic: a session deleted between Get and Put comes back.
-		if _, err = m.store.Get(ctx, t.ID); err == nil {
-			err = m.store.Put(ctx, t.ID, s.UserID, blob, ttl)
-		}
-	}
-	if err != nil {
+	start := m.begin()
+	err = m.store.Replace(ctx, t.ID, s.UserID, blob, ttl)
+	if err := m.observed(OpReplace, start, err); err != nil {
 		return fmt.Errorf("session: save: %w", err)
 	}
 	return nil
@@ -196,7 +202,9 @@ func (m *Manager) Delete(ctx context.Context, t Ticket, userID string) error {
 			return fmt.Errorf("session: delete: %w", err)
 		}
 	}
-	if err := m.store.Delete(ctx, t.ID, userID); err != nil {
+	start := m.begin()
+	err := m.store.Delete(ctx, t.ID, userID)
+	if err := m.observed(OpDelete, start, err); err != nil {
 		return fmt.Errorf("session: delete: %w", err)
 	}
 	return nil
@@ -205,8 +213,9 @@ func (m *Manager) Delete(ctx context.Context, t Ticket, userID string) error {
 // DeleteUser ends every session of userID (unlink, admin revocation) and
 // reports how many there were.
 func (m *Manager) DeleteUser(ctx context.Context, userID string) (int, error) {
+	start := m.begin()
 	n, err := m.store.DeleteUser(ctx, userID)
-	if err != nil {
+	if err := m.observed(OpDeleteUser, start, err); err != nil {
 		return n, fmt.Errorf("session: delete user: %w", err)
 	}
 	return n, nil
@@ -265,7 +274,9 @@ func newAEAD(key [32]byte) (cipher.AEAD, error) {
 
 // Ping reports whether the session store answers (for readiness checks).
 func (m *Manager) Ping(ctx context.Context) error {
-	if err := m.store.Ping(ctx); err != nil {
+	start := m.begin()
+	err := m.store.Ping(ctx)
+	if err := m.observed(OpPing, start, err); err != nil {
 		return fmt.Errorf("session: ping: %w", err)
 	}
 	return nil

@@ -242,7 +242,7 @@ func TestManagerSave(t *testing.T) {
 		})
 	}
 
-	t.Run("works over a Store without Replace", func(t *testing.T) {
+	t.Run("works over a Store wrapper", func(t *testing.T) {
 		clock := newClock()
 		mem := NewMemoryStore(MemoryOptions{Now: clock.Now})
 		defer mem.Close()

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -37,8 +36,8 @@ type MemoryStore struct {
 	entries map[string]*memEntry
 	byUser  map[string]map[string]struct{}
 	expiry  expiryHeap[*memEntry]
-	// epoch counts the changes and removals of existing sessions (openedCache).
-	epoch atomic.Uint64
+	// inv hears of every change and removal of an existing session.
+	inv *Invalidations
 
 	stop      chan struct{}
 	done      chan struct{}
@@ -52,9 +51,6 @@ type memEntry struct {
 	blob       []byte
 	expires    time.Time
 	index      int // position in the expiry heap
-	// opened is the session as Manager.Load last opened it from blob; nil until then and
-	// after every change.
-	opened atomic.Pointer[opened]
 }
 
 // NewMemoryStore returns a MemoryStore and starts its janitor.
@@ -73,6 +69,7 @@ func NewMemoryStore(opts MemoryOptions) *MemoryStore {
 		now:     opts.Now,
 		entries: make(map[string]*memEntry),
 		byUser:  make(map[string]map[string]struct{}),
+		inv:     newInvalidations(opts.MaxSessions, 0, nil),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
@@ -133,8 +130,7 @@ func (m *MemoryStore) Put(_ context.Context, id, userID string, blob []byte, ttl
 	return nil
 }
 
-// Replace overwrites the session id only if it exists and has not expired;
-// otherwise it returns ErrNotFound. Manager.Save uses it.
+// Replace implements Store; an expired session counts as gone.
 func (m *MemoryStore) Replace(_ context.Context, id, userID string, blob []byte, ttl time.Duration) error {
 	if err := validateEntry(id, userID, ttl); err != nil {
 		return err
@@ -158,9 +154,8 @@ func (m *MemoryStore) update(e *memEntry, userID string, blob []byte, expires ti
 	}
 	e.blob = clone(blob)
 	e.expires = expires
-	e.opened.Store(nil)
-	m.epoch.Add(1)
 	heap.Fix(&m.expiry, e.index)
+	m.inv.announce(invalidateSession + e.id)
 }
 
 // Get implements Store. The returned slice is a copy.
@@ -245,10 +240,10 @@ func (m *MemoryStore) sweepLocked(now time.Time) {
 }
 
 func (m *MemoryStore) removeLocked(e *memEntry) {
-	m.epoch.Add(1)
 	delete(m.entries, e.id)
 	heap.Remove(&m.expiry, e.index)
 	m.unindexLocked(e.userID, e.id)
+	m.inv.announce(invalidateSession + e.id)
 }
 
 func (m *MemoryStore) indexLocked(userID, id string) {
@@ -269,37 +264,10 @@ func (m *MemoryStore) unindexLocked(userID, id string) {
 	}
 }
 
-// cachedOpen implements openedCache: the opened copy of a live session.
-func (m *MemoryStore) cachedOpen(id string, key [32]byte) (*Session, bool) {
-	now := m.now()
-	m.mu.RLock()
-	e, ok := m.entries[id]
-	var o *opened
-	if ok && now.Before(e.expires) {
-		o = e.opened.Load()
-	}
-	m.mu.RUnlock()
-	if o == nil || !o.matches(key) {
-		return nil, false
-	}
-	return o.sess, true
-}
-
-// cacheToken implements openedCache.
-func (m *MemoryStore) cacheToken() (uint64, bool) { return m.epoch.Load(), true }
-
-// keepOpened implements openedCache: s goes beside the blob it was opened from, unless a
-// session changed or ended since token (the blob may be another one now).
-func (m *MemoryStore) keepOpened(id, _ string, token uint64, key [32]byte, s *Session) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if m.epoch.Load() != token {
-		return
-	}
-	if e, ok := m.entries[id]; ok {
-		e.opened.Store(&opened{key: key, sess: s})
-	}
-}
+// Invalidations implements Store: every change and removal of a session
+// (expiry and eviction included) is announced while the store is locked, and
+// each Manager may cache as many sessions as the store holds, until then.
+func (m *MemoryStore) Invalidations() *Invalidations { return m.inv }
 
 func clone(b []byte) []byte { return append([]byte(nil), b...) }
 

@@ -34,23 +34,19 @@ func (o *observations) take() ([]string, []error) {
 	return ops, errs
 }
 
-// TestObserveReportsEveryOperation drives a Manager over an observed MemoryStore and a real
-// Redis: every store call is reported under its name, a missing session is not an error, the
-// atomic Replace survives the wrapping, and a stopped Redis is reported as errors.
+// TestObserveReportsEveryOperation drives an observed Manager over a MemoryStore and a real
+// Redis: every store call is reported under its name, a missing session is not an error, a
+// session served from the cache is no store call, and a stopped Redis is reported as errors.
 func TestObserveReportsEveryOperation(t *testing.T) {
 	srv, client := startRedis(t)
 	stores := map[string]Store{
 		"memory": NewMemoryStore(MemoryOptions{}),
 		"redis":  NewRedisStore(client, RedisOptions{KeyPrefix: "observe:"}),
 	}
-	for name, inner := range stores {
+	for name, store := range stores {
 		t.Run(name, func(t *testing.T) {
 			var obs observations
-			store := Observe(inner, obs.observe)
-			if _, ok := store.(replacer); !ok {
-				t.Fatal("the observed store lost Replace: Manager.Save would not be atomic")
-			}
-			m, err := NewManager(store, ManagerOptions{})
+			m, err := NewManager(store, ManagerOptions{Observer: obs.observe})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -75,7 +71,7 @@ func TestObserveReportsEveryOperation(t *testing.T) {
 			if _, err := m.DeleteUser(ctx, s.UserID); err != nil {
 				t.Fatal(err)
 			}
-			if err := store.Ping(ctx); err != nil {
+			if err := m.Ping(ctx); err != nil {
 				t.Fatal(err)
 			}
 			ops, errs := obs.take()
@@ -93,14 +89,21 @@ func TestObserveReportsEveryOperation(t *testing.T) {
 
 	t.Run("redis down", func(t *testing.T) {
 		var obs observations
-		store := Observe(stores["redis"], obs.observe)
+		m, err := NewManager(stores["redis"], ManagerOptions{Observer: obs.observe})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := newID()
+		if err != nil {
+			t.Fatal(err)
+		}
 		srv.Stop()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if _, err := store.Get(ctx, "x"); err == nil {
-			t.Fatal("Get with Redis stopped succeeded")
+		if _, err := m.Load(ctx, Ticket{ID: id}); err == nil {
+			t.Fatal("Load with Redis stopped succeeded")
 		}
-		if err := store.Ping(ctx); err == nil {
+		if err := m.Ping(ctx); err == nil {
 			t.Fatal("Ping with Redis stopped succeeded")
 		}
 		ops, errs := obs.take()
@@ -110,11 +113,23 @@ func TestObserveReportsEveryOperation(t *testing.T) {
 	})
 }
 
-// TestObserveWithoutReplace keeps a store that has no atomic Replace without one, so Manager
-// falls back to its documented Get-then-Put.
-func TestObserveWithoutReplace(t *testing.T) {
-	store := Observe(errStore{err: errors.New("down")}, func(string, time.Duration, error) {})
-	if _, ok := store.(replacer); ok {
-		t.Fatal("an observed store without Replace grew one")
+// TestObserveSkipsCacheHits: a session the Manager serves from its cache makes no store call,
+// so nothing is reported.
+func TestObserveSkipsCacheHits(t *testing.T) {
+	var obs observations
+	mem := NewMemoryStore(MemoryOptions{})
+	defer mem.Close()
+	m, err := NewManager(mem, ManagerOptions{Observer: obs.observe})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk := mustCreate(t, m, sampleSession(t))
+	for range 3 {
+		if _, err := m.Load(context.Background(), tk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ops, _ := obs.take(); !slices.Equal(ops, []string{OpPut, OpGet}) {
+		t.Fatalf("reported ops %v, want put and one get", ops)
 	}
 }

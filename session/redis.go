@@ -18,8 +18,9 @@ type RedisOptions struct {
 	// Put sets the user index's TTL to at least this, so the index outlives
 	// every session listed in it.
 	MaxLifetime time.Duration
-	// Cache keeps recently opened sessions in this process, kept coherent across
-	// instances through Redis pub/sub; see RedisCacheOptions. Default: off.
+	// Cache lets each Manager over the store keep the sessions it opened recently,
+	// kept coherent across instances through Redis pub/sub; see RedisCacheOptions.
+	// Default: off.
 	// Changes and revocations are published whether or not it is on, so
 	// instances with and without it can share one Redis.
 	Cache RedisCacheOptions
@@ -47,13 +48,10 @@ type RedisStore struct {
 	client      redis.UniversalClient
 	prefix      string
 	maxLifetime time.Duration
-	cache       *redisCache // nil without RedisOptions.Cache
+	inv         *Invalidations // nil without RedisOptions.Cache
 }
 
-var (
-	_ Store       = (*RedisStore)(nil)
-	_ openedCache = (*RedisStore)(nil)
-)
+var _ Store = (*RedisStore)(nil)
 
 // NewRedisStore returns a RedisStore using client.
 func NewRedisStore(client redis.UniversalClient, opts RedisOptions) *RedisStore {
@@ -65,17 +63,17 @@ func NewRedisStore(client redis.UniversalClient, opts RedisOptions) *RedisStore 
 	}
 	r := &RedisStore{client: client, prefix: opts.KeyPrefix, maxLifetime: opts.MaxLifetime}
 	if opts.Cache.Size > 0 {
-		r.cache = newRedisCache(client, r.invalidationChannel(), opts.Cache)
+		r.inv = newRedisSubscription(client, r.invalidationChannel(), opts.Cache).inv
 	}
 	return r
 }
 
-// Close stops the cache's subscriber (the cache starts it on first use) and
-// empties the cache. The store remains usable without the cache. It does not
-// close the client.
+// Close stops the cache's subscriber (it starts on first use) and empties the
+// Managers' caches. The store remains usable, its sessions no longer cached. It
+// does not close the client.
 func (r *RedisStore) Close() {
-	if r.cache != nil {
-		r.cache.close()
+	if r.inv != nil {
+		r.inv.sub.close()
 	}
 }
 
@@ -143,9 +141,8 @@ func (r *RedisStore) prune(ctx context.Context, uk string) error {
 	return nil
 }
 
-// Replace overwrites the session id only if it still exists (SET ... PX ttl
-// XX); otherwise it returns ErrNotFound. The user index is left as Put made
-// it: its expiry already covers the session's whole life. Manager.Save uses it.
+// Replace implements Store: SET ... PX ttl XX. The user index is left as Put
+// made it: its expiry already covers the session's whole life.
 func (r *RedisStore) Replace(ctx context.Context, id, userID string, blob []byte, ttl time.Duration) error {
 	if err := validateEntry(id, userID, ttl); err != nil {
 		return err
@@ -232,18 +229,23 @@ func (r *RedisStore) Ping(ctx context.Context) error {
 	return nil
 }
 
+// Invalidations implements Store: nil without RedisOptions.Cache (nothing read
+// from the store is cached), else the announcements of every change made
+// through this store or heard on the invalidation channel.
+func (r *RedisStore) Invalidations() *Invalidations { return r.inv }
+
 // invalidationChannel is where changed and ended sessions are announced.
 func (r *RedisStore) invalidationChannel() string { return r.prefix + "invalidate" }
 
-// changed drops msg's sessions from this process's cache and publishes msg to
-// every other instance's, after Redis acknowledged the change (published
+// changed announces msg to the Managers' caches in this process and publishes it
+// to every other instance's, after Redis acknowledged the change (published
 // earlier, another instance could read the old value back into its cache).
 // A failed publish is returned: the caller's change is made, but other
 // instances may serve the old session from their caches for up to their TTL,
 // so the caller should retry (a retried Delete or DeleteUser publishes again).
 func (r *RedisStore) changed(ctx context.Context, msg string) error {
-	if r.cache != nil {
-		r.cache.invalidate(msg)
+	if r.inv != nil {
+		r.inv.announce(msg)
 	}
 	if err := r.client.Publish(ctx, r.invalidationChannel(), msg).Err(); err != nil {
 		return r.failed(fmt.Errorf("session: redis publish invalidation: %w", err))
@@ -251,11 +253,11 @@ func (r *RedisStore) changed(ctx context.Context, msg string) error {
 	return nil
 }
 
-// failed stops the cache serving after a failed command (Redis may be
+// failed stops the caches serving after a failed command (Redis may be
 // unreachable) and returns err.
 func (r *RedisStore) failed(err error) error {
-	if r.cache != nil {
-		r.cache.storeFailed(err)
+	if r.inv != nil {
+		r.inv.sub.storeFailed(err)
 	}
 	return err
 }
@@ -264,29 +266,5 @@ func (r *RedisStore) failed(err error) error {
 // now: it is on, subscribed to invalidations and has heard from Redis within
 // the last four heartbeats. It starts the cache's subscriber if need be.
 func (r *RedisStore) CacheServing() bool {
-	if r.cache == nil {
-		return false
-	}
-	r.cache.start()
-	return r.cache.serving(time.Now().UnixNano())
-}
-
-func (r *RedisStore) cachedOpen(id string, key [32]byte) (*Session, bool) {
-	if r.cache == nil {
-		return nil, false
-	}
-	return r.cache.cachedOpen(id, key)
-}
-
-func (r *RedisStore) cacheToken() (uint64, bool) {
-	if r.cache == nil {
-		return 0, false
-	}
-	return r.cache.cacheToken()
-}
-
-func (r *RedisStore) keepOpened(id, userID string, token uint64, key [32]byte, s *Session) {
-	if r.cache != nil {
-		r.cache.keepOpened(id, userID, token, key, s)
-	}
+	return r.inv != nil && r.inv.sub.live()
 }

@@ -14,11 +14,11 @@ import (
 const maxPauseHeartbeats = 8
 
 // run is the subscriber: it keeps a subscription to the invalidation channel, applies every
-// message, checks a quiet subscription with a PING every heartbeat, and stops the cache
-// serving (emptying it) whenever the subscription fails. go-redis subscribes again on the
-// next receive after a failure; the confirmation empties the cache once more (whatever was
+// message, checks a quiet subscription with a PING every heartbeat, and stops the caches
+// serving (emptying them) whenever the subscription fails. go-redis subscribes again on the
+// next receive after a failure; the confirmation empties the caches once more (whatever was
 // published meanwhile is lost) and lets it serve again.
-func (c *redisCache) run() {
+func (c *redisSubscription) run() {
 	defer close(c.done)
 	ps := c.client.Subscribe(c.ctx, c.channel)
 	defer ps.Close()
@@ -55,7 +55,7 @@ func (c *redisCache) run() {
 			}
 		case *redis.Message:
 			if m.Channel == c.channel {
-				c.invalidate(m.Payload)
+				c.inv.announce(m.Payload)
 			}
 			c.alive()
 		case *redis.Pong:

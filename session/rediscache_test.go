@@ -16,7 +16,7 @@ import (
 // testHeartbeat makes a lost subscription show within 4 × 40ms.
 const testHeartbeat = 40 * time.Millisecond
 
-// instance is one gateway process: its own Redis client (connections), cached store and
+// instance is one gateway process: its own Redis client (connections), store and caching
 // Manager, on a Redis shared with the other instances.
 type instance struct {
 	client *redis.Client
@@ -55,9 +55,9 @@ func (in *instance) waitServing(t *testing.T) {
 
 // cached reports whether the instance holds id in its cache.
 func (in *instance) cached(id string) bool {
-	in.store.cache.mu.RLock()
-	defer in.store.cache.mu.RUnlock()
-	_, ok := in.store.cache.entries[id]
+	in.m.cache.mu.RLock()
+	defer in.m.cache.mu.RUnlock()
+	_, ok := in.m.cache.entries[id]
 	return ok
 }
 
@@ -268,7 +268,10 @@ func TestRedisCacheBounds(t *testing.T) {
 			tks = append(tks, tk)
 			b.load(t, tk)
 		}
-		if n := len(b.store.cache.entries); n > 3 {
+		b.m.cache.mu.RLock()
+		n := len(b.m.cache.entries)
+		b.m.cache.mu.RUnlock()
+		if n > 3 {
 			t.Fatalf("%d sessions cached, want at most 3", n)
 		}
 		for _, tk := range tks {

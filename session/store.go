@@ -13,11 +13,17 @@ var ErrNotFound = errors.New("session: not found")
 
 // Store keeps opaque sealed session blobs, keyed by session id, with a
 // per-user index so that every session of a user can be ended. It never sees
-// plaintext. Implementations: *MemoryStore and *RedisStore. All methods are
-// safe for concurrent use.
+// plaintext: the Manager seals and opens, and keeps the sessions it opened.
+// Implementations: *MemoryStore and *RedisStore. All methods are safe for
+// concurrent use.
 type Store interface {
 	// Put stores blob under id for ttl (> 0) and records id in userID's index.
 	Put(ctx context.Context, id, userID string, blob []byte, ttl time.Duration) error
+	// Replace overwrites the blob of the session id for ttl (> 0), only if it
+	// still exists, atomically; otherwise it returns ErrNotFound. Manager.Save
+	// uses it, so that saving a refreshed session cannot bring back one that was
+	// deleted (logout, unlink, admin revocation) while the refresh was in flight.
+	Replace(ctx context.Context, id, userID string, blob []byte, ttl time.Duration) error
 	// Get returns the blob stored under id, or ErrNotFound when there is none
 	// or it has expired. The caller owns the returned slice.
 	Get(ctx context.Context, id string) ([]byte, error)
@@ -28,12 +34,8 @@ type Store interface {
 	DeleteUser(ctx context.Context, userID string) (int, error)
 	// Ping reports whether the store is reachable.
 	Ping(ctx context.Context) error
-}
-
-// replacer is implemented by stores that can overwrite a session only if it
-// still exists, atomically (*MemoryStore, *RedisStore). Manager.Save uses it
-// so that saving a refreshed session cannot bring back one that was deleted
-// (logout, unlink, admin revocation) while the refresh was in flight.
-type replacer interface {
-	Replace(ctx context.Context, id, userID string, blob []byte, ttl time.Duration) error
+	// Invalidations returns where the store announces the sessions it changes
+	// or ends, for the cache of opened sessions of every Manager over it, or nil
+	// when no session read from it may be cached.
+	Invalidations() *Invalidations
 }
