@@ -47,7 +47,7 @@ func TestCase_gw_ses_03(t *testing.T) {
 	clock := &testClock{}
 	store := session.NewMemoryStore(session.MemoryOptions{Now: clock.now})
 	t.Cleanup(func() { _ = store.Close() })
-	h := newOIDC(t, harnessOptions{store: store, configure: func(c *config.Config) {
+	h := newOIDC(t, harnessOptions{store: store, clock: clock, configure: func(c *config.Config) {
 		c.SessionLifetime = config.Duration(time.Hour)
 	}})
 	c := h.browser()

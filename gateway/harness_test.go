@@ -90,6 +90,9 @@ type harnessOptions struct {
 	configure func(*config.Config)
 	// onIdentity is passed as Options.OnIdentity.
 	onIdentity func(*http.Request, map[string]string)
+	// clock, when set, is the gateway's and its sessions' clock (share it with a store the
+	// test builds); default a fresh one.
+	clock *testClock
 }
 
 // harness is one Gateway served by an httptest.Server in front of a recording upstream, with
@@ -110,7 +113,10 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	t.Helper()
 	core, logs := observer.New(zapcore.DebugLevel)
 	logger := zap.New(core)
-	h := &harness{t: t, up: &upstream{}, logs: logs, clock: &testClock{}}
+	h := &harness{t: t, up: &upstream{}, logs: logs, clock: o.clock}
+	if h.clock == nil {
+		h.clock = &testClock{}
+	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := h.gw.ServeHTTP(w, r, h.up.serve); err != nil {
 			http.Error(w, "next failed: "+err.Error(), http.StatusInternalServerError)
@@ -177,7 +183,7 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	if locker == nil {
 		locker = session.NewMemoryLocker(h.clock.now)
 	}
-	sessions, err := session.NewManager(store, session.ManagerOptions{Lifetime: time.Duration(cfg.SessionLifetime)})
+	sessions, err := session.NewManager(store, session.ManagerOptions{Lifetime: time.Duration(cfg.SessionLifetime), Now: h.clock.now})
 	if err != nil {
 		t.Fatal(err)
 	}
