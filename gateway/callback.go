@@ -45,6 +45,14 @@ func (g *Gateway) parseCallback(w http.ResponseWriter, r *http.Request, p *idp) 
 		g.failLogin(w, r, p, g.badCallback(problemCode, "/"), err)
 		return nil, "", false
 	}
+	if e := q.Get("error"); e != "" && !q.Has("state") {
+		// A provider may answer prompt=none without state: when this browser has a silent
+		// login pending, it ends on the page logged out like any failed auto-login.
+		if silent, found := g.takeSilentLoginState(w, r, p); found {
+			g.callbackError(w, r, p, silent, e)
+			return nil, "", false
+		}
+	}
 	ls, err = g.takeLoginState(w, r, q.Get("state"))
 	if err != nil {
 		g.failLogin(w, r, p, problem{

@@ -144,3 +144,33 @@ func (g *Gateway) openLoginState(name, value string) (*loginState, error) {
 	}
 	return &ls, nil
 }
+
+// takeSilentLoginState finds, for an error redirect that came back without state (which a
+// provider may send for prompt=none), the browser's newest fresh login state of a silent
+// login at provider p, and removes it. Interactive logins never match: a callback without
+// state outside a silent login stays refused.
+func (g *Gateway) takeSilentLoginState(w http.ResponseWriter, r *http.Request, p *idp) (*loginState, bool) {
+	var newest *loginState
+	var name string
+	for _, c := range r.Cookies() {
+		if !strings.HasPrefix(c.Name, g.cookies.loginPrefix) {
+			continue
+		}
+		ls, err := g.openLoginState(c.Name, c.Value)
+		if err != nil || ls.Prompt != "none" || ls.Provider != p.stateName() ||
+			c.Name != g.cookies.loginPrefix+ls.State {
+			continue
+		}
+		if age := g.now().Sub(time.Unix(ls.Created, 0)); age > loginStateTTL || age < -time.Minute {
+			continue
+		}
+		if newest == nil || ls.Created > newest.Created {
+			newest, name = ls, c.Name
+		}
+	}
+	if newest == nil {
+		return nil, false
+	}
+	g.cookies.expire(w, name)
+	return newest, true
+}
