@@ -12,6 +12,10 @@ import (
 // was closed, or the provider's jwks_uri changed while it was fetched.
 var errNotFollowed = errors.New("key set closed or jwks_uri changed during the fetch")
 
+// minRefreshWait is the shortest wait between two background fetches,
+// whatever MinRefresh says.
+const minRefreshWait = time.Second
+
 // followLocked makes url the URL whose keys are published and refreshed in
 // the background, ending the refresh of a previous URL. When url is newly
 // followed it returns the context of its refresh, which the caller must
@@ -35,7 +39,7 @@ func (k *KeySet) followLocked(url string) context.Context {
 // is retried MinRefresh later.
 func (k *KeySet) refresh(ctx context.Context, url string, wait time.Duration) {
 	defer k.wg.Done()
-	t := time.NewTimer(wait)
+	t := time.NewTimer(max(wait, minRefreshWait))
 	defer t.Stop()
 	for {
 		select {
@@ -49,7 +53,7 @@ func (k *KeySet) refresh(ctx context.Context, url string, wait time.Duration) {
 		if err != nil && ctx.Err() == nil {
 			k.deps.log.Warn("oidc jwks background refresh failed", zap.String("jwks_uri", url), zap.Error(err))
 		}
-		t.Reset(next)
+		t.Reset(max(next, minRefreshWait))
 	}
 }
 
