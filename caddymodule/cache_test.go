@@ -8,7 +8,6 @@ import (
 
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/redis/go-redis/v9"
-	"go.uber.org/zap"
 
 	"github.com/kakaogate/kakaogate/config"
 	"github.com/kakaogate/kakaogate/internal/redistest"
@@ -63,7 +62,7 @@ func TestRedisStoreCacheFollowsTheOption(t *testing.T) {
 	t.Cleanup(func() { admin.Close() })
 	for _, noCache := range []bool{false, true} {
 		s := &config.SessionStore{Store: config.StoreRedis, URL: "redis://" + srv.Addr() + "/0", NoCache: noCache}
-		ps, key, err := acquireStore(s, time.Hour, zap.NewNop(), func(string, time.Duration, error) {})
+		ps, key, err := acquireStore(s, time.Hour, func(string, time.Duration, error) {})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -55,6 +55,7 @@ type Handler struct {
 	providerKey string
 	extraKeys   []string // providerPool keys of the additional providers
 	metricsKey  string
+	detachLogs  []func() // hand the pooled resources' log sinks back at Cleanup
 }
 
 // CaddyModule returns the Caddy module information.
@@ -65,41 +66,65 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 	}
 }
 
-// Provision expands placeholders in the options ({env.*}, {file.*}), applies defaults,
-// validates and builds the gateway. It does no network I/O: discovery, key fetching and
-// Redis connections happen on first use, so `caddy validate` works with the IdP down.
+// Provision fills the handler in: it loads the protect matchers, expands placeholders in the
+// options ({env.*}, {file.*}) and applies defaults; then, from options that are valid, it
+// builds the gateway and acquires the resources it shares with other handlers. Options with a
+// mistake are left unbuilt: Validate, which Caddy calls next, reports every mistake with its
+// fix, and Cleanup releases whatever was acquired. Provision does no network I/O: discovery,
+// key fetching and Redis connections happen on first use, so `caddy validate` works with the
+// IdP down.
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.logger = ctx.Logger()
 	if h.Protect != nil {
 		mods, err := ctx.LoadModule(h, "Protect")
 		if err != nil {
-			return fmt.Errorf("kakaogate: loading protect matchers: %w", err)
+			return fmt.Errorf("loading protect matchers: %w", err)
 		}
 		if err := h.protect.FromInterface(mods); err != nil {
-			return fmt.Errorf("kakaogate: protect matchers: %w", err)
+			return fmt.Errorf("protect matchers: %w", err)
 		}
 	}
 	h.expandPlaceholders()
 	h.Config.SetDefaults()
-	if err := h.Config.Validate(); err != nil {
-		return fmt.Errorf("kakaogate: %w", err)
+	if h.Config.Validate() != nil {
+		return nil // nothing is built from a mistake; Validate reports it
 	}
+	return h.build(ctx)
+}
+
+// Validate reports every mistake in the options, each naming the option and its fix. It only
+// reads the handler, which Provision filled in with defaults and expanded placeholders.
+func (h *Handler) Validate() error {
+	if err := h.Config.Validate(); err != nil {
+		return err
+	}
+	if h.gw == nil {
+		return errors.New("the handler was not provisioned")
+	}
+	return nil
+}
+
+// build acquires the pooled metrics, session store and providers and builds the gateway from
+// valid options.
+func (h *Handler) build(ctx caddy.Context) error {
 	cfg := &h.Config
 	metrics, err := acquireMetrics(ctx.GetMetricsRegistry())
 	if err != nil {
-		return fmt.Errorf("kakaogate: %w", err)
+		return fmt.Errorf("metrics: %w", err)
 	}
 	h.metricsKey = metricsKey
-	store, storeKey, err := acquireStore(cfg.Session, time.Duration(cfg.SessionLifetime), h.logger, metrics.observeStore)
+	store, storeKey, err := acquireStore(cfg.Session, time.Duration(cfg.SessionLifetime), metrics.observeStore)
 	if err != nil {
-		return fmt.Errorf("kakaogate: session store: %w", err)
+		return fmt.Errorf("session store: %w", err)
 	}
 	h.storeKey = storeKey
+	h.detachLogs = append(h.detachLogs, store.sink.attach(h.logger))
 	idp, providerKey, err := acquireProvider(cfg.Issuer, h.providerOptions(metrics, cfg.Issuer))
 	if err != nil {
-		return fmt.Errorf("kakaogate: issuer: %w", err)
+		return fmt.Errorf("issuer: %w", err)
 	}
 	h.providerKey = providerKey
+	h.detachLogs = append(h.detachLogs, idp.sink.attach(h.logger))
 	extra, err := h.extraProviders(metrics)
 	if err != nil {
 		return err
@@ -113,7 +138,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	var signer *assertion.Signer
 	if cfg.Assertion {
 		if signer, err = assertion.NewSigner(secret.Bytes(cfg.CookieSecrets), assertion.Options{Issuer: assertionIssuer}); err != nil {
-			return fmt.Errorf("kakaogate: assertion: %w", err)
+			return fmt.Errorf("assertion: %w", err)
 		}
 	}
 	h.gw, err = gateway.New(gateway.Options{
@@ -131,10 +156,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		Metrics:    metrics,
 		Providers:  extra,
 	})
-	if err != nil {
-		return fmt.Errorf("kakaogate: %w", err)
-	}
-	return nil
+	return err // the gateway's errors say what they concern
 }
 
 // expandPlaceholders resolves global placeholders such as {env.KAKAO_CLIENT_SECRET} in the
@@ -169,8 +191,7 @@ func (h *Handler) expandPlaceholders() {
 // providerOptions are the options of the pooled provider of issuer.
 func (h *Handler) providerOptions(metrics *gatewayMetrics, issuer string) oidc.ProviderOptions {
 	return oidc.ProviderOptions{
-		Logger: h.logger.Named("oidc"),
-		Keys:   oidc.KeySetOptions{OnFetch: metrics.jwksFetched(issuer)},
+		Keys: oidc.KeySetOptions{OnFetch: metrics.jwksFetched(issuer)},
 	}
 }
 
@@ -181,9 +202,10 @@ func (h *Handler) extraProviders(metrics *gatewayMetrics) ([]gateway.Provider, e
 	for _, np := range h.Config.Providers {
 		p, key, err := acquireProvider(np.Issuer, h.providerOptions(metrics, np.Issuer))
 		if err != nil {
-			return nil, fmt.Errorf("kakaogate: provider %s issuer: %w", np.Name, err)
+			return nil, fmt.Errorf("provider %s issuer: %w", np.Name, err)
 		}
 		h.extraKeys = append(h.extraKeys, key)
+		h.detachLogs = append(h.detachLogs, p.sink.attach(h.logger))
 		out = append(out, gateway.Provider{
 			Name:  np.Name,
 			Label: np.Label,
@@ -218,6 +240,10 @@ func (h *Handler) Cleanup() error {
 		}
 	}
 	h.extraKeys = nil
+	for _, detach := range h.detachLogs { // after the releases: a last user's Destruct logs to it
+		detach()
+	}
+	h.detachLogs = nil
 	if h.metricsKey != "" { // last: pooled stores and providers report to the collectors
 		if _, err := metricsPool.Delete(h.metricsKey); err != nil {
 			errs = append(errs, err)
@@ -294,6 +320,7 @@ func requestID(r *http.Request) string {
 // Interface guards
 var (
 	_ caddy.Provisioner           = (*Handler)(nil)
+	_ caddy.Validator             = (*Handler)(nil)
 	_ caddy.CleanerUpper          = (*Handler)(nil)
 	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
 )

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -57,6 +58,49 @@ func TestProvisionIsOfflineAndSharesPools(t *testing.T) {
 	}
 }
 
+// load provisions and validates h as Caddy loads a module: Provision, then Validate if
+// Provision succeeded.
+func load(h *Handler, ctx caddy.Context) error {
+	if err := h.Provision(ctx); err != nil {
+		return err
+	}
+	return h.Validate()
+}
+
+// TestValidateReportsWhatProvisionLeftUnbuilt: Provision fills defaults in and builds nothing
+// from options with a mistake; Validate reports the mistake with its fix and changes nothing.
+func TestValidateReportsWhatProvisionLeftUnbuilt(t *testing.T) {
+	h := validHandler()
+	h.CookieSecrets = []string{"short"}
+	if err := h.Provision(newContext(t)); err != nil {
+		t.Fatalf("Provision of options with a mistake = %v, want nil (Validate reports it)", err)
+	}
+	t.Cleanup(func() { _ = h.Cleanup() })
+	if h.gw != nil || h.storeKey != "" || h.providerKey != "" || h.metricsKey != "" {
+		t.Fatal("Provision built the gateway or acquired pooled resources from invalid options")
+	}
+	if h.PathPrefix != config.DefaultPathPrefix {
+		t.Fatalf("Provision did not fill the defaults in: path_prefix %q", h.PathPrefix)
+	}
+	before := h.Config
+	err := h.Validate()
+	if err == nil || !strings.Contains(err.Error(), "cookie_secret #1 must be at least 32 bytes") {
+		t.Fatalf("Validate = %v, want the cookie_secret mistake", err)
+	}
+	if !reflect.DeepEqual(h.Config, before) {
+		t.Fatal("Validate changed the options")
+	}
+
+	ok := validHandler()
+	if err := load(ok, newContext(t)); err != nil {
+		t.Fatalf("valid options: %v", err)
+	}
+	t.Cleanup(func() { _ = ok.Cleanup() })
+	if err := new(Handler).Validate(); err == nil {
+		t.Fatal("Validate accepted a handler that was never provisioned")
+	}
+}
+
 func TestCleanupIsSafeAfterPartialProvision(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -73,9 +117,9 @@ func TestCleanupIsSafeAfterPartialProvision(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := validHandler()
 			tt.mutate(h)
-			err := h.Provision(newContext(t))
+			err := load(h, newContext(t))
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("Provision = %v, want an error mentioning %q", err, tt.want)
+				t.Fatalf("Provision+Validate = %v, want an error mentioning %q", err, tt.want)
 			}
 			if err := h.Cleanup(); err != nil {
 				t.Fatalf("Cleanup after a failed Provision: %v", err)

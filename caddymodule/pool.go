@@ -47,12 +47,14 @@ const (
 // pooledStore is a session store shared through storePool, with the one Manager over it
 // (whose cache of opened sessions every handler shares) and the revocation queue that retries
 // ending a user's sessions while the store is down: they live as long as the store, so a
-// config reload does not drop pending revocations.
+// config reload does not drop pending revocations. Both log through sink, to the newest
+// handler using them.
 type pooledStore struct {
 	sessions *session.Manager
 	locker   session.Locker
 	revoker  *session.Revoker
 	closer   func() error
+	sink     *logSink
 }
 
 // Destruct stops the revocation queue and closes the store's connections once no
@@ -93,33 +95,44 @@ func storeKey(s *config.SessionStore, lifetime time.Duration) string {
 
 // acquireStore returns the shared store for s with its Manager, creating them on first use;
 // every store call of the Manager is reported to observe. It does no network I/O: go-redis
-// connects lazily.
-func acquireStore(s *config.SessionStore, lifetime time.Duration, logger *zap.Logger, observe session.Observer) (*pooledStore, string, error) {
+// connects lazily. The caller attaches its logger to the store's sink.
+func acquireStore(s *config.SessionStore, lifetime time.Duration, observe session.Observer) (*pooledStore, string, error) {
 	key := storeKey(s, lifetime)
 	v, _, err := storePool.LoadOrNew(key, func() (caddy.Destructor, error) {
-		if s.Store == config.StoreMemory {
-			m := session.NewMemoryStore(session.MemoryOptions{})
-			return newPooledStore(m, session.NewMemoryLocker(nil), lifetime, logger, observe, m.Close)
-		}
-		client, err := newRedisClient(s)
+		sink := newLogSink()
+		p, err := newStore(s, lifetime, sink.logger(), observe)
 		if err != nil {
 			return nil, err
 		}
-		opts := session.RedisOptions{MaxLifetime: lifetime}
-		if !s.NoCache {
-			opts.Cache = redisCacheOptions(logger)
-		}
-		store := session.NewRedisStore(client, opts)
-		closer := func() error {
-			store.Close()
-			return client.Close()
-		}
-		return newPooledStore(store, session.NewRedisLocker(client, opts), lifetime, logger, observe, closer)
+		p.sink = sink
+		return p, nil
 	})
 	if err != nil {
 		return nil, "", err
 	}
 	return v.(*pooledStore), key, nil
+}
+
+// newStore builds the store for s and its Manager, logging to logger.
+func newStore(s *config.SessionStore, lifetime time.Duration, logger *zap.Logger, observe session.Observer) (*pooledStore, error) {
+	if s.Store == config.StoreMemory {
+		m := session.NewMemoryStore(session.MemoryOptions{})
+		return newPooledStore(m, session.NewMemoryLocker(nil), lifetime, logger, observe, m.Close)
+	}
+	client, err := newRedisClient(s)
+	if err != nil {
+		return nil, err
+	}
+	opts := session.RedisOptions{MaxLifetime: lifetime}
+	if !s.NoCache {
+		opts.Cache = redisCacheOptions(logger)
+	}
+	store := session.NewRedisStore(client, opts)
+	closer := func() error {
+		store.Close()
+		return client.Close()
+	}
+	return newPooledStore(store, session.NewRedisLocker(client, opts), lifetime, logger, observe, closer)
 }
 
 // newRedisClient builds the go-redis client for a redis, redis_cluster or redis_sentinel store.
@@ -154,10 +167,12 @@ func newRedisClient(s *config.SessionStore) (redis.UniversalClient, error) {
 }
 
 // pooledProvider is an OpenID provider (discovery + JWKS cache) shared through providerPool,
-// with the HTTP client of every call to the provider and its user API.
+// with the HTTP client of every call to the provider and its user API. It logs through sink,
+// to the newest handler using it.
 type pooledProvider struct {
 	provider *oidc.Provider
 	client   *http.Client
+	sink     *logSink
 }
 
 // Destruct stops the provider's background refreshes and closes idle connections.
@@ -183,16 +198,19 @@ func newIdPClient() *http.Client {
 
 // acquireProvider returns the shared provider for issuer, creating it on first use. Discovery
 // and key fetching happen lazily, on the first login, so start-up works with the IdP down.
+// The caller attaches its logger to the provider's sink.
 func acquireProvider(issuer string, opts oidc.ProviderOptions) (*pooledProvider, string, error) {
 	key := "provider:" + issuer
 	v, _, err := providerPool.LoadOrNew(key, func() (caddy.Destructor, error) {
+		sink := newLogSink()
 		opts.Issuer = issuer
 		opts.HTTPClient = newIdPClient()
+		opts.Logger = sink.logger().Named("oidc")
 		p, err := oidc.NewProvider(opts)
 		if err != nil {
 			return nil, err
 		}
-		return &pooledProvider{provider: p, client: opts.HTTPClient}, nil
+		return &pooledProvider{provider: p, client: opts.HTTPClient, sink: sink}, nil
 	})
 	if err != nil {
 		return nil, "", err

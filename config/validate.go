@@ -109,6 +109,9 @@ func (c *Config) validateRedirectURL() error {
 }
 
 func (s *SessionStore) validate() error {
+	if s == nil {
+		return nil // no session option: the memory store, as SetDefaults fills in
+	}
 	switch s.Store {
 	case StoreMemory:
 		if s.NoCache {
