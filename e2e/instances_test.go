@@ -125,6 +125,9 @@ func twoInstancesShareSessionsAndRevocations(t *testing.T, e *env) {
 			}
 			resp.Body.Close()
 			cookie := sessionCookie(c, a)
+			if resp.StatusCode != http.StatusOK || cookie == "" {
+				t.Fatalf("login on A ended on %d with session cookie %q\n--- A's log ---\n%s", resp.StatusCode, cookie, e.caddy.Logs())
+			}
 			if got := replay(t, b, cookie); got != http.StatusOK {
 				t.Fatalf("a session made on A gets %d on B", got)
 			}

@@ -6,12 +6,15 @@ package testcaddy
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -30,15 +33,50 @@ func Build(dir string) (string, error) {
 	return bin, nil
 }
 
-// FreePort returns a loopback TCP port that was free a moment ago.
+// FreePort returns a loopback TCP port reserved for the test: free now, and handed to no
+// other caller until the test ends, in this process or in another test process (a flock on
+// a file named after the port, in the system's temp directory). It is chosen below the
+// kernel's ephemeral range, so neither an outgoing connection nor a listener on port 0
+// (httptest servers, redis-server) can take it between now and the moment Caddy binds it.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	dir := filepath.Join(os.TempDir(), "kakaogate-testports")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatalf("finding a free port: %v", err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	for range 200 {
+		port := reservedLow + rand.IntN(reservedHigh-reservedLow)
+		release, ok := reservePort(dir, port)
+		if !ok {
+			continue
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			release()
+			continue
+		}
+		l.Close()
+		t.Cleanup(release)
+		return port
+	}
+	t.Fatal("finding a free port: none of 200 tries was free")
+	return 0
+}
+
+// The range FreePort chooses from: below Linux's default ephemeral range (32768-60999).
+const reservedLow, reservedHigh = 20000, 32000
+
+// reservePort takes the reservation of port unless another caller holds it.
+func reservePort(dir string, port int) (release func(), ok bool) {
+	f, err := os.OpenFile(filepath.Join(dir, strconv.Itoa(port)), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, false
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, false
+	}
+	return func() { f.Close() }, true // closing the file drops the lock
 }
 
 // Instance is one running Caddy process.
@@ -70,6 +108,7 @@ func Start(t testing.TB, bin, caddyfile, readyURL string) *Instance {
 
 func (in *Instance) start() {
 	in.t.Helper()
+	logsFrom := in.logs.Len() // a restart's readiness is read from its own lines
 	cmd := exec.Command(in.bin, "run", "--config", in.config, "--adapter", "caddyfile")
 	cmd.Stdout = in.logs
 	cmd.Stderr = in.logs
@@ -82,7 +121,7 @@ func (in *Instance) start() {
 	in.mu.Lock()
 	in.cmd, in.done, in.stopped = cmd, done, false
 	in.mu.Unlock()
-	if err := waitReady(in.ready, done, 30*time.Second); err != nil {
+	if err := waitReady(in.ready, func() string { return in.logs.String()[logsFrom:] }, done, 30*time.Second); err != nil {
 		in.Stop()
 		in.t.Fatalf("caddy did not become ready: %v\n--- caddy log ---\n%s", err, in.Logs())
 	}
@@ -116,22 +155,31 @@ func (in *Instance) Stop() {
 // Logs returns everything the process has written so far.
 func (in *Instance) Logs() string { return in.logs.String() }
 
-func waitReady(url string, exited <-chan struct{}, limit time.Duration) error {
+// servingMarker is what Caddy logs once it has loaded the configuration, its listeners
+// bound: before it, an answer on the ready URL may come from another process.
+const servingMarker = `"serving initial configuration"`
+
+// waitReady waits until the process has served its configuration and url answers (any
+// HTTP status), and fails if the process exits first.
+func waitReady(url string, logs func() string, exited <-chan struct{}, limit time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	client := &http.Client{Timeout: time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		resp, err := client.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			return nil
+		err := errors.New("caddy has not logged that it serves its configuration")
+		if strings.Contains(logs(), servingMarker) {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+			var resp *http.Response
+			if resp, err = client.Do(req); err == nil {
+				resp.Body.Close()
+				return nil
+			}
 		}
 		select {
 		case <-exited:
 			return fmt.Errorf("process exited")
 		case <-ctx.Done():
-			return fmt.Errorf("%s did not answer within %s: %v", url, limit, err)
+			return fmt.Errorf("%s not ready within %s: %v", url, limit, err)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -164,6 +212,13 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
+}
+
+// Len returns how many bytes were written so far.
+func (b *syncBuffer) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Len()
 }
 
 func (b *syncBuffer) String() string {
