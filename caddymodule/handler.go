@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/kakaogate/kakaogate/config"
 	"github.com/kakaogate/kakaogate/gateway"
 	"github.com/kakaogate/kakaogate/internal/secret"
+	"github.com/kakaogate/kakaogate/internal/secureurl"
 	"github.com/kakaogate/kakaogate/oidc"
 	"github.com/kakaogate/kakaogate/oidc/kakao"
 )
@@ -108,6 +110,7 @@ func (h *Handler) Validate() error {
 // valid options.
 func (h *Handler) build(ctx caddy.Context) error {
 	cfg := &h.Config
+	h.warnInsecureCookies()
 	metrics, err := acquireMetrics(ctx.GetMetricsRegistry())
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
@@ -142,19 +145,20 @@ func (h *Handler) build(ctx caddy.Context) error {
 		}
 	}
 	h.gw, err = gateway.New(gateway.Options{
-		Config:     cfg,
-		RP:         rp,
-		Kakao:      kakaoAPI,
-		Sessions:   store.sessions,
-		Logger:     h.logger,
-		RequestID:  requestID,
-		OnIdentity: setUserPlaceholders,
-		Protects:   h.protects,
-		Revoker:    store.revoker,
-		Locker:     store.locker,
-		Assertion:  signer,
-		Metrics:    metrics,
-		Providers:  extra,
+		Config:      cfg,
+		RP:          rp,
+		Kakao:       kakaoAPI,
+		Sessions:    store.sessions,
+		Logger:      h.logger,
+		RequestID:   requestID,
+		OnIdentity:  setUserPlaceholders,
+		Protects:    h.protects,
+		Revoker:     store.revoker,
+		Locker:      store.locker,
+		Assertion:   signer,
+		Metrics:     metrics,
+		Providers:   extra,
+		OriginalURL: originalURL,
 	})
 	return err // the gateway's errors say what they concern
 }
@@ -185,6 +189,19 @@ func (h *Handler) expandPlaceholders() {
 		for i := range c.Session.Addresses {
 			expand(&c.Session.Addresses[i])
 		}
+	}
+}
+
+// warnInsecureCookies warns at start-up when insecure_cookies is on for a redirect_url that
+// is not this machine: the cookies then travel without Secure. (Without redirect_url the
+// gateway warns on the first login from such a host.)
+func (h *Handler) warnInsecureCookies() {
+	if !h.Config.InsecureCookies || h.Config.RedirectURL == "" {
+		return
+	}
+	if u, err := url.Parse(h.Config.RedirectURL); err == nil && !secureurl.IsLoopbackHost(u.Hostname()) {
+		h.logger.Warn("insecure_cookies is on for " + u.Host + ", not localhost: the gateway's cookies lack Secure; " +
+			"use https and drop insecure_cookies outside test setups")
 	}
 }
 
@@ -301,6 +318,15 @@ func (c userClaims) placeholder(key string) (any, bool) {
 	}
 	v, ok := c[name]
 	return v, ok
+}
+
+// originalURL is the URL the client asked for, before handle_path, rewrite or try_files
+// changed the request's.
+func originalURL(r *http.Request) *url.URL {
+	if orig, ok := r.Context().Value(caddyhttp.OriginalRequestCtxKey).(http.Request); ok && orig.URL != nil {
+		return orig.URL
+	}
+	return r.URL
 }
 
 // requestID returns Caddy's request id ({http.request.uuid}), shown on error pages and logged.

@@ -60,6 +60,7 @@ func TestValidateNamesTheOptionAndTheFix(t *testing.T) {
 		{"prefix trailing slash", func(c *Config) { c.PathPrefix = "/auth/" }, "path_prefix"},
 		{"relative redirect url", func(c *Config) { c.RedirectURL = "/.auth/callback" }, "redirect_url"},
 		{"redirect url wrong path", func(c *Config) { c.RedirectURL = "https://app.example.com/cb" }, "must be /.auth/callback"},
+		{"plain http redirect url off loopback", func(c *Config) { c.RedirectURL = "http://app.example.com/.auth/callback" }, "use https"},
 		{"redis without url", func(c *Config) { c.Session = &SessionStore{Store: StoreRedis} }, "session redis needs a URL"},
 		{"redis bad scheme", func(c *Config) { c.Session = &SessionStore{Store: StoreRedis, URL: "http://x"} }, "session redis needs a URL"},
 		{"cluster without addrs", func(c *Config) { c.Session = &SessionStore{Store: StoreRedisCluster} }, "redis_cluster needs"},
@@ -94,6 +95,10 @@ func TestValidateAcceptsLoopbackHTTPAndRedis(t *testing.T) {
 	c.APIURL = "http://localhost:9090"
 	c.RedirectURL = "http://localhost:8080/.auth/callback"
 	c.Session = &SessionStore{Store: StoreRedis, URL: "redis://127.0.0.1:6379/0"}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	c.RedirectURL, c.InsecureCookies = "http://staging.example.com/.auth/callback", true // a test setup
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}

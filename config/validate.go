@@ -99,6 +99,11 @@ func (c *Config) validateRedirectURL() error {
 	if u.Scheme != "https" && u.Scheme != "http" {
 		return fmt.Errorf("redirect_url %q must use https", c.RedirectURL)
 	}
+	if u.Scheme == "http" && !c.InsecureCookies && !secureurl.IsLoopbackHost(u.Hostname()) {
+		return fmt.Errorf("redirect_url %q: use https (behind a TLS proxy too: the URL browsers use); "+
+			"plain http is for this machine (localhost) or, with insecure_cookies, a test setup: "+
+			"browsers drop the gateway's Secure cookies on plain http, and every login would end on a \"link expired\" page", c.RedirectURL)
+	}
 	if u.Path != c.CallbackPath() {
 		return fmt.Errorf("redirect_url path %q must be %s, where the gateway receives the callback", u.Path, c.CallbackPath())
 	}

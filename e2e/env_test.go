@@ -85,6 +85,10 @@ type envOptions struct {
 	instances int
 	// emulator adjusts the emulator's options.
 	emulator func(*kakaotest.Options)
+	// body, when set, is the site block after site in place of the one kakaogate directive
+	// and the reverse_proxy: @GATE@ becomes the lines every kakaogate block needs (client,
+	// issuer, secret, session) and @UPSTREAM@ the upstream's host:port.
+	body string
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -123,6 +127,13 @@ func (e *env) caddyfile(o envOptions, port int) string {
 	session := o.session
 	if session == "" {
 		session = "session memory"
+	}
+	if o.body != "" {
+		gate := fmt.Sprintf("client_id demo-rest-api-key\n\t\tclient_secret demo-client-secret\n\t\tissuer %s\n\t\tapi_url %s\n\t\tcookie_secret %s\n\t\t%s",
+			e.emulator.URL(), e.emulator.URL(), testSecret, session)
+		body := strings.NewReplacer("@GATE@", gate, "@UPSTREAM@", strings.TrimPrefix(e.up.URL, "http://")).Replace(o.body)
+		return fmt.Sprintf("{\n\tadmin 127.0.0.1:%d\n\tpersist_config off\n}\n\nhttp://localhost:%d {\n\tbind 127.0.0.1\n\t%s\n%s\n}\n",
+			testcaddy.FreePort(e.t), port, o.site, body)
 	}
 	return fmt.Sprintf(`{
 	admin 127.0.0.1:%d

@@ -41,6 +41,7 @@ func TestConfigMistakesFailValidateWithAFix(t *testing.T) {
 		{"plain http issuer", "client_id id\ncookie_secret " + testSecret + "\nissuer http://idp.example.com", "use https (plain http is allowed only for localhost"},
 		{"scopes without openid", "client_id id\ncookie_secret " + testSecret + "\nscopes profile_nickname", "scopes must include openid"},
 		{"unknown option", "client_id id\ncolour blue", `unknown kakaogate option \"colour\"`},
+		{"plain http redirect url", "client_id id\ncookie_secret " + testSecret + "\nredirect_url http://app.example.com/.auth/callback", `redirect_url \"http://app.example.com/.auth/callback\": use https`},
 		{"env secret unset", "client_id id\ncookie_secret {env.KAKAOGATE_E2E_UNSET_SECRET}", "is its environment variable set?"},
 	}
 	for _, tt := range tests {

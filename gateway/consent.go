@@ -34,7 +34,7 @@ func (g *Gateway) askConsent(w http.ResponseWriter, r *http.Request, p *idp, mis
 		})
 		return
 	}
-	g.startLogin(w, r, r.URL.RequestURI(), loginOptions{scopes: consentScopes(missing), consent: true, required: missing, idp: p})
+	g.startLogin(w, r, g.requestURL(r).RequestURI(), loginOptions{scopes: consentScopes(missing), consent: true, required: missing, idp: p})
 }
 
 // serveConsent handles GET <prefix>/consent?scope=<a,b>&rd=<path>: the app asks for more

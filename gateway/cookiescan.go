@@ -21,12 +21,11 @@ func cookieCount(lines []string) int {
 	return n
 }
 
-// cookieValue returns the value of the first valid cookie called name in r's Cookie headers:
-// exactly r.Cookie(name)'s answer, without parsing (and allocating) every other cookie.
-func cookieValue(r *http.Request, name string) (string, bool) {
-	lines := r.Header["Cookie"]
+// cookieValue returns the value of the first valid cookie called name in the Cookie header
+// lines: exactly r.Cookie(name)'s answer, without parsing (and allocating) every other cookie.
+func cookieValue(lines []string, name string) (string, bool) {
 	if cookieCount(lines) > maxScannedCookies {
-		c, err := r.Cookie(name)
+		c, err := (&http.Request{Header: http.Header{"Cookie": lines}}).Cookie(name)
 		if err != nil {
 			return "", false
 		}

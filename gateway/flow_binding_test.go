@@ -209,8 +209,9 @@ func TestCase_gw_flow_11(t *testing.T) {
 }
 
 // A forged Host or X-Forwarded-Host never changes the redirect_uri or the cookie's scope: with
-// redirect_url set it is always that; without, X-Forwarded-Host is ignored and a forged Host
-// yields an unregistered redirect_uri that the provider refuses.
+// redirect_url set it is always that; without, X-Forwarded-Host is ignored, and a forged Host
+// over plain http is refused by the gateway itself (its cookies could not stick there), or,
+// with insecure_cookies, yields an unregistered redirect_uri that the provider refuses.
 func TestCase_gw_flow_12(t *testing.T) {
 	t.Parallel()
 	h := newOIDC(t, harnessOptions{})
@@ -242,6 +243,10 @@ func TestCase_gw_flow_12(t *testing.T) {
 	if got := redirectURI(start("", "evil.example")); got != callback {
 		t.Errorf("X-Forwarded-Host changed redirect_uri to %q", got)
 	}
+	if refused := start("evil.example", ""); refused.StatusCode != http.StatusInternalServerError || refused.Header.Get("Location") != "" {
+		t.Fatalf("a plain-http login for another host: %d to %q, want refused", refused.StatusCode, refused.Header.Get("Location"))
+	}
+	h.cfg.InsecureCookies = true // the test setup plain http allows
 	forged := start("evil.example", "")
 	if got := redirectURI(forged); got == callback {
 		t.Fatalf("control: without redirect_url the Host is used, got %q", got)

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -67,6 +68,10 @@ type Options struct {
 	// Providers are offered next to the main provider (RP) on the login page, each with its
 	// own callback <prefix>/callback/<name>. Default: none, only the main provider.
 	Providers []Provider
+	// OriginalURL returns the URL the client asked for, before any rewrite (Caddy's original
+	// request): the endpoints and the return path after a login are read from it. Without
+	// it, the request's URL.
+	OriginalURL func(*http.Request) *url.URL
 }
 
 // Gateway serves the gateway's endpoints and guards every other request.
@@ -103,6 +108,10 @@ type Gateway struct {
 	pages   *template.Template
 	pageCSP string
 	prefix  string // path prefix followed by a slash
+
+	identity       chainIdentity // what the other gateways on a request must share (chain)
+	warnedInsecure atomic.Bool   // insecure_cookies off loopback was logged
+	originalURL    func(*http.Request) *url.URL
 }
 
 // New builds a Gateway. It does no network I/O.
@@ -124,27 +133,29 @@ func New(o Options) (*Gateway, error) {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	g := &Gateway{
-		cfg:        cfg,
-		kakao:      o.Kakao,
-		sessions:   o.Sessions,
-		logger:     o.Logger,
-		now:        o.Now,
-		requestID:  o.RequestID,
-		onIdentity: o.OnIdentity,
-		protects:   o.Protects,
-		revoker:    o.Revoker,
-		assertion:  o.Assertion,
-		locker:     o.Locker,
-		metrics:    o.Metrics,
-		idps:       idps,
-		policy:     accessPolicy(cfg.Allow),
-		cookies:    newCookieNames(!cfg.InsecureCookies),
-		codecs:     cs,
-		headers:    newIdentityHeaders(cfg.Headers),
-		pages:      pages,
-		pageCSP:    pageCSP(issuers(idps)...),
-		prefix:     cfg.PathPrefix + "/",
+		cfg:         cfg,
+		kakao:       o.Kakao,
+		sessions:    o.Sessions,
+		logger:      o.Logger,
+		now:         o.Now,
+		requestID:   o.RequestID,
+		onIdentity:  o.OnIdentity,
+		protects:    o.Protects,
+		revoker:     o.Revoker,
+		assertion:   o.Assertion,
+		locker:      o.Locker,
+		metrics:     o.Metrics,
+		idps:        idps,
+		policy:      accessPolicy(cfg.Allow),
+		cookies:     newCookieNames(!cfg.InsecureCookies),
+		codecs:      cs,
+		headers:     newIdentityHeaders(cfg.Headers),
+		pages:       pages,
+		pageCSP:     pageCSP(issuers(idps)...),
+		prefix:      cfg.PathPrefix + "/",
+		originalURL: o.OriginalURL,
 	}
+	g.identity = newChainIdentity(cfg, o.Sessions, g.cookies.prefix)
 	if g.logger == nil {
 		g.logger = zap.NewNop()
 	}
@@ -179,14 +190,23 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) e
 	if g.randomIDs {
 		r = withRequestID(r)
 	}
-	if endpoint, ok := strings.CutPrefix(r.URL.Path, g.prefix); ok {
+	r, ch, first := g.joinChain(r)
+	if !first {
+		if setting := ch.identity.differs(g.identity); setting != "" {
+			g.chainConflict(w, r, setting)
+			return nil
+		}
+	}
+	path := g.requestURL(r).Path
+	if endpoint, ok := strings.CutPrefix(path, g.prefix); ok {
 		g.serveEndpoint(w, r, endpoint)
 		return nil
 	}
-	if r.URL.Path == g.cfg.PathPrefix {
+	if path == g.cfg.PathPrefix {
 		g.notFound(w, r)
 		return nil
 	}
+	g.stripClientHeaders(r, ch, first)
 	if g.protects != nil {
 		needed, err := g.protects(r)
 		if err != nil {
@@ -194,8 +214,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) e
 			return nil
 		}
 		if !needed {
-			g.headers.strip(r.Header)
-			g.cookies.stripGatewayCookies(r)
+			g.passOn(r)
 			return next(w, r)
 		}
 	}

@@ -93,6 +93,9 @@ type harnessOptions struct {
 	// clock, when set, is the gateway's and its sessions' clock (share it with a store the
 	// test builds); default a fresh one.
 	clock *testClock
+	// after, when set, builds what follows the gateway from the upstream (another gateway
+	// on the same request, say); it is called for each request.
+	after func(h *harness, up Next) Next
 }
 
 // harness is one Gateway served by an httptest.Server in front of a recording upstream, with
@@ -118,7 +121,11 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 		h.clock = &testClock{}
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := h.gw.ServeHTTP(w, r, h.up.serve); err != nil {
+		next := Next(h.up.serve)
+		if o.after != nil {
+			next = o.after(h, next)
+		}
+		if err := h.gw.ServeHTTP(w, r, next); err != nil {
 			http.Error(w, "next failed: "+err.Error(), http.StatusInternalServerError)
 		}
 	}))

@@ -34,7 +34,7 @@ func (ih identityHeaders) strip(h http.Header) {
 		delete(h, m.Header)
 	}
 	for name := range h {
-		if len(name) >= len(identityPrefix) && strings.EqualFold(name[:len(identityPrefix)], identityPrefix) {
+		if hasIdentityPrefix(name) {
 			delete(h, name)
 		}
 	}
@@ -81,4 +81,9 @@ func headerSafe(v string) string {
 		v = strings.ToValidUTF8(v[:maxHeaderValue], "")
 	}
 	return v
+}
+
+// hasIdentityPrefix reports whether name starts with X-Auth- in any case.
+func hasIdentityPrefix(name string) bool {
+	return len(name) >= len(identityPrefix) && strings.EqualFold(name[:len(identityPrefix)], identityPrefix)
 }

@@ -2,10 +2,13 @@ package gateway
 
 import (
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 
+	"github.com/kakaogate/kakaogate/internal/secureurl"
 	"github.com/kakaogate/kakaogate/oidc"
 )
 
@@ -54,6 +57,11 @@ func (g *Gateway) startLogin(w http.ResponseWriter, r *http.Request, returnTo st
 	p := opts.idp
 	if p == nil {
 		p = g.primary()
+	}
+	if err := g.cookiesWouldStick(r); err != nil {
+		g.fail(w, r, problem{Status: http.StatusInternalServerError, Code: "misconfigured",
+			Title: msgSomethingWrong, Detail: msgRetryLater}, err)
+		return
 	}
 	ls := &loginState{
 		State:       oidc.RandomToken(),
@@ -119,6 +127,33 @@ func (g *Gateway) redirectURI(r *http.Request) string {
 		scheme = "http"
 	}
 	return scheme + "://" + r.Host + g.cfg.CallbackPath()
+}
+
+// cookiesWouldStick refuses a login whose callback URL, derived from the request, is plain
+// http on a host other than this machine without insecure_cookies: the browser would drop
+// the login's Secure cookie and the callback could only fail ("link expired"). A configured
+// redirect_url was checked when the configuration was.
+func (g *Gateway) cookiesWouldStick(r *http.Request) error {
+	if g.cfg.RedirectURL != "" || r.TLS != nil {
+		return nil
+	}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if secureurl.IsLoopbackHost(host) {
+		return nil
+	}
+	if g.cfg.InsecureCookies {
+		if g.warnedInsecure.CompareAndSwap(false, true) {
+			g.logger.Warn("insecure_cookies is on for a site reached as " + host + ", not localhost: its cookies " +
+				"lack Secure and travel over plain http; use https and drop insecure_cookies outside test setups")
+		}
+		return nil
+	}
+	return fmt.Errorf("the callback URL would be plain http on %s: set redirect_url to the https URL "+
+		"browsers use (behind a TLS proxy), or serve the site over https; insecure_cookies is for test setups only: "+
+		"browsers drop the gateway's Secure cookies on plain http", host)
 }
 
 // loginURL is the gateway's interactive login address returning to returnTo.

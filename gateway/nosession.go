@@ -26,12 +26,12 @@ const autoLoginMemory = 10 * time.Minute
 func (g *Gateway) noSession(w http.ResponseWriter, r *http.Request, next Next) error {
 	nav := isNavigation(r)
 	if nav && g.autoLoginAllowed(r) {
-		g.startLogin(w, r, r.URL.RequestURI(), loginOptions{prompt: "none"})
+		g.startLogin(w, r, g.requestURL(r).RequestURI(), loginOptions{prompt: "none"})
 		return nil
 	}
 	if g.cfg.Optional {
 		r.Header.Set(statusHeader, statusAnonymous)
-		g.cookies.stripGatewayCookies(r)
+		g.passOn(r)
 		return next(w, r)
 	}
 	if !nav {
@@ -39,10 +39,10 @@ func (g *Gateway) noSession(w http.ResponseWriter, r *http.Request, next Next) e
 		return nil
 	}
 	if g.autoLoginFailed(r) || g.multi() {
-		g.loginPage(w, r, safeReturnPath(r.URL.RequestURI()))
+		g.loginPage(w, r, safeReturnPath(g.requestURL(r).RequestURI()))
 		return nil
 	}
-	g.startLogin(w, r, r.URL.RequestURI(), g.interactiveLogin(r))
+	g.startLogin(w, r, g.requestURL(r).RequestURI(), g.interactiveLogin(r))
 	return nil
 }
 
@@ -61,8 +61,8 @@ func (g *Gateway) autoLoginAllowed(r *http.Request) bool {
 }
 
 func (g *Gateway) autoLoginFailed(r *http.Request) bool {
-	_, err := r.Cookie(g.cookies.autoLoginFailed)
-	return err == nil
+	_, ok := g.clientCookie(r, g.cookies.autoLoginFailed)
+	return ok
 }
 
 // rememberAutoLoginFailure sets the short-lived marker that stops further silent attempts.

@@ -17,22 +17,12 @@ var errNoSession = errors.New("gateway: no session")
 
 // protect passes r upstream only with a verified session, failing closed on every error.
 func (g *Gateway) protect(w http.ResponseWriter, r *http.Request, next Next) error {
-	g.headers.strip(r.Header)
-	ticket, sess, err := g.loadSession(w, r)
+	ticket, sess, err := g.requestSession(w, r)
 	switch {
 	case err == nil:
 	case errors.Is(err, errNoSession):
 		return g.noSession(w, r, next)
 	default:
-		g.storeUnavailable(w, r, err)
-		return nil
-	}
-	sess, err = g.refreshIfDue(r, ticket, sess)
-	if errors.Is(err, errSessionEnded) {
-		g.cookies.expire(w, g.cookies.session)
-		return g.noSession(w, r, next)
-	}
-	if err != nil {
 		g.storeUnavailable(w, r, err)
 		return nil
 	}
@@ -52,11 +42,33 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request, next Next) err
 	return next(w, r)
 }
 
+// requestSession returns the request's verified session, refreshed when due: read once per
+// request, by the first gateway on it that needs it (see chain). errNoSession means there
+// is none to use; another error, that the store could not say.
+func (g *Gateway) requestSession(w http.ResponseWriter, r *http.Request) (session.Ticket, *session.Session, error) {
+	ch := chainOf(r)
+	if ch != nil && ch.loaded {
+		return ch.ticket, ch.sess, ch.loadErr
+	}
+	ticket, sess, err := g.loadSession(w, r)
+	if err == nil {
+		sess, err = g.refreshIfDue(r, ticket, sess)
+		if errors.Is(err, errSessionEnded) {
+			g.cookies.expire(w, g.cookies.session)
+			err = errNoSession
+		}
+	}
+	if ch != nil {
+		ch.loaded, ch.ticket, ch.sess, ch.loadErr = true, ticket, sess, err
+	}
+	return ticket, sess, err
+}
+
 // identify puts the session's identity on the request going upstream: the configured
 // headers, X-Auth-Status, the optional extras and the Caddy placeholders; and it removes the
 // gateway's cookies.
 func (g *Gateway) identify(r *http.Request, ticket session.Ticket, sess *session.Session) error {
-	g.cookies.stripGatewayCookies(r) // first: the header map has room for ours
+	g.passOn(r) // first: the header map has room for ours
 	h := r.Header
 	g.headers.inject(h, sess.Claims)
 	h.Set(statusHeader, statusAuthenticated)
@@ -119,7 +131,7 @@ func (g *Gateway) loadSession(w http.ResponseWriter, r *http.Request) (session.T
 
 // readTicket opens the session cookie. It returns http.ErrNoCookie when there is none.
 func (g *Gateway) readTicket(r *http.Request) (session.Ticket, error) {
-	v, ok := cookieValue(r, g.cookies.session)
+	v, ok := g.clientCookie(r, g.cookies.session)
 	if !ok {
 		return session.Ticket{}, http.ErrNoCookie
 	}

@@ -1,0 +1,178 @@
+package e2e
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/kakaogate/kakaogate/kakaotest"
+)
+
+// The compositions docs/caddyfile.md shows ("Several kakaogate handlers on one site"), each
+// through the built binary: a person logs in once and every handler on the way sees the
+// session; the app never sees the gateway's cookies nor a client-sent identity header.
+
+// assertUpstreamSaw checks the upstream's last request: the user (or none: ""), and neither
+// a gateway cookie nor a forged identity header.
+func assertUpstreamSaw(t *testing.T, e *env, wantUser string) {
+	t.Helper()
+	h := e.up.last(t).Header
+	if got := h.Get("X-Auth-User-Id"); got != wantUser {
+		t.Fatalf("upstream got X-Auth-User-Id %q, want %q", got, wantUser)
+	}
+	if h.Get("X-Auth-Role") != "" {
+		t.Fatalf("a forged identity header reached the upstream: %v", h)
+	}
+	if c := h.Get("Cookie"); strings.Contains(c, "kakaogate") {
+		t.Fatalf("the upstream saw the gateway's cookies: %q", c)
+	}
+}
+
+// TestTwoMatchedHandlersInOneRoute is the Caddyfile of the first hour: one handler per area,
+// each with its own requirement. It used to loop: the first handler stripped the session
+// cookie from requests it did not match, so the second never saw a session.
+func TestTwoMatchedHandlersInOneRoute(t *testing.T) {
+	e := newEnv(t, envOptions{body: `
+	@vip path /vip /vip/*
+	kakaogate @vip {
+		@GATE@
+		allow email_domain example.com
+	}
+	@members path /members /members/*
+	kakaogate @members {
+		@GATE@
+		require_scope account_email
+	}
+	reverse_proxy @UPSTREAM@`})
+
+	c := e.browser()
+	resp := e.login(c, "/members/home", 1001)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/members/home" {
+		t.Fatalf("login at /members ended on %d %s\n%s", resp.StatusCode, resp.Request.URL, e.caddy.Logs())
+	}
+	assertUpstreamSaw(t, e, "1001")
+	for _, path := range []string{"/vip/lounge", "/members/list"} {
+		if resp, _ := get(t, c, e.base+path, "X-Auth-Role: admin"); resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s with the session: %d", path, resp.StatusCode)
+		}
+		assertUpstreamSaw(t, e, "1001")
+	}
+	if resp, _ := get(t, c, e.base+"/about", "X-Auth-Role: admin", "X-Auth-User-Id: 1"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("a public page: %d", resp.StatusCode)
+	}
+	assertUpstreamSaw(t, e, "")
+
+	// A person the vip rule refuses gets the refusal, once: no loop, no upstream.
+	muzi := e.browser()
+	before := e.up.count()
+	resp = e.login(muzi, "/vip/lounge", 1002)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || e.up.count() != before {
+		t.Fatalf("a user without an example.com email at /vip: %d, upstream reached %d times", resp.StatusCode, e.up.count()-before)
+	}
+}
+
+// TestSiteWideHandlerWithAStricterArea: a site-wide optional handler (everyone may read,
+// logged-in people are known) and a stricter handler inside a handle block.
+func TestSiteWideHandlerWithAStricterArea(t *testing.T) {
+	e := newEnv(t, envOptions{body: `
+	kakaogate {
+		@GATE@
+		optional
+	}
+	handle /admin/* {
+		kakaogate {
+			@GATE@
+			allow id 1001
+		}
+		reverse_proxy @UPSTREAM@
+	}
+	reverse_proxy @UPSTREAM@`})
+
+	anon := e.browser()
+	if resp, _ := get(t, anon, e.base+"/", "X-Auth-User-Id: 1001"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("an anonymous visit: %d", resp.StatusCode)
+	}
+	assertUpstreamSaw(t, e, "")
+	if got := e.up.last(t).Header.Get("X-Auth-Status"); got != "anonymous" {
+		t.Fatalf("X-Auth-Status %q, want anonymous", got)
+	}
+
+	ryan := e.browser()
+	resp := e.login(ryan, "/admin/panel", 1001)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/admin/panel" {
+		t.Fatalf("login at /admin ended on %d %s\n%s", resp.StatusCode, resp.Request.URL, e.caddy.Logs())
+	}
+	assertUpstreamSaw(t, e, "1001")
+	if resp, _ := get(t, ryan, e.base+"/blog"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("the public part with a session: %d", resp.StatusCode)
+	}
+	assertUpstreamSaw(t, e, "1001")
+
+	neo := e.browser()
+	resp = e.login(neo, "/admin/panel", 1003)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("another user at /admin: %d", resp.StatusCode)
+	}
+}
+
+// TestHandlerUnderHandlePath: a handler inside handle_path sees the stripped path, but its
+// endpoints and the way back after a login follow the URL the browser asked for.
+func TestHandlerUnderHandlePath(t *testing.T) {
+	e := newEnv(t, envOptions{
+		emulator: func(o *kakaotest.Options) {
+			for i, u := range o.RedirectURIs {
+				o.RedirectURIs[i] = strings.Replace(u, "/.auth/", "/app/.auth/", 1)
+			}
+		},
+		body: `
+	handle_path /app/* {
+		kakaogate {
+			@GATE@
+			path_prefix /app/.auth
+		}
+		reverse_proxy @UPSTREAM@
+	}
+	respond "public" 200`})
+
+	c := e.browser()
+	resp := e.login(c, "/app/reports?week=49", 1001)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.RequestURI() != "/app/reports?week=49" {
+		t.Fatalf("login under handle_path ended on %d %s\n%s", resp.StatusCode, resp.Request.URL, e.caddy.Logs())
+	}
+	if got := e.up.last(t).URL.Path; got != "/reports" {
+		t.Fatalf("the upstream got %q, want the stripped /reports", got)
+	}
+	assertUpstreamSaw(t, e, "1001")
+	if resp, body := get(t, c, e.base+"/app/.auth/me"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "1001") {
+		t.Fatalf("/app/.auth/me: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestHandlersThatDisagreeAreRefused: two handlers on one request with different path
+// prefixes cannot share a session (nor can different secrets, providers or stores); the request gets an error page and the log names the setting.
+func TestHandlersThatDisagreeAreRefused(t *testing.T) {
+	e := newEnv(t, envOptions{body: `
+	kakaogate {
+		@GATE@
+		optional
+	}
+	@admin path /admin/*
+	kakaogate @admin {
+		@GATE@
+		path_prefix /auth2
+	}
+	reverse_proxy @UPSTREAM@`})
+	before := e.up.count()
+	resp, body := get(t, e.browser(), e.base+"/admin/x")
+	if resp.StatusCode != http.StatusInternalServerError || e.up.count() != before {
+		t.Fatalf("disagreeing handlers: %d (upstream reached %d times)\n%s", resp.StatusCode, e.up.count()-before, body)
+	}
+	if !strings.Contains(e.caddy.Logs(), "differ in path_prefix") {
+		t.Fatalf("the log does not name the setting:\n%s", e.caddy.Logs())
+	}
+}

@@ -1,0 +1,162 @@
+package gateway
+
+import (
+	"context"
+	"crypto/sha256"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/kakaogate/kakaogate/config"
+	"github.com/kakaogate/kakaogate/session"
+)
+
+// A request may meet several gateways on its way upstream: `kakaogate @vip {…}` and
+// `kakaogate @members {…}` in one route, a site-wide one and a route-specific one, one in a
+// handle block after one at the top. They compose through the request's chain:
+//
+//   - each sees the gateway cookies as the client sent them, though the gateway before it
+//     stripped them from the request it passed on (the app never sees them);
+//   - the session is read, verified and refreshed once, by the first that needs it, and the
+//     others use that result;
+//   - client-sent identity headers are removed by the first gateway (and a later one removes
+//     those of its own header names no earlier gateway knew), never the ones a gateway set;
+//   - each adds its own requirement (matcher, allow, require_scope, optional);
+//   - they must agree on what a session is: provider, path prefix, cookie, secrets and store.
+//     A later gateway that does not refuses the request with a page and a log line naming
+//     the setting (see chainIdentity.differs).
+type chain struct {
+	identity chainIdentity
+	cookies  []string // the Cookie lines as the client sent them, once a gateway stripped them
+	headers  [][]config.HeaderClaim
+
+	loaded  bool // the session below is the request's, whatever the gateway that read it
+	ticket  session.Ticket
+	sess    *session.Session
+	loadErr error
+}
+
+type chainKey struct{}
+
+// chainIdentity is what every gateway on one request must share.
+type chainIdentity struct {
+	issuer, clientID, prefix, cookiePrefix string
+	sessions                               *session.Manager
+	secrets                                [sha256.Size]byte
+}
+
+func newChainIdentity(cfg *config.Config, sessions *session.Manager, cookiePrefix string) chainIdentity {
+	return chainIdentity{
+		issuer: cfg.Issuer, clientID: cfg.ClientID, prefix: cfg.PathPrefix, cookiePrefix: cookiePrefix,
+		sessions: sessions,
+		secrets:  sha256.Sum256([]byte(strings.Join(cfg.CookieSecrets, "\x00"))),
+	}
+}
+
+// differs names the first setting in which later differs from first, "" when none does.
+func (first chainIdentity) differs(later chainIdentity) string {
+	switch {
+	case first.issuer != later.issuer:
+		return "issuer (" + first.issuer + " before, " + later.issuer + " here)"
+	case first.clientID != later.clientID:
+		return "client_id (" + first.clientID + " before, " + later.clientID + " here)"
+	case first.prefix != later.prefix:
+		return "path_prefix (" + first.prefix + " before, " + later.prefix + " here)"
+	case first.cookiePrefix != later.cookiePrefix:
+		return "cookie names (" + first.cookiePrefix + " before, " + later.cookiePrefix + " here)"
+	case first.secrets != later.secrets:
+		return "cookie_secret"
+	case first.sessions != later.sessions:
+		return "session"
+	}
+	return ""
+}
+
+// joinChain returns r carrying the request's chain and reports whether g is the first
+// gateway on it.
+func (g *Gateway) joinChain(r *http.Request) (*http.Request, *chain, bool) {
+	if ch, ok := r.Context().Value(chainKey{}).(*chain); ok {
+		return r, ch, false
+	}
+	ch := &chain{identity: g.identity}
+	return r.WithContext(context.WithValue(r.Context(), chainKey{}, ch)), ch, true
+}
+
+// chainOf returns r's chain; nil outside ServeHTTP.
+func chainOf(r *http.Request) *chain {
+	ch, _ := r.Context().Value(chainKey{}).(*chain)
+	return ch
+}
+
+// stripClientHeaders removes the identity headers a client sent: all of them at the first
+// gateway; at a later one, those of its header names no earlier gateway strips (the others
+// may hold what an earlier gateway set).
+func (g *Gateway) stripClientHeaders(r *http.Request, ch *chain, first bool) {
+	if first {
+		g.headers.strip(r.Header)
+	} else {
+		for _, m := range g.headers.mappings {
+			if !hasIdentityPrefix(m.Header) && !ch.knowsHeader(m.Header) {
+				delete(r.Header, m.Header)
+			}
+		}
+	}
+	ch.headers = append(ch.headers, g.headers.mappings)
+}
+
+func (ch *chain) knowsHeader(name string) bool {
+	for _, set := range ch.headers {
+		for _, m := range set {
+			if m.Header == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// passOn removes the gateway's cookies from r before it goes on, keeping the client's
+// Cookie lines in the chain for the gateways after this one.
+func (g *Gateway) passOn(r *http.Request) {
+	if ch := chainOf(r); ch != nil && ch.cookies == nil {
+		ch.cookies = append([]string{}, r.Header["Cookie"]...)
+	}
+	g.cookies.stripGatewayCookies(r)
+}
+
+// clientCookie returns the value of the client's cookie called name, as the first gateway
+// on the request saw it.
+func (g *Gateway) clientCookie(r *http.Request, name string) (string, bool) {
+	lines := r.Header["Cookie"]
+	if ch := chainOf(r); ch != nil && ch.cookies != nil {
+		lines = ch.cookies
+	}
+	return cookieValue(lines, name)
+}
+
+// requestURL is the URL the client asked for, before any rewrite (handle_path, try_files):
+// the gateway's endpoints and the return path after a login are read from it.
+func (g *Gateway) requestURL(r *http.Request) *url.URL {
+	if g.originalURL != nil {
+		if u := g.originalURL(r); u != nil {
+			return u
+		}
+	}
+	return r.URL
+}
+
+// chainConflict refuses a request whose gateways disagree on what a session is: the
+// configuration must change, and serving it could only loop or leak.
+func (g *Gateway) chainConflict(w http.ResponseWriter, r *http.Request, setting string) {
+	g.fail(w, r, problem{Status: http.StatusInternalServerError, Code: "misconfigured",
+		Title: msgSomethingWrong, Detail: msgRetryLater},
+		chainConflictError(setting))
+}
+
+type chainConflictError string
+
+func (e chainConflictError) Error() string {
+	return "two kakaogate handlers on this request differ in " + string(e) +
+		": give every kakaogate handler of a site the same provider, path_prefix, cookie_secret and session " +
+		"(set them once in the global kakaogate option); they may differ in matcher, allow, require_scope, optional, header and templates"
+}

@@ -1,0 +1,89 @@
+package gateway
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/kakaogate/kakaogate/config"
+)
+
+// chainedHarness is a harness whose gateway protects /first only, followed on every request
+// by a second, optional gateway over the same sessions that protects everything and puts the
+// user id in X-Remote-User: two kakaogate handlers in one route.
+func chainedHarness(t *testing.T) *harness {
+	var second *Gateway
+	h := newHarness(t, harnessOptions{after: func(h *harness, up Next) Next {
+		return func(w http.ResponseWriter, r *http.Request) error { return second.ServeHTTP(w, r, up) }
+	}})
+	h.gw.protects = func(r *http.Request) (bool, error) { return strings.HasPrefix(r.URL.Path, "/first"), nil }
+	cfg := *h.cfg
+	cfg.Optional = true
+	cfg.Headers = []config.HeaderClaim{{Header: "X-Remote-User", Claim: "id"}}
+	var err error
+	second, err = New(Options{Config: &cfg, RP: h.gw.idps[0].rp, Kakao: h.gw.kakao, Sessions: h.gw.sessions,
+		Locker: h.gw.locker, Now: h.clock.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(second.Close)
+	return h
+}
+
+// TestChainedGatewaysShareTheSession: the first gateway does not protect /second and passes
+// it on without its cookies; the second still finds the session, and what reaches the app
+// holds the second's identity header, never a client's nor a gateway cookie.
+func TestChainedGatewaysShareTheSession(t *testing.T) {
+	h := chainedHarness(t)
+	forged := []string{"X-Remote-User: admin", "X-Auth-Role: admin"}
+
+	anon := h.browser()
+	if res := h.get(anon, "/second", forged...); res.StatusCode != http.StatusOK {
+		t.Fatalf("/second without a session: %d", res.StatusCode)
+	}
+	up := h.up.last(t).Header
+	if up.Get("X-Remote-User") != "" || up.Get("X-Auth-Role") != "" || up.Get("X-Auth-Status") != statusAnonymous {
+		t.Fatalf("anonymous request upstream: %v", up)
+	}
+
+	c := h.browser()
+	h.login(c, "/first", 1001)
+	for _, path := range []string{"/first", "/second"} {
+		if res := h.get(c, path, forged...); res.StatusCode != http.StatusOK {
+			t.Fatalf("%s with a session: %d", path, res.StatusCode)
+		}
+		up = h.up.last(t).Header
+		if up.Get("X-Remote-User") != "1001" || up.Get("X-Auth-Role") != "" {
+			t.Fatalf("%s upstream: X-Remote-User %q X-Auth-Role %q", path, up.Get("X-Remote-User"), up.Get("X-Auth-Role"))
+		}
+		if strings.Contains(up.Get("Cookie"), h.gw.cookies.prefix) {
+			t.Fatalf("%s upstream saw the gateway's cookies: %q", path, up.Get("Cookie"))
+		}
+	}
+}
+
+// TestChainIdentityDiffers names each setting two gateways on one request must share.
+func TestChainIdentityDiffers(t *testing.T) {
+	base := chainIdentity{issuer: "https://kauth.example", clientID: "a", prefix: "/.auth", cookiePrefix: "__Host-kakaogate"}
+	for _, tc := range []struct {
+		name   string
+		change func(*chainIdentity)
+		want   string
+	}{
+		{"same", func(*chainIdentity) {}, ""},
+		{"issuer", func(c *chainIdentity) { c.issuer = "https://other.example" }, "issuer"},
+		{"client", func(c *chainIdentity) { c.clientID = "b" }, "client_id"},
+		{"prefix", func(c *chainIdentity) { c.prefix = "/auth" }, "path_prefix"},
+		{"cookies", func(c *chainIdentity) { c.cookiePrefix = "kakaogate" }, "cookie names"},
+		{"secret", func(c *chainIdentity) { c.secrets[0] = 1 }, "cookie_secret"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			later := base
+			tc.change(&later)
+			got := base.differs(later)
+			if (tc.want == "") != (got == "") || !strings.HasPrefix(got, tc.want) {
+				t.Fatalf("differs = %q, want it to start with %q", got, tc.want)
+			}
+		})
+	}
+}
