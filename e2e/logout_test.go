@@ -51,7 +51,7 @@ func replay(t *testing.T, base, cookie string) int {
 // TestServiceLogoutEndsSessionAndRevokesKakaoToken: the confirmation form's POST ends the
 // session, calls Kakao's logout API, and the old cookie no longer works (gw-ses-06).
 func TestServiceLogoutEndsSessionAndRevokesKakaoToken(t *testing.T) {
-	e := newEnv(t, envOptions{extra: "post_logout_redirect /goodbye"})
+	e := newEnv(t, envOptions{extra: "post_logout_redirect /goodbye", site: "@private not path /goodbye", matcher: "@private"})
 	c := e.browser()
 	e.login(c, "/", 1001).Body.Close()
 	old := sessionCookie(c, e.base)
@@ -120,16 +120,21 @@ func TestAccountLogoutThroughBridgePage(t *testing.T) {
 			if replay(t, e.base, old) != http.StatusUnauthorized {
 				t.Fatal("the local session must end before the bridge page")
 			}
-			back, err := kakaotest.SubmitForm(noRedirectsTo(c, "/"), bridge, "logout_with_kakao", tc.choice)
+			back, err := kakaotest.SubmitForm(noRedirectsTo(c, "/.auth/signed-out"), bridge, "logout_with_kakao", tc.choice)
 			if err != nil {
 				t.Fatal(err)
 			}
 			back.Body.Close()
-			if back.Request.URL.Path != "/.auth/logout/callback" || back.Header.Get("Location") != "/" {
-				t.Fatalf("after the bridge page: %s → %q", back.Request.URL, back.Header.Get("Location"))
+			if back.Request.URL.Path != "/.auth/logout/callback" || back.Header.Get("Location") != "/.auth/signed-out" {
+				t.Fatalf("after the bridge page: %s → %q, want the signed-out page of a fully protected site", back.Request.URL, back.Header.Get("Location"))
 			}
-			// Logging in again skips Kakao's login form only if the Kakao session survived.
-			resp, _ := get(t, c, e.base+"/.auth/login", "Accept: text/html")
+			// Signed out: a protected page shows the login page, whose button logs in again,
+			// skipping Kakao's login form only if the Kakao session survived.
+			page, body := get(t, c, e.base+"/")
+			if page.StatusCode != http.StatusUnauthorized || page.Request.URL.Host != strings.TrimPrefix(e.base, "http://") {
+				t.Fatalf("a protected page after logout: %d at %s, want the gateway's login page", page.StatusCode, page.Request.URL)
+			}
+			resp, _ := get(t, c, e.base+loginLink(t, body), "Accept: text/html")
 			onLoginForm := resp.Request.URL.Path == "/oauth/authorize" && resp.StatusCode == http.StatusOK
 			if onLoginForm == tc.kakaoSignedIn {
 				t.Fatalf("choice %s: landed on %s (login form shown: %v)", tc.choice, resp.Request.URL, onLoginForm)
@@ -170,4 +175,15 @@ func TestLogoutCallbackWithForeignStateRedirectsNowhere(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Location") != "" || !strings.Contains(body, "signed out") {
 		t.Fatalf("foreign state: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
+}
+
+// loginLink returns the login button's link on a gateway page.
+func loginLink(t *testing.T, body string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(body, `href="/.auth/login?`)
+	if !ok {
+		t.Fatalf("no login button on the page:\n%s", body)
+	}
+	link, _, _ := strings.Cut(rest, `"`)
+	return "/.auth/login?" + strings.ReplaceAll(link, "&amp;", "&")
 }

@@ -27,7 +27,7 @@ func (g *Gateway) accountLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	// The local logout is done; without Kakao's page the person still ends up logged out.
 	g.logger.Error("starting account logout", zap.String("request_id", g.requestID(r)), zap.Error(err))
-	redirect(w, g.cfg.PostLogoutRedirect)
+	g.afterLogout(w, r)
 }
 
 // serveLogoutCallback handles Kakao's return from its logout page. The logout already
@@ -43,13 +43,14 @@ func (g *Gateway) serveLogoutCallback(w http.ResponseWriter, r *http.Request) {
 	if err == nil && state != "" && len(state) <= 128 {
 		if want, err := g.codecs.logout.Decode(g.cookies.logoutState, c.Value); err == nil &&
 			subtle.ConstantTimeCompare(want, []byte(state)) == 1 {
-			redirect(w, g.cfg.PostLogoutRedirect)
+			g.afterLogout(w, r)
 			return
 		}
 	}
 	g.logger.Info("logout callback without a matching state", zap.String("request_id", g.requestID(r)))
 	g.renderPage(w, r, http.StatusOK, "signedout", pageData{
-		Title: msgSignedOutTitle, Detail: msgSignedOutDetail, Home: g.cfg.PostLogoutRedirect,
+		Title: msgSignedOutTitle, Detail: msgSignedOutDetail, Home: g.publicHome(r),
+		Retry: g.withResume(r, g.loginURL("/")), RetryAs: msgLogIn,
 	})
 }
 

@@ -38,6 +38,8 @@ type cookieNames struct {
 	autoLoginFailed string
 	// logoutState carries the state of an account logout through Kakao's bridge page.
 	logoutState string
+	// signedOut marks a browser whose person logged out (see signedout.go).
+	signedOut string
 	// prefix is what every gateway cookie name starts with, used to strip them upstream.
 	prefix string
 }
@@ -49,7 +51,7 @@ func newCookieNames(secure bool) cookieNames {
 	}
 	return cookieNames{
 		secure: secure, session: base, loginPrefix: base + "-login-", prefix: base,
-		autoLoginFailed: base + "-autologin", logoutState: base + "-logout",
+		autoLoginFailed: base + "-autologin", logoutState: base + "-logout", signedOut: base + "-signedout",
 	}
 }
 

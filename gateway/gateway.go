@@ -229,6 +229,8 @@ func (g *Gateway) serveEndpoint(w http.ResponseWriter, r *http.Request, endpoint
 		g.serveCallback(w, r, g.primary())
 	case "logout":
 		g.serveLogout(w, r)
+	case "signed-out":
+		g.serveSignedOut(w, r)
 	case "logout/callback":
 		g.serveLogoutCallback(w, r)
 	case "me":

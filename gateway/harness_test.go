@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -96,6 +97,9 @@ type harnessOptions struct {
 	// after, when set, builds what follows the gateway from the upstream (another gateway
 	// on the same request, say); it is called for each request.
 	after func(h *harness, up Next) Next
+	// public are paths the gateway lets through without a login (as a Caddyfile matcher
+	// would); default none: the whole site is protected.
+	public []string
 }
 
 // harness is one Gateway served by an httptest.Server in front of a recording upstream, with
@@ -202,6 +206,9 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(h.gw.Close)
+	if len(o.public) > 0 {
+		h.gw.protects = func(r *http.Request) (bool, error) { return !slices.Contains(o.public, r.URL.Path), nil }
+	}
 	return h
 }
 

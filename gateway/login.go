@@ -46,6 +46,13 @@ func (g *Gateway) serveLogin(w http.ResponseWriter, r *http.Request) {
 		g.providersPage(w, r, http.StatusOK, returnTo)
 		return
 	}
+	if !g.pressedLogin(r) {
+		g.loginPage(w, r, returnTo) // signed out, and reached by a redirect: wait for a press
+		return
+	}
+	if _, ok := g.signedOut(r); ok {
+		g.cookies.expire(w, g.cookies.signedOut) // pressed: the person logs in again
+	}
 	opts := g.interactiveLogin(r)
 	opts.idp = p
 	g.startLogin(w, r, returnTo, opts)

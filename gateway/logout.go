@@ -47,9 +47,10 @@ func (g *Gateway) serveLogout(w http.ResponseWriter, r *http.Request) {
 	}) {
 		return
 	}
+	g.markSignedOut(w)
 	if sess == nil {
 		g.cookies.expire(w, g.cookies.session)
-		redirect(w, g.cfg.PostLogoutRedirect)
+		g.afterLogout(w, r)
 		return
 	}
 	mode := logoutMode(r.PostForm.Get("mode"), g.cfg.Logout)
@@ -69,7 +70,7 @@ func (g *Gateway) serveLogout(w http.ResponseWriter, r *http.Request) {
 		g.endProviderSession(w, r, sess)
 		return
 	}
-	redirect(w, g.cfg.PostLogoutRedirect)
+	g.afterLogout(w, r)
 }
 
 // logoutMode is the requested mode (service or account) or, when none is, the configured one.
@@ -84,7 +85,8 @@ func logoutMode(requested, configured string) string {
 func (g *Gateway) logoutPage(w http.ResponseWriter, r *http.Request, ticket session.Ticket, sess *session.Session) {
 	if sess == nil {
 		g.renderPage(w, r, http.StatusOK, "signedout", pageData{
-			Title: msgSignedOutTitle, Detail: msgNoSignInDetail, Home: g.cfg.PostLogoutRedirect,
+			Title: msgSignedOutTitle, Detail: msgNoSignInDetail, Home: g.publicHome(r),
+			Retry: g.withResume(r, g.loginURL("/")), RetryAs: msgLogIn,
 		})
 		return
 	}

@@ -23,7 +23,7 @@ const opSessionID = "op-session-1"
 // It returns the harness, the browser and that redirect's URL.
 func accountLogout(t *testing.T) (*harness, *http.Client, *url.URL) {
 	t.Helper()
-	h := newOIDC(t, harnessOptions{configure: func(c *config.Config) {
+	h := newOIDC(t, harnessOptions{public: []string{"/bye"}, configure: func(c *config.Config) {
 		c.Logout, c.PostLogoutRedirect = config.LogoutAccount, "/bye"
 	}})
 	c := h.browser()

@@ -87,7 +87,7 @@ func TestLogoutNeedsTheSessionsCSRFToken(t *testing.T) {
 // cleared, Kakao's logout API called, the browser sent to post_logout_redirect, and the old
 // cookie replayed afterwards is refused (gw-ses-06).
 func TestLogoutEndsSession(t *testing.T) {
-	h := newHarness(t, harnessOptions{configure: func(c *config.Config) { c.PostLogoutRedirect = "/bye" }})
+	h := newHarness(t, harnessOptions{public: []string{"/bye"}, configure: func(c *config.Config) { c.PostLogoutRedirect = "/bye" }})
 	c := h.browser()
 	h.login(c, "/", 1001)
 	old := h.sessionCookie(c).Value
@@ -147,8 +147,8 @@ func TestLogoutWithoutSession(t *testing.T) {
 		t.Errorf("logout page without a session: %d\n%s", page.StatusCode, page.body)
 	}
 	res := h.postLogout(h.browser(), "")
-	if res.StatusCode != http.StatusFound || res.Header.Get("Location") != "/" {
-		t.Errorf("logout POST without a session: %d to %q, want 302 to /", res.StatusCode, res.Header.Get("Location"))
+	if res.StatusCode != http.StatusFound || res.Header.Get("Location") != "/.auth/signed-out" {
+		t.Errorf("logout POST without a session on a fully protected site: %d to %q, want 302 to the signed-out page", res.StatusCode, res.Header.Get("Location"))
 	}
 	if n := h.kakao.Calls("/v1/user/logout"); n != 0 {
 		t.Errorf("Kakao logout API called %d times without a session", n)
@@ -215,7 +215,7 @@ func TestAccountLogoutGoesThroughKakaosBridgePage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, harnessOptions{configure: func(c *config.Config) {
+			h := newHarness(t, harnessOptions{public: []string{"/bye"}, configure: func(c *config.Config) {
 				c.Logout, c.PostLogoutRedirect = config.LogoutAccount, "/bye"
 			}})
 			c := h.browser()

@@ -25,7 +25,8 @@ const autoLoginMemory = 10 * time.Minute
 // page) and refuse everything else with 401.
 func (g *Gateway) noSession(w http.ResponseWriter, r *http.Request, next Next) error {
 	nav := isNavigation(r)
-	if nav && g.autoLoginAllowed(r) {
+	_, signedOut := g.signedOut(r)
+	if nav && !signedOut && g.autoLoginAllowed(r) {
 		g.startLogin(w, r, g.requestURL(r).RequestURI(), loginOptions{prompt: "none"})
 		return nil
 	}
@@ -38,7 +39,7 @@ func (g *Gateway) noSession(w http.ResponseWriter, r *http.Request, next Next) e
 		g.unauthorized(w, r)
 		return nil
 	}
-	if g.autoLoginFailed(r) || g.multi() {
+	if signedOut || g.autoLoginFailed(r) || g.multi() {
 		g.loginPage(w, r, safeReturnPath(g.requestURL(r).RequestURI()))
 		return nil
 	}
@@ -96,6 +97,6 @@ func (g *Gateway) loginPage(w http.ResponseWriter, r *http.Request, returnTo str
 	}
 	g.renderPage(w, r, http.StatusUnauthorized, "login", pageData{
 		Title: msgLoginTitle, Detail: detail,
-		Action: g.loginURL(returnTo), Home: "/", Kakao: kakaoLogin,
+		Action: g.withResume(r, g.loginURL(returnTo)), Home: g.publicHome(r), Kakao: kakaoLogin,
 	})
 }

@@ -158,12 +158,12 @@ type providerButton struct {
 }
 
 // providerButtons lists every provider's login link returning to returnTo, the main one first.
-func (g *Gateway) providerButtons(returnTo string) []providerButton {
+func (g *Gateway) providerButtons(r *http.Request, returnTo string) []providerButton {
 	out := make([]providerButton, 0, len(g.idps))
 	for _, p := range g.idps {
 		b := providerButton{
 			label: p.label,
-			url:   g.cfg.PathPrefix + "/login?provider=" + url.QueryEscape(p.name) + "&rd=" + url.QueryEscape(returnTo),
+			url:   g.withResume(r, g.cfg.PathPrefix+"/login?provider="+url.QueryEscape(p.name)+"&rd="+url.QueryEscape(returnTo)),
 		}
 		if !p.extra && g.cfg.Provider == config.ProviderKakao {
 			b.msg, b.kakao = msgKakaoLogin, true
@@ -193,7 +193,7 @@ func (g *Gateway) providersPage(w http.ResponseWriter, r *http.Request, status i
 	g.renderPage(w, r, status, "providers", pageData{
 		Title:     msgLoginTitle,
 		Detail:    msgLoginChoose,
-		Home:      "/",
-		Providers: g.providerButtons(returnTo),
+		Home:      g.publicHome(r),
+		Providers: g.providerButtons(r, returnTo),
 	})
 }

@@ -16,7 +16,7 @@ import (
 func (g *Gateway) endProviderSession(w http.ResponseWriter, r *http.Request, sess *session.Session) {
 	switch p := g.idpOf(sess); {
 	case p == nil:
-		redirect(w, g.cfg.PostLogoutRedirect)
+		g.afterLogout(w, r)
 	case !p.generic(g.cfg):
 		g.accountLogout(w, r)
 	default:
@@ -51,7 +51,7 @@ func (g *Gateway) providerLogout(w http.ResponseWriter, r *http.Request, p *idp,
 	} else {
 		g.logger.Warn("starting provider logout", zap.String("request_id", g.requestID(r)), zap.Error(err))
 	}
-	redirect(w, g.cfg.PostLogoutRedirect)
+	g.afterLogout(w, r)
 }
 
 // issuers lists the providers' issuers, the primary's first (their origins may receive the

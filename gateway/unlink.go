@@ -29,8 +29,8 @@ func (g *Gateway) serveUnlink(w http.ResponseWriter, r *http.Request) {
 	}
 	if sess == nil {
 		g.renderPage(w, r, http.StatusOK, "signedout", pageData{
-			Title: msgNotSignedInTitle, Detail: msgUnlinkNeedsLogin, Home: "/",
-			Retry: g.loginURL(g.cfg.PathPrefix + "/unlink"), RetryAs: msgLogIn,
+			Title: msgNotSignedInTitle, Detail: msgUnlinkNeedsLogin, Home: g.publicHome(r),
+			Retry: g.withResume(r, g.loginURL(g.cfg.PathPrefix+"/unlink")), RetryAs: msgLogIn,
 		})
 		return
 	}
@@ -68,7 +68,8 @@ func (g *Gateway) serveUnlink(w http.ResponseWriter, r *http.Request) {
 	g.revokeUser(r, sess.UserID, sourceUnlink)
 	g.cookies.expire(w, g.cookies.session)
 	g.notifyUnlink(sess.UserID, "", sourceUnlink)
-	redirect(w, g.cfg.PostLogoutRedirect)
+	g.markSignedOut(w)
+	g.afterLogout(w, r)
 }
 
 // unlinkAtKakao calls Kakao's unlink API with the person's access token, or, when that token

@@ -8,10 +8,12 @@ import (
 
 // Selectors of the emulator's pages (its documented contract) and of the gateway's.
 const (
-	kakaoUser1001   = `button[name="user"][value="1001"]`
-	kakaoAgree      = `button[name="consent"][value="agree"]`
-	gatewayConfirm  = `button[name="confirm"][value="yes"]`
-	gatewayKakaoBtn = `a.kakao-login`
+	kakaoUser1001  = `button[name="user"][value="1001"]`
+	kakaoAgree     = `button[name="consent"][value="agree"]`
+	gatewayConfirm = `button[name="confirm"][value="yes"]`
+	// kakaoLoginButton is the gateway's "Login with Kakao" button.
+	kakaoLoginButton = `a.kakao-login`
+	gatewayKakaoBtn  = `a.kakao-login`
 )
 
 // TestFirstLoginWithConsent: a visitor opens the members area, logs in on Kakao's page,

@@ -60,8 +60,11 @@ func TestAccountLogoutThroughBridgePage(t *testing.T) {
 			if resp := b.open("/.auth/me"); resp.Status != 401 {
 				b.fail("/.auth/me after logout: %d, want 401", resp.Status)
 			}
-			// Logging in again shows Kakao's login page only if the Kakao session ended.
+			// Signed out: the members page shows the login button, whose press shows Kakao's
+			// login page only if the Kakao session ended.
 			resp = b.open("/.auth/login?rd=%2Fmembers")
+			b.expect(resp, 401, "/.auth/login", kakaoLoginButton)
+			resp = b.click(kakaoLoginButton)
 			if tc.kakaoStays {
 				b.expect(resp, 200, "/members", "#member")
 			} else {
@@ -70,4 +73,38 @@ func TestAccountLogoutThroughBridgePage(t *testing.T) {
 			b.screenshot("login-again")
 		})
 	}
+}
+
+// TestLogoutStaysLoggedOut: the journey of a person who logs out while their Kakao Account
+// session lives on. Back, reload and opening the members page again show the login page,
+// never the private page and never a silent login; pressing its button logs them in again.
+func TestLogoutStaysLoggedOut(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	b := openTab(t, e, "logout-stays", tabOptions{lang: langKO})
+	b.logIn("1001")
+	b.expect(b.open("/members/private"), 200, "/members/private", "#member")
+	resp := b.click("#logout")
+	b.expect(resp, 200, "/.auth/logout", gatewayConfirm)
+	b.expect(b.click(gatewayConfirm), 200, "/", "#home")
+
+	authorizations := e.emulator.Calls("/oauth/authorize")
+	b.back() // the confirmation page, now without a session
+	resp = b.back()
+	if b.has("#member") || resp == nil || resp.Status != 401 {
+		b.fail("back to the private page after logout: its content is shown (response %v)", resp)
+	}
+	b.expect(resp, 401, "/members/private", kakaoLoginButton)
+	b.screenshot("back")
+	b.expect(b.reload(), 401, "/members/private", kakaoLoginButton)
+	b.expect(b.open("/members"), 401, "/members", kakaoLoginButton)
+	if got := b.text("h1"); got == "" {
+		b.fail("the login page has no title")
+	}
+	b.screenshot("login-page")
+	if n := e.emulator.Calls("/oauth/authorize") - authorizations; n != 0 {
+		b.fail("the browser was sent to Kakao %d times before pressing the button", n)
+	}
+	resp = b.click(kakaoLoginButton) // Kakao's session is alive: straight back in
+	b.expect(resp, 200, "/members", "#member")
+	b.screenshot("logged-in-again")
 }

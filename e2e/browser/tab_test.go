@@ -105,6 +105,27 @@ func (b *tab) click(sel string) *network.Response {
 	return resp
 }
 
+// back goes one step back in the tab's history and returns the document's response (nil
+// when the browser showed the page from its memory without asking the server).
+func (b *tab) back() *network.Response {
+	b.t.Helper()
+	resp, err := chromedp.RunResponse(b.ctx, chromedp.NavigateBack())
+	if err != nil {
+		b.fail("going back: %v", errors.Join(err, b.ctx.Err()))
+	}
+	return resp
+}
+
+// reload reloads the page and returns the document's response.
+func (b *tab) reload() *network.Response {
+	b.t.Helper()
+	resp, err := chromedp.RunResponse(b.ctx, chromedp.Reload())
+	if err != nil {
+		b.fail("reloading: %v", errors.Join(err, b.ctx.Err()))
+	}
+	return resp
+}
+
 // toggle clicks a checkbox or another element that does not navigate.
 func (b *tab) toggle(sel string) {
 	b.t.Helper()

@@ -25,7 +25,9 @@ func TestUnlink(t *testing.T) {
 	if resp := b.open("/.auth/me"); resp.Status != 401 {
 		b.fail("/.auth/me after unlink: %d, want 401", resp.Status)
 	}
-	resp = b.open("/members") // Kakao's session remains; the app must be agreed to again
+	resp = b.open("/members") // signed out: the login button, not a login
+	b.expect(resp, 401, "/members", kakaoLoginButton)
+	resp = b.click(kakaoLoginButton) // Kakao's session remains; the app must be agreed to again
 	b.expect(resp, 200, "/oauth/authorize/consent", kakaoAgree)
 	b.screenshot("consent-again")
 }
