@@ -54,15 +54,15 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		},
 		{name: "client_secret off disables the secret", input: "kakao_emulator {\nissuer http://127.0.0.1:9090\nclient_secret off\n}",
 			want: Handler{Issuer: "http://127.0.0.1:9090", DisableClientSecret: true}},
-		{name: "unknown option", input: "kakao_emulator {\nissuer http://x\nbogus 1\n}", wantErr: `unrecognized kakao_emulator option "bogus"`},
-		{name: "repeated issuer", input: "kakao_emulator {\nissuer http://a\nissuer http://b\n}", wantErr: "issuer specified more than once"},
-		{name: "issuer takes one argument", input: "kakao_emulator {\nissuer http://a http://b\n}", wantErr: "wrong argument count"},
+		{name: "unknown option", input: "kakao_emulator {\nissuer http://x\nbogus 1\n}", wantErr: `unknown kakao_emulator option "bogus"`},
+		{name: "repeated issuer", input: "kakao_emulator {\nissuer http://a\nissuer http://b\n}", wantErr: "issuer is given twice; give it once"},
+		{name: "issuer takes one argument", input: "kakao_emulator {\nissuer http://a http://b\n}", wantErr: "issuer takes one value"},
 		{name: "inline arguments are refused", input: "kakao_emulator http://a", wantErr: "wrong argument count"},
-		{name: "bad webhook method", input: "kakao_emulator {\nwebhook_method PUT\n}", wantErr: "webhook_method must be GET or POST"},
-		{name: "bad auto_link", input: "kakao_emulator {\nauto_link maybe\n}", wantErr: "auto_link must be on or off"},
+		{name: "bad webhook method", input: "kakao_emulator {\nwebhook_method PUT\n}", wantErr: "webhook_method \"PUT\" is not supported: use GET or POST"},
+		{name: "bad auto_link", input: "kakao_emulator {\nauto_link maybe\n}", wantErr: "auto_link \"maybe\" is not supported: use on or off"},
 		{name: "bad app_id", input: "kakao_emulator {\napp_id abc\n}", wantErr: "app_id"},
 		{name: "bad talk_user", input: "kakao_emulator {\ntalk_user ryan\n}", wantErr: "talk_user"},
-		{name: "redirect_uri needs a URL", input: "kakao_emulator {\nredirect_uri\n}", wantErr: "wrong argument count"},
+		{name: "redirect_uri needs a URL", input: "kakao_emulator {\nredirect_uri\n}", wantErr: "redirect_uri needs a value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -56,108 +56,112 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	for d.NextBlock(0) {
 		opt := d.Val()
 		if seen[opt] && opt != "redirect_uri" && opt != "logout_redirect_uri" {
-			return d.Errf("%s specified more than once", opt)
+			return d.Errf("%s is given twice; give it once", opt)
 		}
 		seen[opt] = true
-		switch opt {
-		case "issuer":
-			if err := oneArg(d, &h.Issuer); err != nil {
-				return err
-			}
-		case "client_id":
-			if err := oneArg(d, &h.ClientID); err != nil {
-				return err
-			}
-		case "client_secret":
-			if err := oneArg(d, &h.ClientSecret); err != nil {
-				return err
-			}
-			if h.ClientSecret == "off" {
-				h.ClientSecret, h.DisableClientSecret = "", true
-			}
-		case "admin_key":
-			if err := oneArg(d, &h.AdminKey); err != nil {
-				return err
-			}
-		case "app_id":
-			if err := oneArg(d, &h.AppID); err != nil {
-				return err
-			}
-			if _, err := strconv.ParseInt(h.AppID, 10, 64); err != nil {
-				return d.Errf("app_id %q must be a number", h.AppID)
-			}
-		case "redirect_uri":
-			args := d.RemainingArgs()
-			if len(args) == 0 {
-				return d.ArgErr()
-			}
-			h.RedirectURIs = append(h.RedirectURIs, args...)
-		case "logout_redirect_uri":
-			args := d.RemainingArgs()
-			if len(args) == 0 {
-				return d.ArgErr()
-			}
-			h.LogoutRedirectURIs = append(h.LogoutRedirectURIs, args...)
-		case "webhook_url":
-			if err := oneArg(d, &h.WebhookURL); err != nil {
-				return err
-			}
-		case "webhook_method":
-			if err := oneArg(d, &h.WebhookMethod); err != nil {
-				return err
-			}
-			h.WebhookMethod = strings.ToUpper(h.WebhookMethod)
-			if h.WebhookMethod != "GET" && h.WebhookMethod != "POST" {
-				return d.Errf("webhook_method must be GET or POST, not %q", d.Val())
-			}
-		case "webhook_allow_non_loopback":
-			if d.NextArg() {
-				return d.ArgErr()
-			}
-			h.WebhookAllowNonLoopback = true
-		case "auto_link":
-			var v string
-			if err := oneArg(d, &v); err != nil {
-				return err
-			}
-			switch v {
-			case "on":
-				h.DisableAutoLink = false
-			case "off":
-				h.DisableAutoLink = true
-			default:
-				return d.Errf("auto_link must be on or off, not %q", v)
-			}
-		case "scopes":
-			h.Scopes = d.RemainingArgs()
-			if len(h.Scopes) == 0 {
-				return d.ArgErr()
-			}
-		case "talk_user":
-			var v string
-			if err := oneArg(d, &v); err != nil {
-				return err
-			}
-			id, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || id <= 0 {
-				return d.Errf("talk_user %q must be a test user id such as 1001", v)
-			}
-			h.TalkUserID = id
-		default:
-			return d.Errf("unrecognized kakao_emulator option %q", opt)
+		if err := h.unmarshalOption(d, opt); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// oneArg reads exactly one argument into dst.
-func oneArg(d *caddyfile.Dispenser, dst *string) error {
+// unmarshalOption reads the option opt, whose name d has just read.
+func (h *Handler) unmarshalOption(d *caddyfile.Dispenser, opt string) error {
+	one := map[string]*string{
+		"issuer": &h.Issuer, "client_id": &h.ClientID, "client_secret": &h.ClientSecret,
+		"admin_key": &h.AdminKey, "app_id": &h.AppID, "webhook_url": &h.WebhookURL,
+		"webhook_method": &h.WebhookMethod,
+	}
+	if dst, ok := one[opt]; ok {
+		if err := oneArg(d, opt, dst); err != nil {
+			return err
+		}
+		return h.checkStringOption(d, opt)
+	}
+	switch opt {
+	case "redirect_uri", "logout_redirect_uri", "scopes":
+		args := d.RemainingArgs()
+		if len(args) == 0 {
+			return d.Errf("%s needs a value", opt)
+		}
+		switch opt {
+		case "redirect_uri":
+			h.RedirectURIs = append(h.RedirectURIs, args...)
+		case "logout_redirect_uri":
+			h.LogoutRedirectURIs = append(h.LogoutRedirectURIs, args...)
+		default:
+			h.Scopes = args
+		}
+		return nil
+	case "webhook_allow_non_loopback":
+		if d.NextArg() {
+			return d.Errf("%s takes no value", opt)
+		}
+		h.WebhookAllowNonLoopback = true
+		return nil
+	case "auto_link":
+		return h.unmarshalAutoLink(d, opt)
+	case "talk_user":
+		var v string
+		if err := oneArg(d, opt, &v); err != nil {
+			return err
+		}
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return d.Errf("talk_user %q must be a test user id such as 1001", v)
+		}
+		h.TalkUserID = id
+		return nil
+	}
+	return d.Errf("unknown kakao_emulator option %q", opt)
+}
+
+// checkStringOption checks (and normalises) the value of a one-value option just read.
+func (h *Handler) checkStringOption(d *caddyfile.Dispenser, opt string) error {
+	switch opt {
+	case "client_secret":
+		if h.ClientSecret == "off" {
+			h.ClientSecret, h.DisableClientSecret = "", true
+		}
+	case "app_id":
+		if _, err := strconv.ParseInt(h.AppID, 10, 64); err != nil {
+			return d.Errf("app_id %q must be a number", h.AppID)
+		}
+	case "webhook_method":
+		h.WebhookMethod = strings.ToUpper(h.WebhookMethod)
+		if h.WebhookMethod != "GET" && h.WebhookMethod != "POST" {
+			return d.Errf("webhook_method %q is not supported: use GET or POST", d.Val())
+		}
+	}
+	return nil
+}
+
+// unmarshalAutoLink reads auto_link on|off.
+func (h *Handler) unmarshalAutoLink(d *caddyfile.Dispenser, opt string) error {
+	var v string
+	if err := oneArg(d, opt, &v); err != nil {
+		return err
+	}
+	switch v {
+	case "on":
+		h.DisableAutoLink = false
+	case "off":
+		h.DisableAutoLink = true
+	default:
+		return d.Errf("auto_link %q is not supported: use on or off", v)
+	}
+	return nil
+}
+
+// oneArg reads exactly one value of opt into dst, with the main parser's wording.
+func oneArg(d *caddyfile.Dispenser, opt string, dst *string) error {
 	if !d.NextArg() {
-		return d.ArgErr()
+		return d.Errf("%s needs a value", opt)
 	}
 	*dst = d.Val()
 	if d.NextArg() {
-		return d.ArgErr()
+		return d.Errf("%s takes one value", opt)
 	}
 	return nil
 }
