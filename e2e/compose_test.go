@@ -29,6 +29,18 @@ func assertUpstreamSaw(t *testing.T, e *env, wantUser string) {
 	}
 }
 
+// logsInAt logs userID in from path with c and checks the login ends on path, upstream,
+// as that user.
+func logsInAt(t *testing.T, e *env, c *http.Client, path string, userID int64) {
+	t.Helper()
+	resp := e.login(c, path, userID)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != path {
+		t.Fatalf("login at %s ended on %d %s\n%s", path, resp.StatusCode, resp.Request.URL, e.caddy.Logs())
+	}
+	assertUpstreamSaw(t, e, itoa(userID))
+}
+
 // TestTwoMatchedHandlersInOneRoute is the Caddyfile of the first hour: one handler per area,
 // each with its own requirement. It used to loop: the first handler stripped the session
 // cookie from requests it did not match, so the second never saw a session.
@@ -47,12 +59,7 @@ func TestTwoMatchedHandlersInOneRoute(t *testing.T) {
 	reverse_proxy @UPSTREAM@`})
 
 	c := e.browser()
-	resp := e.login(c, "/members/home", 1001)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/members/home" {
-		t.Fatalf("login at /members ended on %d %s\n%s", resp.StatusCode, resp.Request.URL, e.caddy.Logs())
-	}
-	assertUpstreamSaw(t, e, "1001")
+	logsInAt(t, e, c, "/members/home", 1001)
 	for _, path := range []string{"/vip/lounge", "/members/list"} {
 		if resp, _ := get(t, c, e.base+path, "X-Auth-Role: admin"); resp.StatusCode != http.StatusOK {
 			t.Fatalf("%s with the session: %d", path, resp.StatusCode)
@@ -67,7 +74,7 @@ func TestTwoMatchedHandlersInOneRoute(t *testing.T) {
 	// A person the vip rule refuses gets the refusal, once: no loop, no upstream.
 	muzi := e.browser()
 	before := e.up.count()
-	resp = e.login(muzi, "/vip/lounge", 1002)
+	resp := e.login(muzi, "/vip/lounge", 1002)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden || e.up.count() != before {
 		t.Fatalf("a user without an example.com email at /vip: %d, upstream reached %d times", resp.StatusCode, e.up.count()-before)
@@ -101,19 +108,14 @@ func TestSiteWideHandlerWithAStricterArea(t *testing.T) {
 	}
 
 	ryan := e.browser()
-	resp := e.login(ryan, "/admin/panel", 1001)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/admin/panel" {
-		t.Fatalf("login at /admin ended on %d %s\n%s", resp.StatusCode, resp.Request.URL, e.caddy.Logs())
-	}
-	assertUpstreamSaw(t, e, "1001")
+	logsInAt(t, e, ryan, "/admin/panel", 1001)
 	if resp, _ := get(t, ryan, e.base+"/blog"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("the public part with a session: %d", resp.StatusCode)
 	}
 	assertUpstreamSaw(t, e, "1001")
 
 	neo := e.browser()
-	resp = e.login(neo, "/admin/panel", 1003)
+	resp := e.login(neo, "/admin/panel", 1003)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("another user at /admin: %d", resp.StatusCode)

@@ -28,7 +28,9 @@ import (
 type chain struct {
 	identity chainIdentity
 	cookies  []string // the Cookie lines as the client sent them, once a gateway stripped them
-	headers  [][]config.HeaderClaim
+	headers  [][]config.HeaderClaim // the header names of each gateway met so far
+	// headerSets backs headers for the usual one or two gateways, sparing an allocation.
+	headerSets [2][]config.HeaderClaim
 
 	loaded  bool // the session below is the request's, whatever the gateway that read it
 	ticket  session.Ticket
@@ -79,6 +81,7 @@ func (g *Gateway) joinChain(r *http.Request) (*http.Request, *chain, bool) {
 		return r, ch, false
 	}
 	ch := &chain{identity: g.identity}
+	ch.headers = ch.headerSets[:0]
 	return r.WithContext(context.WithValue(r.Context(), chainKey{}, ch)), ch, true
 }
 

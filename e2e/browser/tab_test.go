@@ -98,30 +98,28 @@ func (b *tab) open(target string) *network.Response {
 // returns the final document's response.
 func (b *tab) click(sel string) *network.Response {
 	b.t.Helper()
-	resp, err := chromedp.RunResponse(b.ctx, chromedp.Click(chromedp.CSS(sel)))
-	if err != nil {
-		b.fail("clicking %s: %v", sel, errors.Join(err, b.ctx.Err()))
-	}
-	return resp
+	return b.navigate("clicking "+sel, chromedp.Click(chromedp.CSS(sel)))
 }
 
 // back goes one step back in the tab's history and returns the document's response (nil
 // when the browser showed the page from its memory without asking the server).
 func (b *tab) back() *network.Response {
 	b.t.Helper()
-	resp, err := chromedp.RunResponse(b.ctx, chromedp.NavigateBack())
-	if err != nil {
-		b.fail("going back: %v", errors.Join(err, b.ctx.Err()))
-	}
-	return resp
+	return b.navigate("going back", chromedp.NavigateBack())
 }
 
 // reload reloads the page and returns the document's response.
 func (b *tab) reload() *network.Response {
 	b.t.Helper()
-	resp, err := chromedp.RunResponse(b.ctx, chromedp.Reload())
+	return b.navigate("reloading", chromedp.Reload())
+}
+
+// navigate runs action, which starts a navigation, and returns the final document's response.
+func (b *tab) navigate(what string, action chromedp.Action[chromedp.Void]) *network.Response {
+	b.t.Helper()
+	resp, err := chromedp.RunResponse(b.ctx, action)
 	if err != nil {
-		b.fail("reloading: %v", errors.Join(err, b.ctx.Err()))
+		b.fail("%s: %v", what, errors.Join(err, b.ctx.Err()))
 	}
 	return resp
 }
