@@ -27,7 +27,7 @@ import (
 //     the setting (see chainIdentity.differs).
 type chain struct {
 	identity chainIdentity
-	cookies  []string // the Cookie lines as the client sent them, once a gateway stripped them
+	cookies  []string               // the Cookie lines as the client sent them, once a gateway stripped them
 	headers  [][]config.HeaderClaim // the header names of each gateway met so far
 	// headerSets backs headers for the usual one or two gateways, sparing an allocation.
 	headerSets [2][]config.HeaderClaim
