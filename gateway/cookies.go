@@ -40,8 +40,6 @@ type cookieNames struct {
 	logoutState string
 	// signedOut marks a browser whose person logged out (see signedout.go).
 	signedOut string
-	// loop tells a browser apart for the loop guard (see loopguard.go).
-	loop string
 	// prefix is what every gateway cookie name starts with, used to strip them upstream.
 	prefix string
 }
@@ -53,7 +51,7 @@ func newCookieNames(secure bool) cookieNames {
 	}
 	return cookieNames{
 		secure: secure, session: base, loginPrefix: base + "-login-", prefix: base,
-		autoLoginFailed: base + "-autologin", logoutState: base + "-logout", signedOut: base + "-signedout", loop: base + "-loop",
+		autoLoginFailed: base + "-autologin", logoutState: base + "-logout", signedOut: base + "-signedout",
 	}
 }
 

@@ -111,7 +111,6 @@ type Gateway struct {
 
 	identity       chainIdentity // what the other gateways on a request must share (chain)
 	warnedInsecure atomic.Bool   // insecure_cookies off loopback was logged
-	loops          loopCounts    // logins that came back, per browser (loopguard.go)
 	originalURL    func(*http.Request) *url.URL
 }
 

@@ -70,9 +70,6 @@ func (g *Gateway) startLogin(w http.ResponseWriter, r *http.Request, returnTo st
 			Title: msgSomethingWrong, Detail: msgRetryLater}, err)
 		return
 	}
-	if g.stopLoop(w, r, returnTo) {
-		return
-	}
 	ls := &loginState{
 		State:       oidc.RandomToken(),
 		Nonce:       oidc.RandomToken(),
@@ -84,7 +81,6 @@ func (g *Gateway) startLogin(w http.ResponseWriter, r *http.Request, returnTo st
 		Required:    opts.required,
 		Provider:    p.stateName(),
 		Created:     g.now().Unix(),
-		Loop:        g.loopID(w, r),
 	}
 	req := oidc.AuthRequest{
 		RedirectURI:   ls.RedirectURI,

@@ -26,8 +26,6 @@ type loginState struct {
 	// Required are the scopes the route that asked for this consent requires; the callback
 	// (possibly served by another handler of the site) checks they came back.
 	Required []string `json:"q,omitempty"`
-	// Loop is the browser's loop id (loopguard.go), counted when the login comes back.
-	Loop string `json:"l,omitempty"`
 }
 
 // errLoginStateMissing means the callback's state has no matching login cookie: the login
