@@ -40,6 +40,8 @@ type cookieNames struct {
 	logoutState string
 	// signedOut marks a browser whose person logged out (see signedout.go).
 	signedOut string
+	// loop counts the logins that came back through the callback (see loopguard.go).
+	loop string
 	// prefix is what every gateway cookie name starts with, used to strip them upstream.
 	prefix string
 }
@@ -52,6 +54,7 @@ func newCookieNames(secure bool) cookieNames {
 	return cookieNames{
 		secure: secure, session: base, loginPrefix: base + "-login-", prefix: base,
 		autoLoginFailed: base + "-autologin", logoutState: base + "-logout", signedOut: base + "-signedout",
+		loop: base + "-loop",
 	}
 }
 

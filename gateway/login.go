@@ -70,6 +70,9 @@ func (g *Gateway) startLogin(w http.ResponseWriter, r *http.Request, returnTo st
 			Title: msgSomethingWrong, Detail: msgRetryLater}, err)
 		return
 	}
+	if g.stopLoop(w, r, returnTo) {
+		return
+	}
 	ls := &loginState{
 		State:       oidc.RandomToken(),
 		Nonce:       oidc.RandomToken(),

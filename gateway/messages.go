@@ -90,6 +90,8 @@ const (
 	msgConsentDetail
 	msgDeniedTitle
 	msgDeniedDetail
+	msgLoopTitle
+	msgLoopDetail
 
 	// Kakao consent items, by the names Kakao's consent screen uses.
 	msgScopeNickname
@@ -189,6 +191,9 @@ var catalogue = [msgCount]text{
 	msgConsentDetail:       {"The page needs permissions you did not grant. You can grant them and try again.", "이 페이지를 이용하려면 아직 동의하지 않은 항목에 동의해야 합니다. 동의하면 바로 이어서 이용할 수 있습니다."},
 	msgDeniedTitle:         {"You don't have access to this area", "이 영역에 접근할 권한이 없습니다"},
 	msgDeniedDetail:        {"You are signed in, but this part of the site is limited to certain accounts. If you think this is a mistake, contact the site's operator.", "로그인은 되었지만 이 영역은 일부 계정만 이용할 수 있습니다. 잘못된 것 같다면 사이트 운영자에게 문의해 주세요."},
+
+	msgLoopTitle:  {"Your browser is not keeping the login", "브라우저에 로그인이 유지되지 않습니다"},
+	msgLoopDetail: {"You logged in several times just now, but this browser came back without the login each time, so we stopped here instead of sending you round again. Cookies may be blocked for this site (private mode, an in-app browser's settings or an extension): allow them and try again. If this keeps happening, tell the site's operator the request id below.", "방금 여러 번 로그인했지만 이 브라우저가 매번 로그인 정보 없이 돌아와서, 같은 과정을 반복하지 않도록 여기서 멈췄습니다. 이 사이트의 쿠키가 차단되어 있을 수 있습니다(시크릿 모드, 인앱 브라우저 설정, 확장 프로그램 등). 쿠키를 허용한 뒤 다시 시도해 주세요. 계속 반복되면 아래 요청 ID를 사이트 운영자에게 알려 주세요."},
 
 	msgScopeNickname:    {"Nickname", "닉네임"},
 	msgScopeImage:       {"Profile picture", "프로필 사진"},

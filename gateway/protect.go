@@ -39,6 +39,7 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request, next Next) err
 			Title: msgSomethingWrong, Detail: msgRetryLater}, err)
 		return nil
 	}
+	g.sessionWorks(w, r)
 	if isNavigation(r) {
 		// A private page is never kept by the browser: after a logout, the back button or a
 		// reload cannot show it again. (The app's own Cache-Control is added to this one, and

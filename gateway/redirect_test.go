@@ -45,9 +45,9 @@ func TestLoginReturnPathStaysOnSite(t *testing.T) {
 		{"korean path is kept, percent-encoded", "/게시판?q=1", "/%EA%B2%8C%EC%8B%9C%ED%8C%90?q=1"},
 	}
 	h := newHarness(t, harnessOptions{})
-	c := h.browser()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			c := h.browser() // a browser of its own: logins never used would count as a loop
 			res := h.login(c, tt.rd, 1001)
 			loc := res.Header.Get("Location")
 			if !browserSameSite(loc) {
