@@ -6,9 +6,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/kakaogate/kakaogate/internal/testclock"
 
 	"github.com/lestrrat-go/jwx/v2/jwk"
 	"github.com/lestrrat-go/jwx/v2/jwt"
@@ -21,28 +22,13 @@ const testIssuer = "https://gw.example.com"
 // fillSecret returns a secret of the minimum length filled with fill.
 func fillSecret(fill byte) []byte { return bytes.Repeat([]byte{fill}, secret.MinLen) }
 
-// clock is a settable time source safe for concurrent use.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newClock returns the tests' clock, standing at a fixed time.
+func newClock() *testclock.Clock {
+	return testclock.New(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 }
 
 // mustSigner returns a signer for secrets with the test issuer and clk.
-func mustSigner(t testing.TB, secrets [][]byte, clk *clock, size int) *Signer {
+func mustSigner(t testing.TB, secrets [][]byte, clk *testclock.Clock, size int) *Signer {
 	t.Helper()
 	s, err := NewSigner(secrets, Options{Issuer: testIssuer, Now: clk.Now, CacheSize: size})
 	if err != nil {

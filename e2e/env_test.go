@@ -8,9 +8,10 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/kakaogate/kakaogate/internal/testupstream"
 
 	"github.com/kakaogate/kakaogate/internal/testcaddy"
 	"github.com/kakaogate/kakaogate/kakaotest"
@@ -23,19 +24,13 @@ const testSecret = "e2e-cookie-secret-0123456789-abcdefghijklmnop"
 // with the request's headers as JSON.
 type upstream struct {
 	*httptest.Server
-	mu       sync.Mutex
-	requests []*http.Request
-	bodies   [][]byte
+	testupstream.Recorder
 }
 
 func newUpstream(t *testing.T) *upstream {
 	u := &upstream{}
 	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		u.mu.Lock()
-		u.requests = append(u.requests, r.Clone(r.Context()))
-		u.bodies = append(u.bodies, body)
-		u.mu.Unlock()
+		u.Record(r)
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(r.Header)
 	}))
@@ -44,22 +39,10 @@ func newUpstream(t *testing.T) *upstream {
 }
 
 // count is how many requests reached the upstream.
-func (u *upstream) count() int {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return len(u.requests)
-}
+func (u *upstream) count() int { return u.Count() }
 
 // last is the most recent request the upstream received.
-func (u *upstream) last(t *testing.T) *http.Request {
-	t.Helper()
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if len(u.requests) == 0 {
-		t.Fatal("no request reached the upstream")
-	}
-	return u.requests[len(u.requests)-1]
-}
+func (u *upstream) last(t *testing.T) *http.Request { return u.Last(t) }
 
 // env is one or more gateway instances under test with their emulator and upstream.
 type env struct {

@@ -65,17 +65,16 @@ func (re *redisEnv) targets() []loadTarget {
 // nothing passed without a verified session.
 func (re *redisEnv) assertNothingUnverifiedUpstream(t *testing.T, l *load) {
 	t.Helper()
-	re.up.mu.Lock()
 	n := 0
-	for _, r := range re.up.requests {
+	re.up.Each(func(r *http.Request, _ []byte) bool {
 		if strings.HasPrefix(r.URL.Path, "/app/") {
 			n++
 			if r.Header.Get("X-Auth-User-Id") != "1001" || r.Header.Get("X-Auth-Status") == "" {
 				t.Errorf("%s reached the upstream without the verified identity: %v", r.URL.Path, r.Header)
 			}
 		}
-	}
-	re.up.mu.Unlock()
+		return true
+	})
 	ok := 0
 	for _, r := range l.all() {
 		if r.target == "protected" && r.status == http.StatusOK {

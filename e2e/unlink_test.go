@@ -20,19 +20,19 @@ const unlinkHookPath = "/hooks/unlinked"
 // hookEvents returns the on_unlink events the upstream received.
 func (u *upstream) hookEvents(t *testing.T) []map[string]string {
 	t.Helper()
-	u.mu.Lock()
-	defer u.mu.Unlock()
 	var out []map[string]string
-	for i, r := range u.requests {
+	u.Each(func(r *http.Request, body []byte) bool {
 		if r.URL.Path != unlinkHookPath {
-			continue
+			return true
 		}
 		var ev map[string]string
-		if err := json.Unmarshal(u.bodies[i], &ev); err != nil {
-			t.Fatalf("on_unlink body %q: %v", u.bodies[i], err)
+		if err := json.Unmarshal(body, &ev); err != nil {
+			t.Errorf("on_unlink body %q: %v", body, err)
+			return false
 		}
 		out = append(out, ev)
-	}
+		return true
+	})
 	return out
 }
 

@@ -51,7 +51,7 @@ func TestBadCallbackIsRefused(t *testing.T) {
 			name: "expired login state (gw-flow-06)",
 			setup: func(h *harness, c *http.Client) string {
 				cb := h.authorize(c, "/", 1001)
-				h.clock.advance(loginStateTTL + time.Minute)
+				h.clock.Add(loginStateTTL + time.Minute)
 				return cb
 			},
 			wantStatus: http.StatusBadRequest, wantCode: "invalid_state", wantLog: "login state is",
@@ -279,7 +279,7 @@ func TestAbandonedLoginsAreCapped(t *testing.T) {
 	for range maxLoginCookies + 3 {
 		s, _ := h.startLogin(c, "/")
 		states = append(states, s)
-		h.clock.advance(time.Second) // distinct creation times
+		h.clock.Add(time.Second) // distinct creation times
 		if n := len(h.cookieNames(c)); n > maxLoginCookies {
 			t.Fatalf("browser holds %d login cookies, cap is %d", n, maxLoginCookies)
 		}

@@ -22,7 +22,7 @@ func chainedHarness(t *testing.T) *harness {
 	cfg.Headers = []config.HeaderClaim{{Header: "X-Remote-User", Claim: "id"}}
 	var err error
 	second, err = New(Options{Config: &cfg, RP: h.gw.idps[0].rp, Kakao: h.gw.kakao, Sessions: h.gw.sessions,
-		Locker: h.gw.locker, Now: h.clock.now})
+		Locker: h.gw.locker, Now: h.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

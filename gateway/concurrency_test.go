@@ -85,7 +85,7 @@ func TestManyTabsLogInConcurrently(t *testing.T) {
 	callbacks := make([]string, tabs)
 	for i := range callbacks {
 		callbacks[i] = h.authorize(c, "/tab", 0)
-		h.clock.advance(time.Second) // distinct creation times: the cap expires the oldest
+		h.clock.Add(time.Second) // distinct creation times: the cap expires the oldest
 	}
 	statuses := make([]int, tabs)
 	burst(tabs, func(i int) {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kakaogate/kakaogate/internal/testclock"
+
 	"github.com/kakaogate/kakaogate/config"
 	"github.com/kakaogate/kakaogate/oidc/oidctest"
 	"github.com/kakaogate/kakaogate/session"
@@ -44,19 +46,19 @@ func TestCase_gw_ses_01(t *testing.T) {
 // session).
 func TestCase_gw_ses_03(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{}
-	store := session.NewMemoryStore(session.MemoryOptions{Now: clock.now})
+	clock := testclock.Shifted()
+	store := session.NewMemoryStore(session.MemoryOptions{Now: clock.Now})
 	t.Cleanup(func() { _ = store.Close() })
 	h := newOIDC(t, harnessOptions{store: store, clock: clock, configure: func(c *config.Config) {
 		c.SessionLifetime = config.Duration(time.Hour)
 	}})
 	c := h.browser()
 	h.expectLogin(t, c, h.authorize(c, "/app", 0), "/app", "user-1")
-	clock.advance(59 * time.Minute)
+	clock.Add(59 * time.Minute)
 	if !h.hasSession(c) {
 		t.Fatal("the session ended before its lifetime")
 	}
-	clock.advance(2 * time.Minute)
+	clock.Add(2 * time.Minute)
 	if r := h.get(c, "/app", "Accept: application/json"); r.StatusCode != http.StatusUnauthorized {
 		t.Errorf("cookie past the session's lifetime: %d, want 401", r.StatusCode)
 	}

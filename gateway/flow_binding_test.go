@@ -110,7 +110,7 @@ func TestCase_gw_flow_06(t *testing.T) {
 		h := newOIDC(t, harnessOptions{})
 		c := h.browser()
 		cb := h.authorize(c, "/app", 0)
-		h.clock.advance(loginStateTTL + time.Minute)
+		h.clock.Add(loginStateTTL + time.Minute)
 		h.expectRefused(t, c, cb, http.StatusBadRequest, 0)
 	})
 	t.Run("copied under another state's name", func(t *testing.T) {
@@ -358,7 +358,7 @@ func TestCase_gw_flow_15(t *testing.T) {
 	abandoned := h.browser()
 	for range maxLoginCookies + 3 {
 		h.startLogin(abandoned, "/")
-		h.clock.advance(time.Second)
+		h.clock.Add(time.Second)
 		if n := len(h.cookieNames(abandoned)); n > maxLoginCookies {
 			t.Fatalf("the browser holds %d login cookies, cap %d", n, maxLoginCookies)
 		}

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,10 +9,12 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/kakaogate/kakaogate/internal/testupstream"
+
+	"github.com/kakaogate/kakaogate/internal/testclock"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -35,43 +36,20 @@ const testCookieSecret = "gateway-flow-test-cookie-secret-0123456789abcdef"
 const providerTimeout = 750 * time.Millisecond
 
 // upstream is the next handler: it records every request that reaches it.
-type upstream struct {
-	mu   sync.Mutex
-	reqs []*http.Request
-}
+type upstream struct{ testupstream.Recorder }
 
 func (u *upstream) serve(w http.ResponseWriter, r *http.Request) error {
-	u.mu.Lock()
-	u.reqs = append(u.reqs, r.Clone(context.Background()))
-	u.mu.Unlock()
+	u.Record(r)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = fmt.Fprintf(w, "upstream %s", r.URL.RequestURI())
 	return nil
 }
 
 // count is how many requests reached the upstream.
-func (u *upstream) count() int {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return len(u.reqs)
-}
+func (u *upstream) count() int { return u.Count() }
 
 // last is the most recent request that reached the upstream.
-func (u *upstream) last(t *testing.T) *http.Request {
-	t.Helper()
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if len(u.reqs) == 0 {
-		t.Fatal("no request reached the upstream")
-	}
-	return u.reqs[len(u.reqs)-1]
-}
-
-// testClock is the gateway's clock: real time plus an offset tests can advance.
-type testClock struct{ offset atomic.Int64 }
-
-func (c *testClock) now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
-func (c *testClock) advance(d time.Duration) { c.offset.Add(int64(d)) }
+func (u *upstream) last(t *testing.T) *http.Request { return u.Last(t) }
 
 // harnessOptions shape one gateway under test.
 type harnessOptions struct {
@@ -93,7 +71,7 @@ type harnessOptions struct {
 	onIdentity func(*http.Request, map[string]string)
 	// clock, when set, is the gateway's and its sessions' clock (share it with a store the
 	// test builds); default a fresh one.
-	clock *testClock
+	clock *testclock.Clock
 	// after, when set, builds what follows the gateway from the upstream (another gateway
 	// on the same request, say); it is called for each request.
 	after func(h *harness, up Next) Next
@@ -111,7 +89,7 @@ type harness struct {
 	cfg   *config.Config
 	up    *upstream
 	logs  *observer.ObservedLogs
-	clock *testClock
+	clock *testclock.Clock
 	kakao *kakaotest.Server // provider kakao
 	op    *oidctest.Server  // provider oidc
 }
@@ -122,7 +100,7 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	logger := zap.New(core)
 	h := &harness{t: t, up: &upstream{}, logs: logs, clock: o.clock}
 	if h.clock == nil {
-		h.clock = &testClock{}
+		h.clock = testclock.Shifted()
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		next := Next(h.up.serve)
@@ -192,15 +170,15 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	}
 	locker := o.locker
 	if locker == nil {
-		locker = session.NewMemoryLocker(h.clock.now)
+		locker = session.NewMemoryLocker(h.clock.Now)
 	}
-	sessions, err := session.NewManager(store, session.ManagerOptions{Lifetime: time.Duration(cfg.SessionLifetime), Now: h.clock.now})
+	sessions, err := session.NewManager(store, session.ManagerOptions{Lifetime: time.Duration(cfg.SessionLifetime), Now: h.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.gw, err = New(Options{
 		Config: cfg, RP: rp, Kakao: kakaoAPI, Sessions: sessions, Logger: logger, Locker: locker,
-		Now: h.clock.now, OnIdentity: o.onIdentity,
+		Now: h.clock.Now, OnIdentity: o.onIdentity,
 	})
 	if err != nil {
 		t.Fatal(err)

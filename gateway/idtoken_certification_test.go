@@ -336,7 +336,7 @@ func TestCase_oidcc_client_test_refresh_token(t *testing.T) {
 	h.expectLogin(t, c, h.authorize(c, "/app", 0), "/app", "user-1")
 	before := h.storedSession(t, c)
 	h.op.MutateToken(func(resp map[string]any) { resp["expires_in"] = 3600 })
-	h.clock.advance(6 * time.Minute) // within five minutes of the access token's expiry
+	h.clock.Add(6 * time.Minute) // within five minutes of the access token's expiry
 	if r := h.get(c, "/app", "Accept: application/json"); r.StatusCode != http.StatusOK {
 		t.Fatalf("request at refresh time: %d %s", r.StatusCode, r.body)
 	}

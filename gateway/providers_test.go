@@ -43,7 +43,7 @@ func newMultiHarness(t *testing.T, names []string, ops map[string]oidctest.Optio
 	}
 	old := h.gw
 	gw, err := New(Options{Config: h.cfg, RP: old.idps[0].rp, Kakao: old.kakao, Sessions: old.sessions,
-		Logger: old.logger, Locker: old.locker, Now: h.clock.now, Providers: extra})
+		Logger: old.logger, Locker: old.locker, Now: h.clock.Now, Providers: extra})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,7 +290,7 @@ func TestSessionOfARemovedProviderEndsAtOnce(t *testing.T) {
 	}
 	old := m.gw
 	gw, err := New(Options{Config: m.cfg, RP: old.idps[0].rp, Kakao: old.kakao, Sessions: old.sessions,
-		Logger: old.logger, Locker: old.locker, Now: m.clock.now})
+		Logger: old.logger, Locker: old.locker, Now: m.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,7 +75,7 @@ func TestSecretsNeverLoggedInNewFlows(t *testing.T) {
 
 		// Refresh, with rotation.
 		h.op.MutateToken(func(resp map[string]any) { resp["expires_in"] = 3600 })
-		h.clock.advance(6 * time.Minute)
+		h.clock.Add(6 * time.Minute)
 		h.get(c, "/app", "Accept: application/json")
 		refreshed := h.storedSession(t, c)
 		s["refreshed access token"], s["rotated refresh token"] = refreshed.access, refreshed.refresh
@@ -95,7 +95,7 @@ func TestSecretsNeverLoggedInNewFlows(t *testing.T) {
 		h.backchannel(forged)
 
 		// RP-initiated logout: the CSRF token, the id_token_hint, the logout state and its cookie.
-		h.clock.advance(time.Hour) // refresh once more first, so the stored ID token is new
+		h.clock.Add(time.Hour) // refresh once more first, so the stored ID token is new
 		h.get(c, "/app", "Accept: application/json")
 		last := h.storedSession(t, c)
 		s.addToken("last ID token", last.idToken)
@@ -125,7 +125,7 @@ func TestSecretsNeverLoggedInNewFlows(t *testing.T) {
 		first := h.storedSession(t, c)
 		s["session cookie"], s["access token"], s["refresh token"] = first.cookie, first.access, first.refresh
 		s.addToken("ID token", first.idToken)
-		h.clock.advance(kakaotest.DefaultAccessTokenTTL - time.Minute) // refresh due
+		h.clock.Add(kakaotest.DefaultAccessTokenTTL - time.Minute) // refresh due
 		h.get(c, "/app", "Accept: application/json")
 		refreshed := h.storedSession(t, c)
 		if refreshed.access == first.access {

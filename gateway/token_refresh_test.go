@@ -70,7 +70,7 @@ func refreshHarness(t *testing.T, op oidctest.Options, configure func(*config.Co
 	h.expectLogin(t, c, h.authorize(c, "/app", 0), "/app", "user-1")
 	sess := h.storedSession(t, c)
 	h.op.MutateToken(func(resp map[string]any) { resp["expires_in"] = 3600 })
-	h.clock.advance(6 * time.Minute)
+	h.clock.Add(6 * time.Minute)
 	return h, c, sess
 }
 
@@ -110,7 +110,7 @@ func TestCase_gw_ref_02(t *testing.T) {
 		if n := h.op.Count(oidctest.Token); n != 2+round {
 			t.Fatalf("round %d: %d token requests, want the code and exactly %d refresh(es)", round, n, round+1)
 		}
-		h.clock.advance(time.Hour) // the next refresh is due
+		h.clock.Add(time.Hour) // the next refresh is due
 	}
 	reqs := h.op.Requests(oidctest.Token)
 	first, second := reqs[1].Form.Get("refresh_token"), reqs[2].Form.Get("refresh_token")

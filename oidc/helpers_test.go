@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kakaogate/kakaogate/internal/testclock"
+
 	"github.com/kakaogate/kakaogate/oidc/oidctest"
 )
 
@@ -18,31 +20,11 @@ var (
 	ecKey1  = sync.OnceValue(func() *oidctest.Key { return oidctest.NewECKey("ec-1") })
 )
 
-// fakeClock is a manually advanced clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Now().Truncate(time.Second)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // env is a fake provider with a Provider and Client pointed at it, sharing
 // one fake clock.
 type env struct {
 	srv    *oidctest.Server
-	clock  *fakeClock
+	clock  *testclock.Clock
 	p      *Provider
 	c      *Client
 	nonce  string
@@ -57,7 +39,7 @@ type envOption func(*oidctest.Options, *ProviderOptions)
 // newEnv starts a fake provider and builds a Provider and Client for it.
 func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
-	clock := newFakeClock()
+	clock := testclock.New(time.Now().Truncate(time.Second))
 	so := oidctest.Options{Now: clock.Now, Keys: []*oidctest.Key{rsaKey1()}}
 	po := ProviderOptions{Timeout: 2 * time.Second, Now: clock.Now}
 	for _, o := range opts {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/kakaogate/kakaogate/internal/testclock"
 )
 
 // TestMemoryCacheFollowsTheStore: a Manager over a MemoryStore serves the sessions it opened
@@ -15,20 +17,20 @@ func TestMemoryCacheFollowsTheStore(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name   string
-		change func(t *testing.T, other *Manager, store *MemoryStore, clock *fakeClock, tk Ticket, s *Session)
+		change func(t *testing.T, other *Manager, store *MemoryStore, clock *testclock.Clock, tk Ticket, s *Session)
 		ended  bool
 	}{
-		{"Delete through another Manager", func(t *testing.T, other *Manager, _ *MemoryStore, _ *fakeClock, tk Ticket, s *Session) {
+		{"Delete through another Manager", func(t *testing.T, other *Manager, _ *MemoryStore, _ *testclock.Clock, tk Ticket, s *Session) {
 			if err := other.Delete(ctx, tk, s.UserID); err != nil {
 				t.Fatal(err)
 			}
 		}, true},
-		{"DeleteUser through another Manager", func(t *testing.T, other *Manager, _ *MemoryStore, _ *fakeClock, _ Ticket, s *Session) {
+		{"DeleteUser through another Manager", func(t *testing.T, other *Manager, _ *MemoryStore, _ *testclock.Clock, _ Ticket, s *Session) {
 			if _, err := other.DeleteUser(ctx, s.UserID); err != nil {
 				t.Fatal(err)
 			}
 		}, true},
-		{"Save through another Manager", func(t *testing.T, other *Manager, _ *MemoryStore, _ *fakeClock, tk Ticket, _ *Session) {
+		{"Save through another Manager", func(t *testing.T, other *Manager, _ *MemoryStore, _ *testclock.Clock, tk Ticket, _ *Session) {
 			s, err := other.LoadFresh(ctx, tk)
 			if err != nil {
 				t.Fatal(err)
@@ -38,7 +40,7 @@ func TestMemoryCacheFollowsTheStore(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, false},
-		{"eviction at the store's bound", func(t *testing.T, other *Manager, _ *MemoryStore, _ *fakeClock, _ Ticket, _ *Session) {
+		{"eviction at the store's bound", func(t *testing.T, other *Manager, _ *MemoryStore, _ *testclock.Clock, _ Ticket, _ *Session) {
 			for range 2 { // the store holds 2: the session closest to expiry goes
 				longer := sampleSession(t)
 				longer.UserID = "someone else"
@@ -47,8 +49,8 @@ func TestMemoryCacheFollowsTheStore(t *testing.T) {
 				}
 			}
 		}, true},
-		{"expiry in the store, swept", func(t *testing.T, _ *Manager, store *MemoryStore, clock *fakeClock, _ Ticket, _ *Session) {
-			clock.Advance(25 * time.Hour)
+		{"expiry in the store, swept", func(t *testing.T, _ *Manager, store *MemoryStore, clock *testclock.Clock, _ Ticket, _ *Session) {
+			clock.Add(25 * time.Hour)
 			store.mu.Lock()
 			store.sweepLocked(clock.Now())
 			store.mu.Unlock()

@@ -44,7 +44,7 @@ func TestManagerLink(t *testing.T) {
 	if err := m.Link(ctx, "short", "user-2", time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	clock.Advance(2 * time.Minute)
+	clock.Add(2 * time.Minute)
 	if _, err := m.Resolve(ctx, "short"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("expired link: %v, want ErrNotFound", err)
 	}

@@ -33,7 +33,7 @@ var lockers = []struct {
 	{"memory: one locker shared by two callers", func(t *testing.T) lockEnv {
 		clock := newClock()
 		l := NewMemoryLocker(clock.Now)
-		return lockEnv{a: l, b: l, now: clock.Now, pass: clock.Advance, lease: 100 * time.Millisecond}
+		return lockEnv{a: l, b: l, now: clock.Now, pass: clock.Add, lease: 100 * time.Millisecond}
 	}},
 }
 
@@ -288,7 +288,7 @@ func TestMemoryLockerBound(t *testing.T) {
 	if _, err := m.Acquire(context.Background(), "one-too-many", time.Second); err == nil || errors.Is(err, ErrLocked) {
 		t.Fatalf("Acquire beyond the bound = %v, want an error that is not ErrLocked", err)
 	}
-	clock.Advance(time.Second)
+	clock.Add(time.Second)
 	for i := range 3 {
 		l := mustAcquire(t, m, fmt.Sprint("new", i), time.Minute)
 		if i == 0 {

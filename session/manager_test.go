@@ -7,10 +7,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kakaogate/kakaogate/internal/testclock"
 )
 
 // newMemManager returns a Manager over a MemoryStore sharing one fake clock.
-func newMemManager(t *testing.T) (*Manager, *MemoryStore, *fakeClock) {
+func newMemManager(t *testing.T) (*Manager, *MemoryStore, *testclock.Clock) {
 	t.Helper()
 	clock := newClock()
 	store := NewMemoryStore(MemoryOptions{Now: clock.Now})
@@ -149,11 +151,11 @@ func TestManagerLoadHonoursExpiresAt(t *testing.T) {
 	defer store.Close()
 	m, _ := NewManager(store, ManagerOptions{Lifetime: time.Hour, Now: clock.Now})
 	tk := mustCreate(t, m, sampleSession(t))
-	clock.Advance(time.Hour - time.Second)
+	clock.Add(time.Hour - time.Second)
 	if _, err := m.Load(ctx, tk); err != nil {
 		t.Fatalf("a second before expiry: %v", err)
 	}
-	clock.Advance(time.Second)
+	clock.Add(time.Second)
 	if _, err := m.Load(ctx, tk); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("at expiry: %v, want ErrNotFound", err)
 	}
@@ -190,8 +192,8 @@ func TestManagerSave(t *testing.T) {
 		s := sampleSession(t)
 		tk := mustCreate(t, m, s)
 		created, expires := s.CreatedAt, s.ExpiresAt
-		mgrClock.Advance(10 * time.Hour)
-		storeClock.Advance(10 * time.Hour)
+		mgrClock.Add(10 * time.Hour)
+		storeClock.Add(10 * time.Hour)
 
 		s.AccessToken = "refreshed-access"
 		if err := m.Save(ctx, tk, s); err != nil {
@@ -204,11 +206,11 @@ func TestManagerSave(t *testing.T) {
 		if got.AccessToken != "refreshed-access" || !got.CreatedAt.Equal(created) || !got.ExpiresAt.Equal(expires) {
 			t.Fatalf("after Save: access %q created %v expires %v", got.AccessToken, got.CreatedAt, got.ExpiresAt)
 		}
-		storeClock.Advance(14*time.Hour - time.Second)
+		storeClock.Add(14*time.Hour - time.Second)
 		if _, err := store.Get(ctx, tk.ID); err != nil {
 			t.Fatalf("stored TTL shorter than the 14h left: %v", err)
 		}
-		storeClock.Advance(time.Second)
+		storeClock.Add(time.Second)
 		if _, err := store.Get(ctx, tk.ID); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("stored TTL longer than the 14h left: %v", err)
 		}
@@ -216,11 +218,11 @@ func TestManagerSave(t *testing.T) {
 
 	ends := []struct {
 		name string
-		end  func(m *Manager, tk Ticket, s *Session, clock *fakeClock)
+		end  func(m *Manager, tk Ticket, s *Session, clock *testclock.Clock)
 	}{
-		{"Delete", func(m *Manager, tk Ticket, s *Session, _ *fakeClock) { _ = m.Delete(ctx, tk, s.UserID) }},
-		{"DeleteUser", func(m *Manager, _ Ticket, s *Session, _ *fakeClock) { _, _ = m.DeleteUser(ctx, s.UserID) }},
-		{"expiry", func(_ *Manager, _ Ticket, _ *Session, clock *fakeClock) { clock.Advance(25 * time.Hour) }},
+		{"Delete", func(m *Manager, tk Ticket, s *Session, _ *testclock.Clock) { _ = m.Delete(ctx, tk, s.UserID) }},
+		{"DeleteUser", func(m *Manager, _ Ticket, s *Session, _ *testclock.Clock) { _, _ = m.DeleteUser(ctx, s.UserID) }},
+		{"expiry", func(_ *Manager, _ Ticket, _ *Session, clock *testclock.Clock) { clock.Add(25 * time.Hour) }},
 	}
 	for _, e := range ends {
 		t.Run("does not bring back a session ended by "+e.name, func(t *testing.T) {

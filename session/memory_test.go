@@ -29,7 +29,7 @@ func TestMemoryStoreBound(t *testing.T) {
 			defer m.Close()
 			for i, ttl := range tt.ttls {
 				if i == len(tt.ttls)-1 {
-					clock.Advance(tt.advance)
+					clock.Add(tt.advance)
 				}
 				if err := m.Put(ctx, fmt.Sprint("id", i), fmt.Sprint("user", i), []byte("x"), ttl); err != nil {
 					t.Fatal(err)
@@ -79,7 +79,7 @@ func TestMemoryStoreJanitorDropsExpiredSessions(t *testing.T) {
 	ctx := context.Background()
 	_ = m.Put(ctx, "short", "u", []byte("x"), time.Minute)
 	_ = m.Put(ctx, "long", "u", []byte("x"), time.Hour)
-	clock.Advance(2 * time.Minute)
+	clock.Add(2 * time.Minute)
 	deadline := time.Now().Add(5 * time.Second)
 	for m.Len() != 1 {
 		if time.Now().After(deadline) {
@@ -98,7 +98,7 @@ func TestMemoryStoreGetDropsAnExpiredSession(t *testing.T) {
 	defer m.Close()
 	ctx := context.Background()
 	_ = m.Put(ctx, "id", "u", []byte("x"), time.Minute)
-	clock.Advance(time.Minute) // expiry is inclusive: at ExpiresAt it is gone
+	clock.Add(time.Minute) // expiry is inclusive: at ExpiresAt it is gone
 	if _, err := m.Get(ctx, "id"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Get = %v, want ErrNotFound", err)
 	}
@@ -161,7 +161,7 @@ func TestMemoryStoreConcurrentUse(t *testing.T) {
 					if i%30 == 5 {
 						_, _ = m.DeleteUser(ctx, user)
 					}
-					clock.Advance(time.Second)
+					clock.Add(time.Second)
 				}
 			}
 		})

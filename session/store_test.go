@@ -25,7 +25,7 @@ func storeKinds(t *testing.T) []storeKind {
 			clock := newClock()
 			m := NewMemoryStore(MemoryOptions{Now: clock.Now})
 			t.Cleanup(func() { m.Close() })
-			return m, clock.Advance
+			return m, clock.Add
 		}},
 		{"redis", func(t *testing.T) (Store, func(time.Duration)) {
 			n++ // a prefix per case keeps the cases apart on one server
