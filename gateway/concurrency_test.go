@@ -121,13 +121,13 @@ func TestManyTabsLogInConcurrently(t *testing.T) {
 	})
 }
 
-// TestCase_gw_jwt_13 brings 300 logins back at once (at most maxInFlight callbacks in flight:
+// TestCase_gw_jwt_13_RefusesUnknownKidBurstWithAtMostOneRefetch brings 300 logins back at once (at most maxInFlight callbacks in flight:
 // every callback costs a token request, and the suite must stay fast on two cores under
 // -race), each with an ID token whose kid is random: all are refused, the provider's JWKS is fetched at most once more (one shared,
 // rate-limited refetch), and a token with the known kid still verifies afterwards. The
 // verifier-level test (package oidc, TestGwJwt13ThousandConcurrentUnknownKids) covers the
 // cooldown itself, with 1,000 truly concurrent unknown kids.
-func TestCase_gw_jwt_13(t *testing.T) {
+func TestCase_gw_jwt_13_RefusesUnknownKidBurstWithAtMostOneRefetch(t *testing.T) {
 	// Not parallel, like the other bursts.
 	const n, maxInFlight = 300, 100
 	// ES256: RSA signing is slow under -race, and the provider signs a thousand tokens here.

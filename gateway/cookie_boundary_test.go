@@ -17,7 +17,7 @@ import (
 	"github.com/kakaogate/kakaogate/session"
 )
 
-func TestCase_gw_ses_01(t *testing.T) {
+func TestCase_gw_ses_01_RefusesCookieWithAnyByteChanged(t *testing.T) {
 	t.Parallel()
 	h := newOIDC(t, harnessOptions{})
 	c := h.browser()
@@ -44,7 +44,7 @@ func TestCase_gw_ses_01(t *testing.T) {
 // A cookie the browser still sends after the session's lifetime is refused: the store drops
 // the session at its expiry (and the sealed value carries its own expiry, tested in package
 // session).
-func TestCase_gw_ses_03(t *testing.T) {
+func TestCase_gw_ses_03_RefusesCookiePastSessionLifetime(t *testing.T) {
 	t.Parallel()
 	clock := testclock.Shifted()
 	store := session.NewMemoryStore(session.MemoryOptions{Now: clock.Now})
@@ -64,7 +64,7 @@ func TestCase_gw_ses_03(t *testing.T) {
 	}
 }
 
-func TestCase_gw_ses_04(t *testing.T) {
+func TestCase_gw_ses_04_CookiesAreHostOnlySecureHttpOnlyLax(t *testing.T) {
 	t.Parallel()
 	h := newOIDC(t, harnessOptions{})
 	c := h.browser()
@@ -96,7 +96,7 @@ func TestCase_gw_ses_04(t *testing.T) {
 	check("session", callback, "__Host-kakaogate=")
 }
 
-func TestCase_gw_ses_05(t *testing.T) {
+func TestCase_gw_ses_05_LoginReplacesPlantedSession(t *testing.T) {
 	t.Parallel()
 	h := newOIDC(t, harnessOptions{})
 	attacker := h.browser()
@@ -113,7 +113,7 @@ func TestCase_gw_ses_05(t *testing.T) {
 	}
 }
 
-func TestCase_gw_ses_06(t *testing.T) {
+func TestCase_gw_ses_06_OldCookieFailsAfterLogout(t *testing.T) {
 	t.Parallel()
 	t.Run("local logout", func(t *testing.T) {
 		t.Parallel()
@@ -140,7 +140,7 @@ func TestCase_gw_ses_06(t *testing.T) {
 	})
 }
 
-func TestCase_gw_ses_07(t *testing.T) {
+func TestCase_gw_ses_07_StripsForgedIdentityHeaders(t *testing.T) {
 	t.Parallel()
 	h := newOIDC(t, harnessOptions{configure: func(c *config.Config) {
 		c.Headers = []config.HeaderClaim{{Header: "X-Auth-User-Id", Claim: "id"}, {Header: "X-Forwarded-Email", Claim: "email"}, {Header: "Remote-User", Claim: "id"}}
@@ -175,7 +175,7 @@ func TestCase_gw_ses_07(t *testing.T) {
 	}
 }
 
-func TestCase_gw_ses_08(t *testing.T) {
+func TestCase_gw_ses_08_StripsGatewayCookiesFromUpstream(t *testing.T) {
 	t.Parallel()
 	h := newOIDC(t, harnessOptions{})
 	h.gw.protects = func(r *http.Request) (bool, error) { return r.URL.Path != "/public", nil }
@@ -193,7 +193,7 @@ func TestCase_gw_ses_08(t *testing.T) {
 
 // The cookie is an opaque ticket whatever the session's size, so there are no chunks to lose:
 // a truncated cookie is refused like any other bad one.
-func TestCase_gw_ses_09(t *testing.T) {
+func TestCase_gw_ses_09_LargeSessionGetsSmallCookieAndTruncatedFails(t *testing.T) {
 	t.Parallel()
 	info := suiteUserInfo()
 	for i := range 50 {

@@ -14,7 +14,7 @@ import (
 	"github.com/kakaogate/kakaogate/oidc/oidctest"
 )
 
-func TestCase_gw_flow_01(t *testing.T) {
+func TestCase_gw_flow_01_RandomStateNonceAndChallengeBoundToBrowser(t *testing.T) {
 	t.Parallel()
 	h := newOIDC(t, harnessOptions{})
 	seen := map[string]bool{}
@@ -43,7 +43,7 @@ func TestCase_gw_flow_01(t *testing.T) {
 	}
 }
 
-func TestCase_gw_flow_02(t *testing.T) {
+func TestCase_gw_flow_02_SendsMatchingVerifierAndRedirectURI(t *testing.T) {
 	t.Parallel()
 	h := newOIDC(t, harnessOptions{})
 	c := h.browser()
@@ -58,7 +58,7 @@ func TestCase_gw_flow_02(t *testing.T) {
 	}
 }
 
-func TestCase_gw_flow_03(t *testing.T) {
+func TestCase_gw_flow_03_RefusesMissingForeignOrRepeatedState(t *testing.T) {
 	t.Parallel()
 	for name, query := range map[string]func(cb *url.URL) url.Values{
 		"no state": func(cb *url.URL) url.Values { q := cb.Query(); q.Del("state"); return q },
@@ -80,14 +80,14 @@ func TestCase_gw_flow_03(t *testing.T) {
 	}
 }
 
-func TestCase_gw_flow_04(t *testing.T) {
+func TestCase_gw_flow_04_RefusesCallbackInAnotherBrowser(t *testing.T) {
 	t.Parallel()
 	h := newOIDC(t, harnessOptions{})
 	cb := h.authorize(h.browser(), "/app", 0)
 	h.expectRefused(t, h.browser(), cb, http.StatusBadRequest, 0)
 }
 
-func TestCase_gw_flow_05(t *testing.T) {
+func TestCase_gw_flow_05_RefusesReplayedCallback(t *testing.T) {
 	t.Parallel()
 	h := newOIDC(t, harnessOptions{})
 	c := h.browser()
@@ -103,7 +103,7 @@ func TestCase_gw_flow_05(t *testing.T) {
 	}
 }
 
-func TestCase_gw_flow_06(t *testing.T) {
+func TestCase_gw_flow_06_RefusesExpiredOrCopiedLoginCookie(t *testing.T) {
 	t.Parallel()
 	t.Run("expired", func(t *testing.T) {
 		t.Parallel()
@@ -126,7 +126,7 @@ func TestCase_gw_flow_06(t *testing.T) {
 
 // The attacker's code, bound to the attacker's PKCE verifier, pasted into the victim's
 // callback with the victim's valid state: the provider refuses it (invalid_grant).
-func TestCase_gw_flow_08(t *testing.T) {
+func TestCase_gw_flow_08_RefusesAttackersCodeAsInvalidGrant(t *testing.T) {
 	t.Parallel()
 	h := newOIDC(t, harnessOptions{})
 	attackerCode := mustQuery(t, h.authorize(h.browser(), "/app", 0), "code")
@@ -139,7 +139,7 @@ func TestCase_gw_flow_08(t *testing.T) {
 	}
 }
 
-func TestCase_gw_flow_09(t *testing.T) {
+func TestCase_gw_flow_09_ErrorCallbackHidesDescriptionAndNeedsState(t *testing.T) {
 	t.Parallel()
 	h := newOIDC(t, harnessOptions{})
 	c := h.browser()
@@ -155,7 +155,7 @@ func TestCase_gw_flow_09(t *testing.T) {
 	h.expectRefused(t, c2, "/.auth/callback?state="+strings.Repeat("C", 43)+"&error=access_denied", http.StatusBadRequest, 0)
 }
 
-func TestCase_gw_flow_10(t *testing.T) {
+func TestCase_gw_flow_10_RequiresOneMatchingIss(t *testing.T) {
 	t.Parallel()
 	for name, tc := range map[string]struct {
 		iss  []string // nil: missing
@@ -190,7 +190,7 @@ func TestCase_gw_flow_10(t *testing.T) {
 // callback with corp's state and a code from provider partner. The code goes only to corp's
 // token endpoint (the state names the provider), which refuses it; partner never sees it.
 // Delivered to partner's callback instead, it is refused before any token request.
-func TestCase_gw_flow_11(t *testing.T) {
+func TestCase_gw_flow_11_MixedUpCodeGoesOnlyToStatesProvider(t *testing.T) {
 	t.Parallel()
 	m := newMultiHarness(t, []string{"corp", "partner"}, nil)
 	partnerCode := mustQuery(t, m.opCallback(m.browser(), "partner", "/"), "code")
@@ -212,7 +212,7 @@ func TestCase_gw_flow_11(t *testing.T) {
 // redirect_url set it is always that; without, X-Forwarded-Host is ignored, and a forged Host
 // over plain http is refused by the gateway itself (its cookies could not stick there), or,
 // with insecure_cookies, yields an unregistered redirect_uri that the provider refuses.
-func TestCase_gw_flow_12(t *testing.T) {
+func TestCase_gw_flow_12_ForgedHostKeepsRedirectURIAndCookieScope(t *testing.T) {
 	t.Parallel()
 	h := newOIDC(t, harnessOptions{})
 	start := func(host, xfh string) *http.Response {
@@ -260,7 +260,7 @@ func TestCase_gw_flow_12(t *testing.T) {
 	}
 }
 
-func TestCase_gw_flow_13(t *testing.T) {
+func TestCase_gw_flow_13_ReturnTargetsStayOnSite(t *testing.T) {
 	// Not parallel: thousands of requests would starve other tests' provider calls.
 	h := newOIDC(t, harnessOptions{})
 	payloads := openRedirectPayloads()
@@ -325,7 +325,7 @@ func (h *harness) loginReturnTo(t *testing.T, target string) string {
 	return "/"
 }
 
-func TestCase_gw_flow_14(t *testing.T) {
+func TestCase_gw_flow_14_CallbackAnswersAreNoStoreAndHideCode(t *testing.T) {
 	t.Parallel()
 	h := newOIDC(t, harnessOptions{})
 	c := h.browser()
@@ -347,7 +347,7 @@ func TestCase_gw_flow_14(t *testing.T) {
 	}
 }
 
-func TestCase_gw_flow_15(t *testing.T) {
+func TestCase_gw_flow_15_InterleavedLoginsWorkAndLoginCookiesAreCapped(t *testing.T) {
 	t.Parallel()
 	h := newOIDC(t, harnessOptions{})
 	c := h.browser()

@@ -18,7 +18,7 @@ import (
 	"github.com/kakaogate/kakaogate/oidc/oidctest"
 )
 
-func TestCase_rp_response_type_code(t *testing.T) {
+func TestCase_rp_response_type_code_CodeFlowWithStateNonceAndPKCE(t *testing.T) {
 	t.Parallel()
 	h := newOIDC(t, harnessOptions{})
 	c := h.browser()
@@ -42,17 +42,17 @@ func TestCase_rp_response_type_code(t *testing.T) {
 	}
 }
 
-func TestCase_rp_id_token_issuer_mismatch(t *testing.T) {
+func TestCase_rp_id_token_issuer_mismatch_RefusesForeignIssuer(t *testing.T) {
 	t.Parallel()
 	rejectClaims(func(c map[string]any, _ time.Time) { c["iss"] = "https://example.org/" }, "is not the issuer").run(t)
 }
 
-func TestCase_rp_id_token_sub(t *testing.T) {
+func TestCase_rp_id_token_sub_RefusesMissingSub(t *testing.T) {
 	t.Parallel()
 	rejectClaims(func(c map[string]any, _ time.Time) { delete(c, "sub") }, "sub is missing").run(t)
 }
 
-func TestCase_rp_id_token_aud(t *testing.T) {
+func TestCase_rp_id_token_aud_RefusesForeignOrMissingAudience(t *testing.T) {
 	t.Parallel()
 	t.Run("foreign", func(t *testing.T) {
 		t.Parallel()
@@ -64,12 +64,12 @@ func TestCase_rp_id_token_aud(t *testing.T) {
 	})
 }
 
-func TestCase_rp_id_token_iat(t *testing.T) {
+func TestCase_rp_id_token_iat_RefusesMissingIat(t *testing.T) {
 	t.Parallel()
 	rejectClaims(func(c map[string]any, _ time.Time) { delete(c, "iat") }, "iat is missing").run(t)
 }
 
-func TestCase_rp_id_token_kid_absent_single_jwks(t *testing.T) {
+func TestCase_rp_id_token_kid_absent_single_jwks_AcceptsTokenWithoutKid(t *testing.T) {
 	t.Parallel()
 	tc := oidcCase{op: oidctest.Options{Keys: []*oidctest.Key{suiteKey1().With("", "RS256", "sig")}}, want: http.StatusFound}
 	h, c := tc.run(t)
@@ -79,14 +79,14 @@ func TestCase_rp_id_token_kid_absent_single_jwks(t *testing.T) {
 }
 
 // Pinned choice: with several keys and no kid the token is rejected (no trial of every key).
-func TestCase_rp_id_token_kid_absent_multiple_jwks(t *testing.T) {
+func TestCase_rp_id_token_kid_absent_multiple_jwks_RefusesTokenWithoutKid(t *testing.T) {
 	t.Parallel()
 	oidcCase{op: oidctest.Options{Keys: []*oidctest.Key{
 		suiteKey1().With("", "RS256", "sig"), suiteKey2().With("", "RS256", "sig"),
 	}}, want: http.StatusUnauthorized, log: "token has no kid and 2 keys fit"}.run(t)
 }
 
-func TestCase_rp_id_token_sig_rs256(t *testing.T) {
+func TestCase_rp_id_token_sig_rs256_AcceptsRS256(t *testing.T) {
 	t.Parallel()
 	h, c := oidcCase{want: http.StatusFound}.run(t)
 	if hdr := tokenHeader(t, h.storedSession(t, c).idToken); hdr["alg"] != "RS256" {
@@ -96,7 +96,7 @@ func TestCase_rp_id_token_sig_rs256(t *testing.T) {
 
 // Decision: no provider can be pinned to alg none, so an unsigned ID token is always refused,
 // even from the token endpoint of a provider that advertises only none; Kakao's too.
-func TestCase_rp_id_token_sig_none(t *testing.T) {
+func TestCase_rp_id_token_sig_none_RefusesUnsignedToken(t *testing.T) {
 	t.Parallel()
 	for name, algs := range map[string][]string{"provider advertises only none": {"none"}, "provider advertises RS256 and none": {"RS256", "none"}} {
 		t.Run(name, func(t *testing.T) {
@@ -116,14 +116,14 @@ func TestCase_rp_id_token_sig_none(t *testing.T) {
 	})
 }
 
-func TestCase_rp_id_token_bad_sig_rs256(t *testing.T) {
+func TestCase_rp_id_token_bad_sig_rs256_RefusesCorruptSignature(t *testing.T) {
 	t.Parallel()
 	oidcCase{want: http.StatusUnauthorized, log: "signature verification failed",
 		forge: func(h *harness) { replaceIDToken(h, corruptSignature) }}.run(t)
 }
 
 // HS256 is simply disabled: neither a wrong key nor the right shared secret gets through.
-func TestCase_rp_id_token_bad_sig_hs256(t *testing.T) {
+func TestCase_rp_id_token_bad_sig_hs256_RefusesHS256(t *testing.T) {
 	t.Parallel()
 	for name, key := range map[string]string{"wrong key": "not-the-client-secret-0123456789", "client secret": "test-secret"} {
 		t.Run(name, func(t *testing.T) {
@@ -135,7 +135,7 @@ func TestCase_rp_id_token_bad_sig_hs256(t *testing.T) {
 }
 
 // ES256 is accepted from a provider that signs with it, and refused when signed by another key.
-func TestCase_rp_id_token_bad_sig_es256(t *testing.T) {
+func TestCase_rp_id_token_bad_sig_es256_AcceptsES256RefusesOtherKey(t *testing.T) {
 	t.Parallel()
 	es := oidctest.Options{SigningAlgs: []string{"ES256"}, Keys: []*oidctest.Key{suiteECKey()}}
 	t.Run("control: good ES256 token", func(t *testing.T) {
@@ -150,7 +150,7 @@ func TestCase_rp_id_token_bad_sig_es256(t *testing.T) {
 }
 
 // The userinfo claims of another subject are discarded; a rule that needs them then refuses.
-func TestCase_rp_userinfo_bad_sub_claim(t *testing.T) {
+func TestCase_rp_userinfo_bad_sub_claim_DiscardsAnotherSubjectsClaims(t *testing.T) {
 	t.Parallel()
 	for _, needed := range []bool{false, true} {
 		t.Run(map[bool]string{false: "claims not needed", true: "claims needed by an allow rule"}[needed], func(t *testing.T) {
@@ -187,12 +187,12 @@ func TestCase_rp_userinfo_bad_sub_claim(t *testing.T) {
 	}
 }
 
-func TestCase_rp_nonce_invalid(t *testing.T) {
+func TestCase_rp_nonce_invalid_RefusesMismatchedNonce(t *testing.T) {
 	t.Parallel()
 	rejectClaims(func(c map[string]any, _ time.Time) { c["nonce"] = "fixed-other-value" }, "nonce does not match").run(t)
 }
 
-func TestCase_rp_scope_userinfo_claims(t *testing.T) {
+func TestCase_rp_scope_userinfo_claims_RequestsScopesAndPassesUserInfoClaims(t *testing.T) {
 	t.Parallel()
 	h := newOIDC(t, harnessOptions{configure: func(c *config.Config) {
 		c.Scopes = []string{"openid", "profile", "email"}
@@ -210,7 +210,7 @@ func TestCase_rp_scope_userinfo_claims(t *testing.T) {
 	}
 }
 
-func TestCase_rp_token_endpoint_client_secret_basic(t *testing.T) {
+func TestCase_rp_token_endpoint_client_secret_basic_SendsEncodedSecretOnlyInBasicHeader(t *testing.T) {
 	t.Parallel()
 	id, secret := "client id:1", "s3cr:t/+%é"
 	h := newOIDC(t, harnessOptions{op: oidctest.Options{ClientID: id, ClientSecret: secret, AuthMethods: []string{"client_secret_basic"}}})
@@ -226,7 +226,7 @@ func TestCase_rp_token_endpoint_client_secret_basic(t *testing.T) {
 	}
 }
 
-func TestCase_rp_userinfo_bearer_header(t *testing.T) {
+func TestCase_rp_userinfo_bearer_header_SendsTokenOnlyInBearerHeader(t *testing.T) {
 	t.Parallel()
 	h := newOIDC(t, harnessOptions{})
 	c := h.browser()
@@ -238,7 +238,7 @@ func TestCase_rp_userinfo_bearer_header(t *testing.T) {
 	}
 }
 
-func TestCase_rp_discovery_openid_configuration(t *testing.T) {
+func TestCase_rp_discovery_openid_configuration_UsesAndCachesDiscoveredEndpoints(t *testing.T) {
 	t.Parallel()
 	h := newOIDC(t, harnessOptions{op: oidctest.Options{IssuerPath: "/realms/test"}})
 	h.op.MutateDiscovery(func(d map[string]any) { d["authorization_endpoint"] = h.op.URL(oidctest.Authorize) + "?tenant=a" })
@@ -259,7 +259,7 @@ func TestCase_rp_discovery_openid_configuration(t *testing.T) {
 }
 
 // Keys come from the discovered jwks_uri, not from a path guessed from the issuer.
-func TestCase_rp_discovery_jwks_uri_keys(t *testing.T) {
+func TestCase_rp_discovery_jwks_uri_keys_FetchesKeysFromDiscoveredJwksURI(t *testing.T) {
 	t.Parallel()
 	var served atomic.Int32
 	keys := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -278,7 +278,7 @@ func TestCase_rp_discovery_jwks_uri_keys(t *testing.T) {
 	}
 }
 
-func TestCase_rp_discovery_issuer_not_matching_config(t *testing.T) {
+func TestCase_rp_discovery_issuer_not_matching_config_RefusesProviderWithOtherIssuer(t *testing.T) {
 	t.Parallel()
 	h := newOIDC(t, harnessOptions{})
 	h.op.MutateDiscovery(func(d map[string]any) { d["issuer"] = "https://other.example" })
@@ -297,7 +297,7 @@ func TestCase_rp_discovery_issuer_not_matching_config(t *testing.T) {
 	}
 }
 
-func TestCase_rp_key_rotation_op_sign_key(t *testing.T) {
+func TestCase_rp_key_rotation_op_sign_key_RefetchesKeysOnceAfterRotation(t *testing.T) {
 	t.Parallel()
 	h := newOIDC(t, harnessOptions{})
 	c := h.browser()
@@ -313,7 +313,7 @@ func TestCase_rp_key_rotation_op_sign_key(t *testing.T) {
 	}
 }
 
-func TestCase_rp_key_rotation_op_sign_key_native(t *testing.T) {
+func TestCase_rp_key_rotation_op_sign_key_native_RefetchesOnceWhenWarmKeysAreStale(t *testing.T) {
 	t.Parallel()
 	h := newOIDC(t, harnessOptions{})
 	// The gateway's key cache is warm before the first login...
@@ -329,7 +329,7 @@ func TestCase_rp_key_rotation_op_sign_key_native(t *testing.T) {
 	}
 }
 
-func TestCase_oidcc_client_test_refresh_token(t *testing.T) {
+func TestCase_oidcc_client_test_refresh_token_RefreshesAndKeepsVerifiedTokens(t *testing.T) {
 	t.Parallel()
 	h := newOIDC(t, harnessOptions{})
 	c := h.browser()

@@ -23,7 +23,7 @@ func runCases(t *testing.T, cases map[string]oidcCase) {
 	}
 }
 
-func TestCase_gw_idt_01(t *testing.T) {
+func TestCase_gw_idt_01_RefusesExpiredOrMissingExp(t *testing.T) {
 	t.Parallel()
 	runCases(t, map[string]oidcCase{
 		"exp past beyond the leeway": rejectClaims(func(c map[string]any, now time.Time) { c["exp"] = now.Add(-2 * time.Minute).Unix() }, "expired at"),
@@ -31,22 +31,22 @@ func TestCase_gw_idt_01(t *testing.T) {
 	})
 }
 
-func TestCase_gw_idt_02(t *testing.T) {
+func TestCase_gw_idt_02_AcceptsExpWithinLeeway(t *testing.T) {
 	t.Parallel()
 	acceptClaims(func(c map[string]any, now time.Time) { c["exp"] = now.Add(-30 * time.Second).Unix() }).run(t)
 }
 
-func TestCase_gw_idt_03(t *testing.T) {
+func TestCase_gw_idt_03_RefusesIatInFuture(t *testing.T) {
 	t.Parallel()
 	rejectClaims(func(c map[string]any, now time.Time) { c["iat"] = now.Add(2 * time.Minute).Unix() }, "issued in the future").run(t)
 }
 
-func TestCase_gw_idt_05(t *testing.T) {
+func TestCase_gw_idt_05_RefusesNbfInFuture(t *testing.T) {
 	t.Parallel()
 	rejectClaims(func(c map[string]any, now time.Time) { c["nbf"] = now.Add(2 * time.Minute).Unix() }, "not valid before").run(t)
 }
 
-func TestCase_gw_idt_07(t *testing.T) {
+func TestCase_gw_idt_07_RefusesUntrustedAudienceOrAzp(t *testing.T) {
 	t.Parallel()
 	runCases(t, map[string]oidcCase{
 		"several audiences, no azp": rejectClaims(func(c map[string]any, _ time.Time) { c["aud"] = []any{"test-client", "other-client"} }, "untrusted audience"),
@@ -57,7 +57,7 @@ func TestCase_gw_idt_07(t *testing.T) {
 	})
 }
 
-func TestCase_gw_idt_08(t *testing.T) {
+func TestCase_gw_idt_08_RefusesMistypedClaims(t *testing.T) {
 	t.Parallel()
 	runCases(t, map[string]oidcCase{
 		"aud is a number": rejectClaims(func(c map[string]any, _ time.Time) { c["aud"] = 12345 }, "aud is neither"),
@@ -67,14 +67,14 @@ func TestCase_gw_idt_08(t *testing.T) {
 	})
 }
 
-func TestCase_gw_idt_09(t *testing.T) {
+func TestCase_gw_idt_09_RefusesMissingNonce(t *testing.T) {
 	t.Parallel()
 	rejectClaims(func(c map[string]any, _ time.Time) { delete(c, "nonce") }, "nonce is missing").run(t)
 }
 
 // The nonce is one-time: the ID token of a completed login, presented again in a later login,
 // fails that login's fresh nonce.
-func TestCase_gw_idt_10(t *testing.T) {
+func TestCase_gw_idt_10_RefusesReplayedIDToken(t *testing.T) {
 	t.Parallel()
 	h := newOIDC(t, harnessOptions{})
 	c := h.browser()
@@ -90,19 +90,19 @@ func TestCase_gw_idt_10(t *testing.T) {
 }
 
 // Same issuer and key, but the token was issued to another app of the same provider.
-func TestCase_gw_idt_12(t *testing.T) {
+func TestCase_gw_idt_12_RefusesTokenForAnotherApp(t *testing.T) {
 	t.Parallel()
 	rejectClaims(func(c map[string]any, _ time.Time) { c["aud"] = "kakao-javascript-key" }, "aud does not contain").run(t)
 }
 
-func TestCase_gw_idt_13(t *testing.T) {
+func TestCase_gw_idt_13_RefusesTokenAnswerWithoutIDToken(t *testing.T) {
 	t.Parallel()
 	oidcCase{want: http.StatusBadGateway, log: "no id_token", forge: func(h *harness) {
 		h.op.MutateToken(func(resp map[string]any) { delete(resp, "id_token") })
 	}}.run(t)
 }
 
-func TestCase_gw_idt_14(t *testing.T) {
+func TestCase_gw_idt_14_RequiresBearerTokenType(t *testing.T) {
 	t.Parallel()
 	tokenType := func(v any, want int) oidcCase {
 		return oidcCase{want: want, forge: func(h *harness) {
@@ -126,7 +126,7 @@ func TestCase_gw_idt_14(t *testing.T) {
 
 // The access token that came with a bad ID token is never used: not at userinfo (checked by
 // the reject rule), not upstream even with pass_access_token, not in the page or the logs.
-func TestCase_gw_idt_15(t *testing.T) {
+func TestCase_gw_idt_15_NeitherUsesNorLogsAccessTokenOfBadIDToken(t *testing.T) {
 	t.Parallel()
 	var access string
 	h, _ := oidcCase{
@@ -149,7 +149,7 @@ func TestCase_gw_idt_15(t *testing.T) {
 
 // The gateway sends no max_age, so auth_time is not required (the verifier's MaxAge is tested
 // in package oidc): the case does not apply, and a token without auth_time passes.
-func TestCase_gw_idt_16(t *testing.T) {
+func TestCase_gw_idt_16_SendsNoMaxAgeAndAcceptsMissingAuthTime(t *testing.T) {
 	t.Parallel()
 	h, _ := acceptClaims(func(c map[string]any, _ time.Time) { delete(c, "auth_time") }).run(t)
 	if q := h.op.Requests(oidctest.Authorize)[0].Form; q.Has("max_age") {

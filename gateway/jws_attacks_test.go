@@ -58,7 +58,7 @@ func assertNoForbiddenCalls(t *testing.T) {
 	}
 }
 
-func TestCase_gw_jwt_01(t *testing.T) {
+func TestCase_gw_jwt_01_RefusesAlgNoneInAnyCase(t *testing.T) {
 	t.Parallel()
 	assertNoForbiddenCalls(t)
 	none := func(alg string) oidcCase {
@@ -71,7 +71,7 @@ func TestCase_gw_jwt_01(t *testing.T) {
 	runCases(t, map[string]oidcCase{"none": none("none"), "None": none("None"), "NONE": none("NONE")})
 }
 
-func TestCase_gw_jwt_02(t *testing.T) {
+func TestCase_gw_jwt_02_RefusesHS256KeyedWithPublicKey(t *testing.T) {
 	t.Parallel()
 	pub := suiteKey1().Private.Public().(*rsa.PublicKey)
 	der, _ := x509.MarshalPKIXPublicKey(pub)
@@ -124,7 +124,7 @@ func kakaoPublicKey(t *testing.T, h *harness) (string, []byte) {
 	return set.Keys[0].Kid, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 }
 
-func TestCase_gw_jwt_04(t *testing.T) {
+func TestCase_gw_jwt_04_KeyWithoutAlgVerifiesOnlyAllowedMatchingAlg(t *testing.T) {
 	t.Parallel()
 	noAlg := suiteKey1().With("key-1", "", "sig")
 	runCases(t, map[string]oidcCase{
@@ -139,7 +139,7 @@ func TestCase_gw_jwt_04(t *testing.T) {
 	})
 }
 
-func TestCase_gw_jwt_05(t *testing.T) {
+func TestCase_gw_jwt_05_RefusesHostileKidsWithBoundedFetchesAndLogs(t *testing.T) {
 	t.Parallel()
 	h := newOIDC(t, harnessOptions{})
 	for _, kid := range []string{"../../../dev/null", "' OR '1'='1' --", "a\r\nX-Injected: 1", "%00%0d%0a", strings.Repeat("k", 8<<10)} {
@@ -164,7 +164,7 @@ func TestCase_gw_jwt_05(t *testing.T) {
 	h.expectLogin(t, c, h.authorize(c, "/app", 0), "/app", "user-1")
 }
 
-func TestCase_gw_jwt_06(t *testing.T) {
+func TestCase_gw_jwt_06_NeverUsesKeysFromTokenHeader(t *testing.T) {
 	t.Parallel()
 	var hits atomic.Int32
 	attacker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -195,7 +195,7 @@ func TestCase_gw_jwt_06(t *testing.T) {
 	assertNoForbiddenCalls(t)
 }
 
-func TestCase_gw_jwt_08(t *testing.T) {
+func TestCase_gw_jwt_08_RefusesJSONSerializedJWS(t *testing.T) {
 	t.Parallel()
 	jsonForm := func(general bool) func(string) string {
 		return func(good string) string {
@@ -215,7 +215,7 @@ func TestCase_gw_jwt_08(t *testing.T) {
 	})
 }
 
-func TestCase_gw_jwt_09(t *testing.T) {
+func TestCase_gw_jwt_09_RefusesJWE(t *testing.T) {
 	t.Parallel()
 	hdr, _ := json.Marshal(map[string]any{"alg": "PBES2-HS256+A128KW", "enc": "A128GCM", "zip": "DEF", "p2c": 2147483647, "p2s": "c2FsdA", "kid": "key-1"})
 	jwe := b64url(hdr) + "." + b64url(bytes.Repeat([]byte{1}, 40)) + "." + b64url([]byte("iv-iv-iv-iv")) + "." +
@@ -229,7 +229,7 @@ func TestCase_gw_jwt_09(t *testing.T) {
 	}
 }
 
-func TestCase_gw_jwt_09b(t *testing.T) {
+func TestCase_gw_jwt_09b_RefusesMalformedCompactJWS(t *testing.T) {
 	t.Parallel()
 	signed := func(payload string) func(*testing.T) string {
 		return func(t *testing.T) string {
@@ -263,7 +263,7 @@ func TestCase_gw_jwt_09b(t *testing.T) {
 	}
 }
 
-func TestCase_gw_jwt_10(t *testing.T) {
+func TestCase_gw_jwt_10_RefusesOrDiscardsOversizedAnswers(t *testing.T) {
 	t.Parallel()
 	tenMB := bytes.Repeat([]byte("x"), 10<<20)
 	bounded := func(t *testing.T, start time.Time) {
@@ -324,7 +324,7 @@ func TestCase_gw_jwt_10(t *testing.T) {
 	})
 }
 
-func TestCase_gw_jwt_11(t *testing.T) {
+func TestCase_gw_jwt_11_RefusesKidNamingEncOrECKey(t *testing.T) {
 	t.Parallel()
 	runCases(t, map[string]oidcCase{
 		"kid names a use=enc key": {want: http.StatusUnauthorized, log: "cannot verify RS256", forge: func(h *harness) {
@@ -336,7 +336,7 @@ func TestCase_gw_jwt_11(t *testing.T) {
 	})
 }
 
-func TestCase_gw_jwt_14(t *testing.T) {
+func TestCase_gw_jwt_14_KeepsLastGoodKeysWhenJWKSFails(t *testing.T) {
 	t.Parallel()
 	for name, f := range map[string]oidctest.Fault{
 		"500":       {Status: http.StatusInternalServerError},
@@ -373,7 +373,7 @@ func TestCase_gw_jwt_14(t *testing.T) {
 	}
 }
 
-func TestCase_gw_jwt_15(t *testing.T) {
+func TestCase_gw_jwt_15_ClampsJWKSMaxAgeAndRefetchesOnRotation(t *testing.T) {
 	t.Parallel()
 	for _, maxAge := range []string{"max-age=0", "max-age=31536000"} {
 		t.Run(maxAge, func(t *testing.T) {

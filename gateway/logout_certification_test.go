@@ -53,7 +53,7 @@ func accountLogout(t *testing.T) (*harness, *http.Client, *url.URL) {
 	return h, c, loc
 }
 
-func TestCase_rp_init_logout(t *testing.T) {
+func TestCase_rp_init_logout_EndsLocalSessionAndReturnsThroughProvider(t *testing.T) {
 	t.Parallel()
 	h, c, loc := accountLogout(t)
 	back := h.get(noFollow(c), loc.String()) // the provider's end_session_endpoint
@@ -83,13 +83,13 @@ func logoutCallbackGoesNowhere(t *testing.T, h *harness, c *http.Client, target 
 	}
 }
 
-func TestCase_rp_init_logout_no_state(t *testing.T) {
+func TestCase_rp_init_logout_no_state_MissingStateRedirectsNowhere(t *testing.T) {
 	t.Parallel()
 	h, c, _ := accountLogout(t)
 	logoutCallbackGoesNowhere(t, h, c, "/.auth/logout/callback")
 }
 
-func TestCase_rp_init_logout_other_state(t *testing.T) {
+func TestCase_rp_init_logout_other_state_ForeignStateRedirectsNowhere(t *testing.T) {
 	t.Parallel()
 	h, c, _ := accountLogout(t)
 	logoutCallbackGoesNowhere(t, h, c, "/.auth/logout/callback?state="+strings.Repeat("A", 43)+
@@ -167,7 +167,7 @@ func bclCase(t *testing.T, op oidctest.Options, reason string, edit func(c map[s
 	bclRefused(t, h, user1, user2, token, reason)
 }
 
-func TestCase_rp_backchannel_rpinitlogout(t *testing.T) {
+func TestCase_rp_backchannel_rpinitlogout_EndsOnlyNamedUsersSessions(t *testing.T) {
 	t.Parallel()
 	for name, edit := range map[string]func(map[string]any){
 		"sub and sid": nil,
@@ -208,7 +208,7 @@ func TestCase_rp_backchannel_rpinitlogout(t *testing.T) {
 	}
 }
 
-func TestCase_rp_backchannel_rpinitlogout_lt_alg_none(t *testing.T) {
+func TestCase_rp_backchannel_rpinitlogout_lt_alg_none_RefusesUnsignedLogoutToken(t *testing.T) {
 	t.Parallel()
 	bclCase(t, oidctest.Options{}, "empty JWS segment", nil, func(h *harness, c map[string]any) string {
 		h.op.SetSigningAlg("none")
@@ -217,7 +217,7 @@ func TestCase_rp_backchannel_rpinitlogout_lt_alg_none(t *testing.T) {
 }
 
 // The provider's JWKS holds an EC key too, but its ID tokens are RS256 only.
-func TestCase_rp_backchannel_rpinitlogout_lt_wrong_alg(t *testing.T) {
+func TestCase_rp_backchannel_rpinitlogout_lt_wrong_alg_RefusesDisallowedAlg(t *testing.T) {
 	t.Parallel()
 	op := oidctest.Options{Keys: []*oidctest.Key{suiteKey1(), suiteECKey()}}
 	bclCase(t, op, `alg "ES256" is not allowed`, nil, func(h *harness, c map[string]any) string {
@@ -227,34 +227,34 @@ func TestCase_rp_backchannel_rpinitlogout_lt_wrong_alg(t *testing.T) {
 	})
 }
 
-func TestCase_rp_backchannel_rpinitlogout_lt_wrong_aud(t *testing.T) {
+func TestCase_rp_backchannel_rpinitlogout_lt_wrong_aud_RefusesForeignAudience(t *testing.T) {
 	t.Parallel()
 	bclCase(t, oidctest.Options{}, "aud does not contain the client id", func(c map[string]any) { c["aud"] = "another-client" }, nil)
 }
 
-func TestCase_rp_backchannel_rpinitlogout_lt_wrong_issuer(t *testing.T) {
+func TestCase_rp_backchannel_rpinitlogout_lt_wrong_issuer_RefusesForeignIssuer(t *testing.T) {
 	t.Parallel()
 	bclCase(t, oidctest.Options{}, `iss "https://other-op.example" is not the issuer`, func(c map[string]any) { c["iss"] = "https://other-op.example" }, nil)
 }
 
-func TestCase_rp_backchannel_rpinitlogout_lt_no_event(t *testing.T) {
+func TestCase_rp_backchannel_rpinitlogout_lt_no_event_RefusesMissingEvents(t *testing.T) {
 	t.Parallel()
 	bclCase(t, oidctest.Options{}, "events is missing", func(c map[string]any) { delete(c, "events") }, nil)
 }
 
-func TestCase_rp_backchannel_rpinitlogout_lt_wrong_event(t *testing.T) {
+func TestCase_rp_backchannel_rpinitlogout_lt_wrong_event_RefusesOtherEvent(t *testing.T) {
 	t.Parallel()
 	bclCase(t, oidctest.Options{}, "events has no back-channel logout member", func(c map[string]any) {
 		c["events"] = map[string]any{"http://schemas.openid.net/event/other": map[string]any{}}
 	}, nil)
 }
 
-func TestCase_rp_backchannel_rpinitlogout_lt_with_nonce(t *testing.T) {
+func TestCase_rp_backchannel_rpinitlogout_lt_with_nonce_RefusesTokenWithNonce(t *testing.T) {
 	t.Parallel()
 	bclCase(t, oidctest.Options{}, "nonce is present", func(c map[string]any) { c["nonce"] = "n-0S6_WzA2Mj" }, nil)
 }
 
-func TestCase_gw_bcl_idtoken_as_logout(t *testing.T) {
+func TestCase_gw_bcl_idtoken_as_logout_RefusesIDTokenAsLogoutToken(t *testing.T) {
 	t.Parallel()
 	// An ID token with a jti, as some providers issue: only events and nonce tell them apart.
 	bclCase(t, oidctest.Options{}, "events is missing", nil, func(h *harness, _ map[string]any) string {
@@ -265,7 +265,7 @@ func TestCase_gw_bcl_idtoken_as_logout(t *testing.T) {
 
 // Decision: a replayed logout token is answered 200 again and ends nothing more, so a session
 // started after the logout survives the replay.
-func TestCase_gw_bcl_replay(t *testing.T) {
+func TestCase_gw_bcl_replay_ReplayEndsNoLaterSession(t *testing.T) {
 	t.Parallel()
 	h, user1, user2 := bclHarness(t, oidctest.Options{})
 	token := h.op.SignLogoutToken(h.op.LogoutTokenClaims(opSessionID))

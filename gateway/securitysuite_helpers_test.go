@@ -2,9 +2,9 @@ package gateway
 
 // Helpers of the relying-party security suite (the test files named after what they check:
 // idtoken_*, logout_certification, jws_attacks, flow_binding, token_refresh, cookie_boundary):
-// every case id of docs/rp-security.md has a test TestCase_<id with - replaced by _> that drives
-// the real Gateway behind an httptest server, with oidc/oidctest (or the Kakao emulator) as the
-// provider and a recording upstream.
+// every case id of docs/rp-security.md has a test TestCase_<id with - replaced by _>_<WhatItChecks>
+// that drives the real Gateway behind an httptest server, with oidc/oidctest (or the Kakao
+// emulator) as the provider and a recording upstream.
 
 import (
 	"context"

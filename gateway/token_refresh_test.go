@@ -17,7 +17,7 @@ import (
 	"github.com/kakaogate/kakaogate/session"
 )
 
-func TestCase_gw_tok_01(t *testing.T) {
+func TestCase_gw_tok_01_RefusesLoginWhenTokenRequestFails(t *testing.T) {
 	t.Parallel()
 	for name, tc := range map[string]struct {
 		fault oidctest.Fault
@@ -38,7 +38,7 @@ func TestCase_gw_tok_01(t *testing.T) {
 	}
 }
 
-func TestCase_gw_tok_02(t *testing.T) {
+func TestCase_gw_tok_02_RefusesProviderWithHTTPEndpoint(t *testing.T) {
 	t.Parallel()
 	for _, endpoint := range []string{"authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint", "end_session_endpoint"} {
 		t.Run(endpoint, func(t *testing.T) {
@@ -74,7 +74,7 @@ func refreshHarness(t *testing.T, op oidctest.Options, configure func(*config.Co
 	return h, c, sess
 }
 
-func TestCase_gw_ref_01(t *testing.T) {
+func TestCase_gw_ref_01_InvalidGrantEndsSession(t *testing.T) {
 	t.Parallel()
 	h, c, sess := refreshHarness(t, oidctest.Options{}, nil)
 	h.op.SetFault(oidctest.Token, oidctest.Fault{Status: http.StatusBadRequest, Body: []byte(`{"error":"invalid_grant"}`)})
@@ -93,7 +93,7 @@ func TestCase_gw_ref_01(t *testing.T) {
 	}
 }
 
-func TestCase_gw_ref_02(t *testing.T) {
+func TestCase_gw_ref_02_ConcurrentRequestsRefreshOnceAndUseRotatedToken(t *testing.T) {
 	t.Parallel()
 	h, c, sess := refreshHarness(t, oidctest.Options{RotateRefreshTokens: true}, nil)
 	h.op.SetFault(oidctest.Token, oidctest.Fault{Delay: 100 * time.Millisecond}) // requests pile up
@@ -119,7 +119,7 @@ func TestCase_gw_ref_02(t *testing.T) {
 	}
 }
 
-func TestCase_gw_ref_03(t *testing.T) {
+func TestCase_gw_ref_03_BadlySignedRefreshedIDTokenEndsSession(t *testing.T) {
 	t.Parallel()
 	h, c, sess := refreshHarness(t, oidctest.Options{}, nil)
 	replaceIDToken(h, corruptSignature)
@@ -135,7 +135,7 @@ func TestCase_gw_ref_03(t *testing.T) {
 	}
 }
 
-func TestCase_gw_ref_04(t *testing.T) {
+func TestCase_gw_ref_04_TokensStayOutOfCookiesAndUpstream(t *testing.T) {
 	t.Parallel()
 	for _, pass := range []bool{false, true} {
 		t.Run(map[bool]string{false: "default", true: "pass_access_token"}[pass], func(t *testing.T) {
