@@ -72,7 +72,9 @@ func TestVerifyRefusals(t *testing.T) {
 		location  string
 		status    string
 	}{
-		{"access rule refuses", func(c *config.Config) { c.Allow = []config.AllowRule{{Claim: "email_domain", Values: []string{"other.example"}}} }, true, "", http.StatusForbidden, "", ""},
+		{"access rule refuses", func(c *config.Config) {
+			c.Allow = []config.AllowRule{{Claim: "email_domain", Values: []string{"other.example"}}}
+		}, true, "", http.StatusForbidden, "", ""},
 		{"consent missing", func(c *config.Config) { c.RequireScopes = []string{"phone_number"} }, true, "", http.StatusForbidden, "", ""},
 		{"consent missing, redirect form", func(c *config.Config) { c.RequireScopes = []string{"phone_number"} }, true, "?redirect=1", http.StatusFound, "/.auth/consent?scope=phone_number&rd=%2Fdocs%3Fa%3D1", ""},
 		{"optional without a session", func(c *config.Config) { c.Optional = true }, false, "", http.StatusOK, "", statusAnonymous},
