@@ -32,7 +32,7 @@ func (g *Gateway) serveLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	returnTo := safeReturnPath(q.Get("rd"))
+	returnTo := safeReturnPath(loginReturnPath(r.URL.RawQuery, q))
 	p, err := g.loginProvider(q.Get("provider"))
 	if err != nil {
 		g.fail(w, r, problem{

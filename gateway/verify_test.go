@@ -218,3 +218,26 @@ func TestCookieDomainRefusesLoginsOutsideIt(t *testing.T) {
 		t.Fatalf("login on localhost with cookie_domain example.com: %d Location %q, want 500", res.StatusCode, res.Header.Get("Location"))
 	}
 }
+
+// TestLoginReturnPathFromAnUnescapingProxy: nginx's `rd=$request_uri` keeps the whole
+// original query; escaped rd values and the gateway's own parameters are read as before.
+func TestLoginReturnPathFromAnUnescapingProxy(t *testing.T) {
+	tests := map[string]string{
+		"rd=/docs?a=1&b=2":                    "/docs?a=1&b=2",
+		"rd=/docs":                            "/docs",
+		"rd=%2Fdocs%3Fa%3D1%26b%3D2&resume=x": "/docs?a=1&b=2",
+		"rd=/docs&provider=corp":              "/docs",
+		"provider=corp&rd=/docs?a=1&b=2":      "/docs?a=1",
+		"rd=//evil.example?x=1&y=2":           "//evil.example?x=1&y=2", // safeReturnPath refuses it next
+		"":                                    "",
+	}
+	for raw, want := range tests {
+		q, _ := url.ParseQuery(raw)
+		if got := loginReturnPath(raw, q); got != want {
+			t.Errorf("loginReturnPath(%q) = %q, want %q", raw, got, want)
+		}
+	}
+	if got := safeReturnPath(loginReturnPath("rd=//evil.example?x=1&y=2", nil)); got != "/" {
+		t.Errorf("an other-origin rd became %q", got)
+	}
+}
