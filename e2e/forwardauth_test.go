@@ -234,3 +234,23 @@ func (e *forwardEnv) resolve(t *testing.T, location string) string {
 	}
 	return base.ResolveReference(loc).String()
 }
+
+// TestVerifyBelievesOnlyCaddyTrustedProxies: the forwarded URI decides the return path only
+// when Caddy's trusted_proxies trusts the peer; otherwise it is ignored.
+func TestVerifyBelievesOnlyCaddyTrustedProxies(t *testing.T) {
+	trusting := newForwardEnv(t)
+	plain := newEnv(t, envOptions{})
+	for _, tc := range []struct {
+		name, verify, want string
+	}{
+		{"trusted_proxies trusts loopback", fmt.Sprintf("http://localhost:%d/.auth/verify?redirect=1", trusting.gate), "/.auth/login?rd=%2Fdocs%3Fa%3D1"},
+		{"no trusted_proxies", plain.base + "/.auth/verify?redirect=1", "/.auth/login?rd=%2F"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, _ := get(t, noRedirects(browserClient()), tc.verify, "X-Forwarded-Method: GET", "X-Forwarded-Uri: /docs?a=1", "X-Forwarded-Host: localhost")
+			if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != tc.want {
+				t.Fatalf("verify: %d to %q, want 302 to %q", resp.StatusCode, resp.Header.Get("Location"), tc.want)
+			}
+		})
+	}
+}
