@@ -1,6 +1,6 @@
 // Package gateway implements kakaogate's HTTP flows independently of Caddy: the login
-// redirect, the callback, sessions, identity headers for the upstream, logout and the /me
-// endpoint. Caddy glue (package caddymodule) builds a Gateway from the configuration and hands
+// redirect, the callback, sessions, identity headers for the upstream, logout, the /me
+// endpoint and forward auth for other proxies (<prefix>/verify). Caddy glue (package caddymodule) builds a Gateway from the configuration and hands
 // it every request together with the next handler.
 package gateway
 
