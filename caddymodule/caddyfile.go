@@ -88,6 +88,7 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 //		path_prefix           <path>
 //		cookie_secret         <secret...>
 //		insecure_cookies
+//		cookie_domain         <domain>
 //		session               memory | redis <url> | redis_cluster <addr...> | redis_sentinel <master> <addr...> {
 //			username <name>
 //			password <password>
@@ -156,6 +157,8 @@ func unmarshalOptions(d *caddyfile.Dispenser, cfg *config.Config) error {
 			cfg.CookieSecrets, err = someArgs(d)
 		case "insecure_cookies":
 			err = flag(d, &cfg.InsecureCookies)
+		case "cookie_domain":
+			err = oneArg(d, &cfg.CookieDomain)
 		case "session":
 			cfg.Session, err = parseSession(d)
 		case "session_lifetime":

@@ -145,20 +145,21 @@ func (h *Handler) build(ctx caddy.Context) error {
 		}
 	}
 	h.gw, err = gateway.New(gateway.Options{
-		Config:      cfg,
-		RP:          rp,
-		Kakao:       kakaoAPI,
-		Sessions:    store.sessions,
-		Logger:      h.logger,
-		RequestID:   requestID,
-		OnIdentity:  setUserPlaceholders,
-		Protects:    h.protects,
-		Revoker:     store.revoker,
-		Locker:      store.locker,
-		Assertion:   signer,
-		Metrics:     metrics,
-		Providers:   extra,
-		OriginalURL: originalURL,
+		Config:       cfg,
+		RP:           rp,
+		Kakao:        kakaoAPI,
+		Sessions:     store.sessions,
+		Logger:       h.logger,
+		RequestID:    requestID,
+		OnIdentity:   setUserPlaceholders,
+		Protects:     h.protects,
+		Revoker:      store.revoker,
+		Locker:       store.locker,
+		Assertion:    signer,
+		Metrics:      metrics,
+		Providers:    extra,
+		OriginalURL:  originalURL,
+		TrustedProxy: trustedProxy,
 	})
 	return err // the gateway's errors say what they concern
 }
@@ -170,7 +171,7 @@ func (h *Handler) expandPlaceholders() {
 	expand := func(s *string) { *s = repl.ReplaceKnown(*s, "") }
 	c := &h.Config
 	for _, s := range []*string{&c.ClientID, &c.ClientSecret, &c.Issuer, &c.APIURL, &c.RedirectURL,
-		&c.AdminKey, &c.AppID, &c.AdminToken, &c.OnUnlink, &c.LoginHint, &c.Templates} {
+		&c.AdminKey, &c.AppID, &c.AdminToken, &c.OnUnlink, &c.LoginHint, &c.Templates, &c.CookieDomain} {
 		expand(s)
 	}
 	for i := range c.CookieSecrets {
@@ -327,6 +328,13 @@ func originalURL(r *http.Request) *url.URL {
 		return orig.URL
 	}
 	return r.URL
+}
+
+// trustedProxy reports whether Caddy's trusted_proxies server option trusts r's peer: only
+// then does <prefix>/verify believe its X-Forwarded-* headers.
+func trustedProxy(r *http.Request) bool {
+	trusted, _ := caddyhttp.GetVar(r.Context(), caddyhttp.TrustedProxyVarKey).(bool)
+	return trusted
 }
 
 // requestID returns Caddy's request id ({http.request.uuid}), shown on error pages and logged.

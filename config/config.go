@@ -135,6 +135,7 @@ type Config struct {
 	LoginOptions
 	AccessRules
 	UnlinkOptions
+	CookieOptions
 }
 
 // HeaderClaim maps one upstream request header to one claim.

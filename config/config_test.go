@@ -231,6 +231,7 @@ func TestInheritFillsEveryOption(t *testing.T) {
 			ServiceTerms: []string{"terms"}, Signup: SignupAuto},
 		AccessRules:   AccessRules{RequireScopes: []string{"gender"}, Allow: []AllowRule{{Claim: "gender", Values: []string{"female"}}}},
 		UnlinkOptions: UnlinkOptions{AdminKey: "key", AppID: "1", OnUnlink: "http://127.0.0.1/unlinked"},
+		CookieOptions: CookieOptions{CookieDomain: "app.example"},
 	}
 	checkAllSet(t, reflect.ValueOf(global), "Config")
 	var c Config

@@ -29,9 +29,11 @@ const (
 
 // cookieNames holds the names and attributes of the gateway's cookies. With Secure cookies
 // the names carry the __Host- prefix, which browsers honour only for Secure, Path=/,
-// Domain-less cookies, so a sibling subdomain cannot plant one.
+// Domain-less cookies, so a sibling subdomain cannot plant one. With cookie_domain the
+// cookies carry Domain and the __Secure- prefix instead (still Secure only).
 type cookieNames struct {
 	secure      bool
+	domain      string // the Domain attribute; "" for host-only cookies
 	session     string
 	loginPrefix string
 	// autoLoginFailed marks a recent failed silent (prompt=none) login.
@@ -46,13 +48,16 @@ type cookieNames struct {
 	prefix string
 }
 
-func newCookieNames(secure bool) cookieNames {
+func newCookieNames(secure bool, domain string) cookieNames {
 	base := "kakaogate"
-	if secure {
+	switch {
+	case secure && domain != "":
+		base = "__Secure-kakaogate"
+	case secure:
 		base = "__Host-kakaogate"
 	}
 	return cookieNames{
-		secure: secure, session: base, loginPrefix: base + "-login-", prefix: base,
+		secure: secure, domain: domain, session: base, loginPrefix: base + "-login-", prefix: base,
 		autoLoginFailed: base + "-autologin", logoutState: base + "-logout", signedOut: base + "-signedout",
 		loop: base + "-loop",
 	}
@@ -83,13 +88,14 @@ func newCodecs(secrets [][]byte, lifetime time.Duration) (codecs, error) {
 }
 
 // newCookie returns a cookie with the gateway's attributes: HttpOnly, SameSite=Lax, Path=/,
-// no Domain, Secure unless insecure_cookies is set. SameSite=Lax lets the cookie come back on
+// Domain only with cookie_domain, Secure unless insecure_cookies is set. SameSite=Lax lets the cookie come back on
 // the provider's top-level redirect to the callback.
 func (n cookieNames) newCookie(name, value string, maxAge time.Duration) *http.Cookie {
 	return &http.Cookie{
 		Name:     name,
 		Value:    value,
 		Path:     "/",
+		Domain:   n.domain,
 		MaxAge:   int(maxAge / time.Second),
 		Secure:   n.secure,
 		HttpOnly: true,

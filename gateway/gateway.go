@@ -1,6 +1,6 @@
 // Package gateway implements kakaogate's HTTP flows independently of Caddy: the login
-// redirect, the callback, sessions, identity headers for the upstream, logout and the /me
-// endpoint. Caddy glue (package caddymodule) builds a Gateway from the configuration and hands
+// redirect, the callback, sessions, identity headers for the upstream, logout, the /me
+// endpoint and forward auth for other proxies (<prefix>/verify). Caddy glue (package caddymodule) builds a Gateway from the configuration and hands
 // it every request together with the next handler.
 package gateway
 
@@ -72,6 +72,10 @@ type Options struct {
 	// request): the endpoints and the return path after a login are read from it. Without
 	// it, the request's URL.
 	OriginalURL func(*http.Request) *url.URL
+	// TrustedProxy reports whether r comes from a proxy whose X-Forwarded-* headers may be
+	// believed (Caddy: the trusted_proxies server option). <prefix>/verify reads the original
+	// request from them only then. Default: no peer is trusted.
+	TrustedProxy func(*http.Request) bool
 }
 
 // Gateway serves the gateway's endpoints and guards every other request.
@@ -112,6 +116,7 @@ type Gateway struct {
 	identity       chainIdentity // what the other gateways on a request must share (chain)
 	warnedInsecure atomic.Bool   // insecure_cookies off loopback was logged
 	originalURL    func(*http.Request) *url.URL
+	trustedProxy   func(*http.Request) bool
 }
 
 // New builds a Gateway. It does no network I/O.
@@ -133,27 +138,28 @@ func New(o Options) (*Gateway, error) {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	g := &Gateway{
-		cfg:         cfg,
-		kakao:       o.Kakao,
-		sessions:    o.Sessions,
-		logger:      o.Logger,
-		now:         o.Now,
-		requestID:   o.RequestID,
-		onIdentity:  o.OnIdentity,
-		protects:    o.Protects,
-		revoker:     o.Revoker,
-		assertion:   o.Assertion,
-		locker:      o.Locker,
-		metrics:     o.Metrics,
-		idps:        idps,
-		policy:      accessPolicy(cfg.Allow),
-		cookies:     newCookieNames(!cfg.InsecureCookies),
-		codecs:      cs,
-		headers:     newIdentityHeaders(cfg.Headers),
-		pages:       pages,
-		pageCSP:     pageCSP(issuers(idps)...),
-		prefix:      cfg.PathPrefix + "/",
-		originalURL: o.OriginalURL,
+		cfg:          cfg,
+		kakao:        o.Kakao,
+		sessions:     o.Sessions,
+		logger:       o.Logger,
+		now:          o.Now,
+		requestID:    o.RequestID,
+		onIdentity:   o.OnIdentity,
+		protects:     o.Protects,
+		revoker:      o.Revoker,
+		assertion:    o.Assertion,
+		locker:       o.Locker,
+		metrics:      o.Metrics,
+		idps:         idps,
+		policy:       accessPolicy(cfg.Allow),
+		cookies:      newCookieNames(!cfg.InsecureCookies, cfg.CookieDomain),
+		codecs:       cs,
+		headers:      newIdentityHeaders(cfg.Headers),
+		pages:        pages,
+		pageCSP:      pageCSP(issuers(idps)...),
+		prefix:       cfg.PathPrefix + "/",
+		originalURL:  o.OriginalURL,
+		trustedProxy: o.TrustedProxy,
 	}
 	g.identity = newChainIdentity(cfg, o.Sessions, g.cookies.prefix)
 	if g.logger == nil {
@@ -235,6 +241,8 @@ func (g *Gateway) serveEndpoint(w http.ResponseWriter, r *http.Request, endpoint
 		g.serveLogoutCallback(w, r)
 	case "me":
 		g.serveMe(w, r)
+	case "verify":
+		g.serveVerify(w, r)
 	case "consent":
 		g.serveConsent(w, r)
 	case "unlink":

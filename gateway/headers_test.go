@@ -100,7 +100,7 @@ func TestIsNavigation(t *testing.T) {
 }
 
 func TestStripGatewayCookiesKeepsTheAppsCookies(t *testing.T) {
-	n := newCookieNames(true)
+	n := newCookieNames(true, "")
 	r := httptest.NewRequest("GET", "/", nil)
 	r.Header.Set("Cookie", "app=1; __Host-kakaogate=secret; __Host-kakaogate-login-abc=x; theme=dark")
 	n.stripGatewayCookies(r)

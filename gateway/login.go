@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/kakaogate/kakaogate/config"
 	"github.com/kakaogate/kakaogate/internal/secureurl"
 	"github.com/kakaogate/kakaogate/oidc"
 )
@@ -31,7 +32,7 @@ func (g *Gateway) serveLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	returnTo := safeReturnPath(q.Get("rd"))
+	returnTo := safeReturnPath(loginReturnPath(r.URL.RawQuery, q))
 	p, err := g.loginProvider(q.Get("provider"))
 	if err != nil {
 		g.fail(w, r, problem{
@@ -144,12 +145,16 @@ func (g *Gateway) redirectURI(r *http.Request) string {
 // the login's Secure cookie and the callback could only fail ("link expired"). A configured
 // redirect_url was checked when the configuration was.
 func (g *Gateway) cookiesWouldStick(r *http.Request) error {
-	if g.cfg.RedirectURL != "" || r.TLS != nil {
-		return nil
-	}
 	host := r.Host
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
+	}
+	if d := g.cookies.domain; d != "" && !config.DomainCovers(d, host) {
+		return fmt.Errorf("the site is reached as %s, outside cookie_domain %s: the browser would refuse the login cookie; "+
+			"serve only hosts within %s from this handler, or change cookie_domain", host, d, d)
+	}
+	if g.cfg.RedirectURL != "" || r.TLS != nil {
+		return nil
 	}
 	if secureurl.IsLoopbackHost(host) {
 		return nil

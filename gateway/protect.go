@@ -76,8 +76,21 @@ func (g *Gateway) requestSession(w http.ResponseWriter, r *http.Request) (sessio
 // gateway's cookies.
 func (g *Gateway) identify(r *http.Request, ticket session.Ticket, sess *session.Session) error {
 	g.passOn(r) // first: the header map has room for ours
-	h := r.Header
-	g.headers.inject(h, sess.Claims)
+	g.headers.inject(r.Header, sess.Claims)
+	if err := g.identityExtras(r.Header, r, ticket, sess); err != nil {
+		return err
+	}
+	if g.onIdentity != nil {
+		g.onIdentity(r, sess.Claims)
+	}
+	return nil
+}
+
+// identityExtras sets, in h, what accompanies the configured identity headers of a session
+// on request r: X-Auth-Status and, when they apply, X-Auth-Signed-Up, X-Auth-Access-Token and
+// X-Auth-Assertion (for r's host). The upstream path (identify) and the forward-auth answer
+// (serveVerify) share it.
+func (g *Gateway) identityExtras(h http.Header, r *http.Request, ticket session.Ticket, sess *session.Session) error {
 	h.Set(statusHeader, statusAuthenticated)
 	if sess.Claims["has_signed_up"] == "false" {
 		h.Set("X-Auth-Signed-Up", "false")
@@ -91,9 +104,6 @@ func (g *Gateway) identify(r *http.Request, ticket session.Ticket, sess *session
 			return fmt.Errorf("signing the identity assertion: %w", err)
 		}
 		h.Set("X-Auth-Assertion", a)
-	}
-	if g.onIdentity != nil {
-		g.onIdentity(r, sess.Claims)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package gateway
 import (
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/kakaogate/kakaogate/config"
 )
@@ -36,4 +37,24 @@ func safeReturnPath(p string) string {
 // HTML): only navigations are sent to the provider; API and script requests get a 401.
 func isNavigation(r *http.Request) bool {
 	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && acceptsHTML(r)
+}
+
+// loginReturnPath is the rd of a <prefix>/login request. A front proxy that cannot escape
+// it (nginx: `return 302 /.auth/login?rd=$request_uri`) hands over the original query raw,
+// /docs?a=1&b=2: a literal "?" in rd's raw value marks that form, and then rd is the rest
+// of the raw query, so the person returns to the whole URL. The gateway's own login URLs
+// always escape rd, so their provider and resume parameters are never taken in.
+func loginReturnPath(rawQuery string, q url.Values) string {
+	raw, ok := strings.CutPrefix(rawQuery, "rd=")
+	if !ok {
+		return q.Get("rd")
+	}
+	first, _, _ := strings.Cut(raw, "&")
+	if !strings.Contains(first, "?") {
+		return q.Get("rd")
+	}
+	if p, err := url.PathUnescape(raw); err == nil {
+		return p
+	}
+	return q.Get("rd")
 }

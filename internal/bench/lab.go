@@ -33,6 +33,7 @@ type lab struct {
 	baseline  *proc // the -baseline binary, serving the *-baseline sites; nil without one
 	redis     *proc
 	upstream  *proc
+	nginx     *proc // serves the nginx sites; nil without them
 	emulator  *kakaotest.Server
 	ports     map[string]int // site name → port
 	adminAddr string
@@ -46,10 +47,10 @@ type lab struct {
 
 // allSites are the Caddy sites a run may need: plain Caddy first, then plain Caddy adding
 // the identity headers itself, then the gateways.
-var allSites = []string{"plain", "headers", "memory", "redis", "nocache"}
+var allSites = []string{"plain", "headers", "memory", "redis", "nocache", siteVerify, siteNginx, siteNginxAuth}
 
 // withoutGateway are the sites without kakaogate.
-var withoutGateway = []string{"plain", "headers"}
+var withoutGateway = []string{"plain", "headers", siteNginx, siteNginxAuth}
 
 // sitesFor returns the sites the scenarios use (logins use redis), in allSites' order: an
 // older binary without some option can still be measured on the others (-caddy, -only).
@@ -57,7 +58,7 @@ func sitesFor(scenarios []scenario) []string {
 	var out []string
 	for _, s := range allSites {
 		for _, sc := range scenarios {
-			if sc.site == s {
+			if sc.site == s || (s == siteVerify && sc.site == siteNginxAuth) {
 				out = append(out, s)
 				break
 			}
@@ -148,12 +149,15 @@ func startLab(ctx context.Context, o options, pin pinning, dir string, scenarios
 	}
 	l.procs = append(l.procs, l.caddy)
 	for _, s := range l.sites {
-		if isBaseline(s) {
+		if isBaseline(s) || s == siteNginx || s == siteNginxAuth {
 			continue
 		}
 		if err := waitHTTP(l.caddy, l.url(s)+"/.auth/healthz"); err != nil {
 			return nil, err
 		}
+	}
+	if err := l.startNginx(pin, dir, upAddr); err != nil {
+		return nil, err
 	}
 	if o.baseline != "" {
 		if err := l.startBaseline(pin, dir, o.baseline, upAddr, redisAddr); err != nil {
@@ -165,7 +169,7 @@ func startLab(ctx context.Context, o options, pin pinning, dir string, scenarios
 
 func (l *lab) caddyfile(upstream, redisAddr string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "{\n\tadmin %s\n\tpersist_config off\n\tauto_https off\n}\n\n", l.adminAddr)
+	fmt.Fprintf(&b, "{\n\tadmin %s\n\tpersist_config off\n\tauto_https off\n%s}\n\n", l.adminAddr, l.verifyServerOptions())
 	fmt.Fprintf(&b, "http://:%d {\n\tbind 127.0.0.1\n\treverse_proxy %s\n}\n\n", l.ports["plain"], upstream)
 	// What the upstream gets from the gateway for the wrk user, set by Caddy itself: the
 	// floor of passing an identity through reverse_proxy, without any authentication.
@@ -233,6 +237,9 @@ func (l *lab) prepare(ctx context.Context, scenarios []scenario) error {
 		}
 		l.cookies[s] = v
 	}
+	if v, ok := l.cookies[siteVerify]; ok {
+		l.cookies[siteNginxAuth] = v // nginx passes it to verify
+	}
 	for _, sc := range scenarios {
 		if sc.kind != kindWrk {
 			continue
@@ -276,8 +283,8 @@ func (l *lab) check(sc scenario) error {
 	}
 	want := "" // the gateway removed the forged header
 	switch {
-	case sc.site == "plain":
-		want = "forged" // plain Caddy passes it on
+	case sc.site == "plain" || sc.site == siteNginx:
+		want = "forged" // plain Caddy and nginx alone pass it on
 	case sc.site == "headers":
 		want = strconv.FormatInt(wrkUser, 10) // request_header replaced it
 	case sc.authenticated:

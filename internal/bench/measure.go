@@ -35,6 +35,8 @@ var allScenarios = []scenario{
 	{name: "nocache", label: "kakaogate, Redis, cache off", kind: kindWrk, site: "nocache", authenticated: true, status: http.StatusOK},
 	{name: "unauth", label: "no session → 401", kind: kindWrk, site: "redis", status: http.StatusUnauthorized},
 	{name: "login", label: "full login (4 requests)", kind: kindLogin, site: "redis"},
+	{name: "nginx", label: "nginx proxy_pass alone", kind: kindWrk, site: siteNginx, status: http.StatusOK},
+	{name: "nginxauth", label: "nginx auth_request → verify", kind: kindWrk, site: siteNginxAuth, authenticated: true, status: http.StatusOK},
 }
 
 func selectScenarios(only string) ([]scenario, error) {
@@ -52,7 +54,7 @@ func selectScenarios(only string) ([]scenario, error) {
 		}
 	}
 	if len(out) != len(want) {
-		return nil, fmt.Errorf("-only %q: known scenarios are plain, headers, memory, redis, nocache, unauth, login", only)
+		return nil, fmt.Errorf("-only %q: known scenarios are plain, headers, memory, redis, nocache, unauth, login, nginx, nginxauth", only)
 	}
 	return out, nil
 }
@@ -192,10 +194,14 @@ func (l *lab) cpuTimes() map[string]time.Duration {
 	if l.baseline != nil {
 		caddy += l.baseline.cpuTime() // the one not under load adds next to nothing
 	}
-	return map[string]time.Duration{
+	times := map[string]time.Duration{
 		"caddy":    caddy,
 		"redis":    l.redis.cpuTime(),
 		"upstream": l.upstream.cpuTime(),
 		"client":   selfCPU(),
 	}
+	if l.nginx != nil {
+		times["nginx"] = l.nginx.cpuTime()
+	}
+	return times
 }

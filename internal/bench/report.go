@@ -25,7 +25,7 @@ func report(w io.Writer, o options, pin pinning, res *results) {
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\treq/s\tp50\tp99\treq/s vs plain (rounds' range)\tp99 vs plain\tCPU µs/req: caddy\tredis\tupstream\tclient+emulator\t")
+	fmt.Fprintln(tw, "scenario\treq/s\tp50\tp99\treq/s vs plain (rounds' range)\tp99 vs plain\tCPU µs/req: caddy\tredis\tupstream\tclient+emulator\tnginx\t")
 	for _, sc := range res.scenarios {
 		ss := res.samples[sc.name]
 		unit := "req/s"
@@ -38,12 +38,12 @@ func report(w io.Writer, o options, pin pinning, res *results) {
 			rpsRatio = fmt.Sprintf("%.2f (%.2f–%.2f)", ratio(ss, res.samples["plain"], func(s sample) float64 { return s.rps }), lo, hi)
 			p99Ratio = fmt.Sprintf("%.2f", ratio(ss, res.samples["plain"], func(s sample) float64 { return float64(s.p99) }))
 		}
-		fmt.Fprintf(tw, "%s\t%.0f %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", sc.label,
+		fmt.Fprintf(tw, "%s\t%.0f %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", sc.label,
 			median(ss, func(s sample) float64 { return s.rps }), unit,
 			dur(median(ss, func(s sample) float64 { return float64(s.p50) })),
 			dur(median(ss, func(s sample) float64 { return float64(s.p99) })),
 			rpsRatio, p99Ratio,
-			cpuPer(ss, "caddy"), cpuPer(ss, "redis"), cpuPer(ss, "upstream"), cpuPer(ss, "client"))
+			cpuPer(ss, "caddy"), cpuPer(ss, "redis"), cpuPer(ss, "upstream"), cpuPer(ss, "client"), cpuPer(ss, "nginx"))
 	}
 	tw.Flush()
 	var foreign []float64
@@ -75,6 +75,10 @@ func report(w io.Writer, o options, pin pinning, res *results) {
 		if ss := res.samples[sc.name]; isBaseline(sc.name) && len(ss) > 0 && len(plain) == len(ss) {
 			fmt.Fprintf(w, "ratio_%s_vs_plain=%.2f\n", sc.name, ratio(ss, plain, func(s sample) float64 { return s.rps }))
 		}
+	}
+	if ss, ng := res.samples["nginxauth"], res.samples["nginx"]; len(ss) > 0 && len(ng) == len(ss) {
+		fmt.Fprintf(w, "ratio_nginxauth_vs_nginx=%.2f\n", ratio(ss, ng, func(s sample) float64 { return s.rps }))
+		fmt.Fprintf(w, "p99_nginxauth_vs_nginx=%.2f\n", ratio(ss, ng, func(s sample) float64 { return float64(s.p99) }))
 	}
 	if ss := res.samples["redis"]; len(ss) > 0 && len(plain) == len(ss) {
 		fmt.Fprintf(w, "p99_redis_vs_plain=%.2f\n", ratio(ss, plain, func(s sample) float64 { return float64(s.p99) }))
