@@ -1,0 +1,89 @@
+package gateway
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/kakaogate/kakaogate/config"
+)
+
+// The cases of section H of docs/rp-security.md (issue 15): the edge a hostile client or a
+// hostile provider reaches. The e2e tests named in docs/security.md run the same through the
+// Caddy binary.
+
+// TestCase_gw_edge_01: Connection and Proxy-Connection naming the gateway's headers reach the
+// upstream (and so the proxy that would delete them) without those names, on protected,
+// optional and public routes.
+func TestCase_gw_edge_01(t *testing.T) {
+	t.Parallel()
+	headers := func(c *config.Config) {
+		c.Headers = []config.HeaderClaim{{Header: "X-Auth-User-Id", Claim: "id"}, {Header: "Remote-User", Claim: "id"}}
+	}
+	h := newHarness(t, harnessOptions{public: []string{"/public"}, configure: headers})
+	hostile := []string{"Connection: keep-alive, X-Auth-Status, remote-user", "Proxy-Connection: x-auth-user-id", "Accept: application/json"}
+	c := h.browser()
+	h.login(c, "/app", 1001)
+	check := func(name string) {
+		t.Helper()
+		up := h.up.last(t)
+		if got := up.Header.Values("Connection"); len(got) != 1 || got[0] != "keep-alive" {
+			t.Errorf("%s: Connection at the upstream = %q, want only keep-alive", name, got)
+		}
+		if got := up.Header.Values("Proxy-Connection"); len(got) != 0 {
+			t.Errorf("%s: Proxy-Connection at the upstream = %q", name, got)
+		}
+	}
+	if r := h.get(c, "/app", hostile...); r.StatusCode != http.StatusOK || h.up.last(t).Header.Get("Remote-User") != "1001" {
+		t.Fatalf("protected: %d %v", r.StatusCode, h.up.last(t).Header)
+	}
+	check("protected")
+	h.get(h.browser(), "/public", hostile...)
+	check("public without a session")
+
+	opt := newHarness(t, harnessOptions{configure: func(c *config.Config) { headers(c); c.Optional = true }})
+	if r := opt.get(opt.browser(), "/article", hostile...); r.StatusCode != http.StatusOK || opt.up.last(t).Header.Get("X-Auth-Status") != statusAnonymous {
+		t.Fatalf("optional: %d %v", r.StatusCode, opt.up.last(t).Header)
+	}
+	if got := opt.up.last(t).Header.Values("Connection"); len(got) != 1 || got[0] != "keep-alive" {
+		t.Errorf("optional: Connection at the upstream = %q, want only keep-alive", got)
+	}
+}
+
+// TestCase_gw_edge_02: request trailers named like the gateway's headers, declared or only
+// sent, are dropped before the upstream reads them; the app's own trailers pass.
+func TestCase_gw_edge_02(t *testing.T) {
+	t.Parallel()
+	var trailers []http.Header
+	h := newHarness(t, harnessOptions{public: []string{"/public"}, after: func(_ *harness, up Next) Next {
+		return func(w http.ResponseWriter, r *http.Request) error {
+			_, _ = io.Copy(io.Discard, r.Body)
+			trailers = append(trailers, r.Trailer.Clone())
+			return up(w, r)
+		}
+	}})
+	c := h.browser()
+	h.login(c, "/app", 1001)
+	for _, path := range []string{"/app", "/public"} {
+		req, err := http.NewRequest(http.MethodPost, h.base+path, io.NopCloser(strings.NewReader("a=1")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.ContentLength = -1
+		req.Header.Set("Accept", "application/json")
+		req.Trailer = http.Header{"X-Auth-User-Id": {"999"}, "X-Auth-Signed-Up": {"true"}, "X-Checksum": {"ok"}}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("POST %s: %d", path, resp.StatusCode)
+		}
+		got := trailers[len(trailers)-1]
+		if got.Get("X-Checksum") != "ok" || got.Get("X-Auth-User-Id") != "" || got.Get("X-Auth-Signed-Up") != "" {
+			t.Errorf("POST %s: trailers at the upstream %v, want only X-Checksum", path, got)
+		}
+	}
+}
