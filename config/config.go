@@ -135,6 +135,7 @@ type Config struct {
 	LoginOptions
 	AccessRules
 	UnlinkOptions
+	EdgeOptions
 }
 
 // HeaderClaim maps one upstream request header to one claim.
@@ -215,6 +216,7 @@ func (c *Config) SetDefaults() {
 		c.PostLogoutRedirect = DefaultPostLogout
 	}
 	c.LoginOptions.setDefaults(c.Provider)
+	c.EdgeOptions.setDefaults()
 	c.setProviderDefaults()
 }
 

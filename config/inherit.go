@@ -34,6 +34,7 @@ func (c *Config) Inherit(defaults Config) {
 	c.LoginOptions.inherit(defaults.LoginOptions)
 	c.AccessRules.inherit(defaults.AccessRules)
 	c.UnlinkOptions.inherit(defaults.UnlinkOptions)
+	c.EdgeOptions.inherit(defaults.EdgeOptions)
 }
 
 func setString(dst *string, def string) {

@@ -180,7 +180,7 @@ func (g *Gateway) redeem(r *http.Request, p *idp, ls *loginState, code string) (
 	if err != nil {
 		return nil, fmt.Errorf("exchanging code: %w", err)
 	}
-	idt, err := p.rp.Verify(ctx, tok.IDToken, oidc.VerifyOptions{Nonce: ls.Nonce})
+	idt, err := p.rp.Verify(ctx, tok.IDToken, oidc.VerifyOptions{Nonce: ls.Nonce, MaxTokenAge: g.tokenMaxAge()})
 	if err != nil {
 		return nil, fmt.Errorf("verifying ID token: %w", err)
 	}

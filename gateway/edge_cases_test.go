@@ -1,12 +1,16 @@
 package gateway
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kakaogate/kakaogate/config"
+	"github.com/kakaogate/kakaogate/oidc/oidctest"
+	"github.com/kakaogate/kakaogate/session"
 )
 
 // The cases of section H of docs/rp-security.md (issue 15): the edge a hostile client or a
@@ -86,4 +90,35 @@ func TestCase_gw_edge_02(t *testing.T) {
 			t.Errorf("POST %s: trailers at the upstream %v, want only X-Checksum", path, got)
 		}
 	}
+}
+
+// TestCase_gw_edge_03: an ID token from the token endpoint whose iat is hours old (exp still
+// ahead) is refused at login and ends the session at refresh; one within id_token_max_age
+// plus the skew passes.
+func TestCase_gw_edge_03(t *testing.T) {
+	t.Parallel()
+	stale := func(c map[string]any, now time.Time) {
+		c["iat"], c["exp"] = now.Add(-3*time.Hour).Unix(), now.Add(time.Hour).Unix()
+	}
+	runCases(t, map[string]oidcCase{
+		"login, iat three hours old": rejectClaims(stale, "not fresh from the token endpoint"),
+		"login, iat ten and a half minutes old": acceptClaims(func(c map[string]any, now time.Time) {
+			c["iat"] = now.Add(-10*time.Minute - 30*time.Second).Unix()
+		}),
+	})
+	t.Run("refresh, iat three hours old", func(t *testing.T) {
+		t.Parallel()
+		h, c, sess := refreshHarness(t, oidctest.Options{}, nil)
+		h.op.MutateClaims(func(c map[string]any) { stale(c, time.Now()) })
+		before := h.up.count()
+		if r := h.get(c, "/app", "Accept: application/json"); r.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("request after a stale refreshed ID token: %d, want 401", r.StatusCode)
+		}
+		if _, err := h.loadSession(sess.cookie); !errors.Is(err, session.ErrNotFound) {
+			t.Errorf("the session survived: %v", err)
+		}
+		if h.logs.FilterMessage("refreshed ID token rejected").Len() != 1 || h.up.count() != before {
+			t.Error("the refusal was not logged, or the request went upstream")
+		}
+	})
 }
