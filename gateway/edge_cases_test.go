@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -121,4 +123,31 @@ func TestCase_gw_edge_03(t *testing.T) {
 			t.Error("the refusal was not logged, or the request went upstream")
 		}
 	})
+}
+
+// randomKidToken is a JWS with kid and a signature no key makes.
+func randomKidToken(kid string) string {
+	enc := base64.RawURLEncoding.EncodeToString
+	return enc([]byte(`{"alg":"RS256","kid":"`+kid+`"}`)) + "." + enc([]byte(`{"iss":"x"}`)) + "." + enc([]byte("not-a-signature"))
+}
+
+// TestCase_gw_edge_04: strangers posting back-channel logout tokens with random kids spend
+// only the logout tokens' refetch budget: right after a key rotation, a login still gets
+// the JWKS refetch its new kid needs.
+func TestCase_gw_edge_04(t *testing.T) {
+	t.Parallel()
+	h := newOIDC(t, harnessOptions{})
+	c := h.browser()
+	h.expectLogin(t, c, h.authorize(c, "/app", 0), "/app", "user-1")
+	for i := range 30 {
+		if r := h.backchannel(randomKidToken(fmt.Sprintf("random-%d", i))); r.StatusCode != http.StatusBadRequest {
+			t.Fatalf("logout token with a random kid: %d, want 400", r.StatusCode)
+		}
+	}
+	if n := h.op.Count(oidctest.JWKSURI); n > 2 {
+		t.Fatalf("30 random logout kids caused %d JWKS fetches, want at most 2", n)
+	}
+	h.op.SetKeys(suiteKey2(), suiteKey2())
+	b := h.browser()
+	h.expectLogin(t, b, h.authorize(b, "/app", 0), "/app", "user-1")
 }

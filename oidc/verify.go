@@ -85,7 +85,7 @@ func (c *Client) Verify(ctx context.Context, rawIDToken string, opts VerifyOptio
 	if err != nil {
 		return nil, err
 	}
-	hdr, payload, err := c.Provider.keys.verifyJWS(ctx, rawIDToken, algs)
+	hdr, payload, err := c.Provider.keys.verifyJWS(ctx, rawIDToken, algs, idTokenRefetch)
 	if err != nil {
 		return nil, err
 	}
