@@ -159,6 +159,7 @@ func (h *Handler) build(ctx caddy.Context) error {
 		Metrics:     metrics,
 		Providers:   extra,
 		OriginalURL: originalURL,
+		ClientIP:    clientIP,
 	})
 	return err // the gateway's errors say what they concern
 }
@@ -327,6 +328,12 @@ func originalURL(r *http.Request) *url.URL {
 		return orig.URL
 	}
 	return r.URL
+}
+
+// clientIP returns Caddy's client_ip: the client's address, after trusted_proxies.
+func clientIP(r *http.Request) string {
+	ip, _ := caddyhttp.GetVar(r.Context(), caddyhttp.ClientIPVarKey).(string)
+	return ip
 }
 
 // requestID returns Caddy's request id ({http.request.uuid}), shown on error pages and logged.

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/kakaogate/kakaogate/config"
 	"github.com/kakaogate/kakaogate/oidc/oidctest"
 	"github.com/kakaogate/kakaogate/session"
@@ -150,4 +152,39 @@ func TestCase_gw_edge_04(t *testing.T) {
 	h.op.SetKeys(suiteKey2(), suiteKey2())
 	b := h.browser()
 	h.expectLogin(t, b, h.authorize(b, "/app", 0), "/app", "user-1")
+}
+
+// TestCase_gw_edge_05: junk codes posted with free login states cost the app at most the
+// per-client budget of token requests; then the callback answers 429 with a page and no
+// token request. A burst of successful logins from one address is never throttled.
+func TestCase_gw_edge_05(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{configure: func(c *config.Config) {
+		c.FailedExchanges = &config.ExchangeLimit{Global: 100, PerClient: 3, Window: config.Duration(time.Minute)}
+	}})
+	for i := range 20 { // successes never count
+		c := h.browser()
+		h.login(c, "/app", int64(1001+i%2))
+	}
+	junk := func(c *http.Client) *result {
+		state, _ := h.startLogin(c, "/app")
+		return h.get(noFollow(c), "/.auth/callback?code=junk-code&state="+state)
+	}
+	c := h.browser()
+	for i := range 3 {
+		if r := junk(c); r.StatusCode != http.StatusBadRequest {
+			t.Fatalf("junk code %d: %d, want 400 (invalid_grant)", i, r.StatusCode)
+		}
+	}
+	tokens := h.kakao.Calls("/oauth/token")
+	r := junk(c)
+	if r.StatusCode != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" || !strings.Contains(r.body, "<html") {
+		t.Fatalf("junk code past the budget: %d (Retry-After %q), want 429 with a page\n%s", r.StatusCode, r.Header.Get("Retry-After"), r.body)
+	}
+	if n := h.kakao.Calls("/oauth/token"); n != tokens {
+		t.Errorf("a throttled callback made a token request (%d, was %d)", n, tokens)
+	}
+	if h.logs.FilterMessage("request refused").FilterField(zap.String("reason", "too_many_failed_logins")).Len() != 1 {
+		t.Error("the 429 was not logged")
+	}
 }

@@ -72,6 +72,9 @@ type Options struct {
 	// request): the endpoints and the return path after a login are read from it. Without
 	// it, the request's URL.
 	OriginalURL func(*http.Request) *url.URL
+	// ClientIP returns the client's address, under which its failed code exchanges are
+	// counted (Caddy's client_ip). Default: the connection's address.
+	ClientIP func(*http.Request) string
 }
 
 // Gateway serves the gateway's endpoints and guards every other request.
@@ -112,6 +115,8 @@ type Gateway struct {
 	identity       chainIdentity // what the other gateways on a request must share (chain)
 	warnedInsecure atomic.Bool   // insecure_cookies off loopback was logged
 	originalURL    func(*http.Request) *url.URL
+	clientAddr     func(*http.Request) string
+	exchanges      *exchangeLimiter // failed code exchanges; nil when unlimited
 }
 
 // New builds a Gateway. It does no network I/O.
@@ -154,6 +159,7 @@ func New(o Options) (*Gateway, error) {
 		pageCSP:     pageCSP(issuers(idps)...),
 		prefix:      cfg.PathPrefix + "/",
 		originalURL: o.OriginalURL,
+		clientAddr:  o.ClientIP,
 	}
 	g.identity = newChainIdentity(cfg, o.Sessions, g.cookies.prefix)
 	if g.logger == nil {
@@ -162,6 +168,7 @@ func New(o Options) (*Gateway, error) {
 	if g.now == nil {
 		g.now = time.Now
 	}
+	g.exchanges = newExchangeLimiter(cfg.FailedExchanges, g.now)
 	if g.metrics == nil {
 		g.metrics = noMetrics{}
 	}
