@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -186,5 +187,54 @@ func TestCase_gw_edge_05(t *testing.T) {
 	}
 	if h.logs.FilterMessage("request refused").FilterField(zap.String("reason", "too_many_failed_logins")).Len() != 1 {
 		t.Error("the 429 was not logged")
+	}
+}
+
+// cookieCounter is a Metrics that counts rejected cookies.
+type cookieCounter struct {
+	noMetrics
+	mu       sync.Mutex
+	rejected map[string]int
+}
+
+func (m *cookieCounter) CookieRejected(kind string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.rejected[kind]++
+}
+
+func (m *cookieCounter) count(kind string) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.rejected[kind]
+}
+
+// TestCase_gw_edge_06: a request with hundreds of fake login cookies gets a bounded number of
+// Set-Cookie lines back, and a flood of bad session cookies writes a bounded number of log
+// lines while the metric counts every one.
+func TestCase_gw_edge_06(t *testing.T) {
+	t.Parallel()
+	h := newOIDC(t, harnessOptions{})
+	m := &cookieCounter{rejected: map[string]int{}}
+	h.gw.metrics = m
+	r := h.get(noFollow(h.browser()), "/.auth/login", "Cookie: "+junkLoginCookies(h, 400, 100))
+	if n := len(r.Header.Values("Set-Cookie")); r.StatusCode != http.StatusFound || n > maxExaminedLoginCookies+1 {
+		t.Fatalf("login start with 400 junk login cookies: %d with %d Set-Cookie lines, want 302 with at most %d", r.StatusCode, n, maxExaminedLoginCookies+1)
+	}
+	if n := m.count(cookieLogin); n != maxExaminedLoginCookies {
+		t.Errorf("login cookies counted as rejected = %d, want %d (the ones read)", n, maxExaminedLoginCookies)
+	}
+	const flood = 200
+	for i := range flood {
+		res := h.get(h.withSessionCookie(fmt.Sprintf("forged-%d", i)), "/app", "Accept: application/json")
+		if res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("forged session cookie: %d, want 401", res.StatusCode)
+		}
+	}
+	if n := h.logs.FilterMessage("session cookie rejected").Len(); n == 0 || n > badCookieLogBurst {
+		t.Errorf("%d log lines for %d bad session cookies, want between 1 and %d", n, flood, badCookieLogBurst)
+	}
+	if n := m.count(cookieSession); n != flood {
+		t.Errorf("session cookies counted as rejected = %d, want %d", n, flood)
 	}
 }

@@ -117,6 +117,7 @@ type Gateway struct {
 	originalURL    func(*http.Request) *url.URL
 	clientAddr     func(*http.Request) string
 	exchanges      *exchangeLimiter // failed code exchanges; nil when unlimited
+	cookieLog      *zap.Logger      // the logger, sampled: for bad-cookie lines
 }
 
 // New builds a Gateway. It does no network I/O.
@@ -169,6 +170,7 @@ func New(o Options) (*Gateway, error) {
 		g.now = time.Now
 	}
 	g.exchanges = newExchangeLimiter(cfg.FailedExchanges, g.now)
+	g.cookieLog = sampledLogger(g.logger)
 	if g.metrics == nil {
 		g.metrics = noMetrics{}
 	}
