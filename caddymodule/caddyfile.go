@@ -113,6 +113,8 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 //		service_terms         <tag...>
 //		signup                app|auto
 //		assertion
+//		id_token_max_age      <duration>
+//		failed_exchange_limit off|<global> <per_client> [<window>]
 //	}
 //
 // Placeholders are not expanded here; {env.*} and {file.*} are resolved at provisioning.

@@ -50,6 +50,10 @@ func unmarshalFlowOption(d *caddyfile.Dispenser, opt string, f *config.Config) (
 		err = oneOf(d, &f.Signup, config.SignupApp, config.SignupAuto)
 	case "assertion":
 		err = flag(d, &f.Assertion)
+	case "id_token_max_age":
+		err = parseIDTokenMaxAge(d, f)
+	case "failed_exchange_limit":
+		err = parseFailedExchangeLimit(d, f)
 	default:
 		return false, nil
 	}

@@ -160,6 +160,7 @@ func (h *Handler) build(ctx caddy.Context) error {
 		Providers:    extra,
 		OriginalURL:  originalURL,
 		TrustedProxy: trustedProxy,
+		ClientIP:     clientIP,
 	})
 	return err // the gateway's errors say what they concern
 }
@@ -335,6 +336,12 @@ func originalURL(r *http.Request) *url.URL {
 func trustedProxy(r *http.Request) bool {
 	trusted, _ := caddyhttp.GetVar(r.Context(), caddyhttp.TrustedProxyVarKey).(bool)
 	return trusted
+}
+
+// clientIP returns Caddy's client_ip: the client's address, after trusted_proxies.
+func clientIP(r *http.Request) string {
+	ip, _ := caddyhttp.GetVar(r.Context(), caddyhttp.ClientIPVarKey).(string)
+	return ip
 }
 
 // requestID returns Caddy's request id ({http.request.uuid}), shown on error pages and logged.

@@ -34,6 +34,7 @@ type gatewayMetrics struct {
 	storeDuration   *prometheus.HistogramVec
 	storeErrors     *prometheus.CounterVec
 	jwksRefreshes   *prometheus.CounterVec
+	cookiesRejected *prometheus.CounterVec
 }
 
 func newGatewayMetrics() *gatewayMetrics {
@@ -52,14 +53,15 @@ func newGatewayMetrics() *gatewayMetrics {
 			Help:    "Latency of session store operations.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"operation"}),
-		storeErrors:   counter("session_store_errors_total", "Session store operations that failed (a missing session is not a failure).", "operation"),
-		jwksRefreshes: counter("jwks_refreshes_total", "Fetches of an identity provider's signing keys, by issuer and outcome (ok, error).", "issuer", "outcome"),
+		storeErrors:     counter("session_store_errors_total", "Session store operations that failed (a missing session is not a failure).", "operation"),
+		jwksRefreshes:   counter("jwks_refreshes_total", "Fetches of an identity provider's signing keys, by issuer and outcome (ok, error).", "issuer", "outcome"),
+		cookiesRejected: counter("cookies_rejected_total", "Gateway cookies that failed to open (tampered, expired, old secret), by cookie (session, login).", "cookie"),
 	}
 }
 
 func (m *gatewayMetrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.loginsStarted, m.loginsSucceeded, m.loginsFailed, m.refreshes,
-		m.revocations, m.storeDuration, m.storeErrors, m.jwksRefreshes}
+		m.revocations, m.storeDuration, m.storeErrors, m.jwksRefreshes, m.cookiesRejected}
 }
 
 // register adds the collectors to reg. Registering them again into the same registry (a
@@ -113,6 +115,9 @@ func (m *gatewayMetrics) LoginSucceeded(provider string) {
 func (m *gatewayMetrics) LoginFailed(provider, reason string) {
 	m.loginsFailed.WithLabelValues(provider, reason).Inc()
 }
+
+// CookieRejected implements gateway.Metrics.
+func (m *gatewayMetrics) CookieRejected(kind string) { m.cookiesRejected.WithLabelValues(kind).Inc() }
 
 // Refresh implements gateway.Metrics.
 func (m *gatewayMetrics) Refresh(outcome string) { m.refreshes.WithLabelValues(outcome).Inc() }

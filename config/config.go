@@ -136,6 +136,7 @@ type Config struct {
 	AccessRules
 	UnlinkOptions
 	CookieOptions
+	EdgeOptions
 }
 
 // HeaderClaim maps one upstream request header to one claim.
@@ -216,6 +217,7 @@ func (c *Config) SetDefaults() {
 		c.PostLogoutRedirect = DefaultPostLogout
 	}
 	c.LoginOptions.setDefaults(c.Provider)
+	c.EdgeOptions.setDefaults()
 	c.setProviderDefaults()
 }
 

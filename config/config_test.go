@@ -195,6 +195,11 @@ func TestValidateFlows(t *testing.T) {
 		{"allow without values", func(c *Config) { c.Allow = []AllowRule{{Claim: "gender"}} }, "allow needs a claim"},
 		{"bad prompt", func(c *Config) { c.Prompt = "none" }, `prompt "none"`},
 		{"bad signup", func(c *Config) { c.Signup = "never" }, `signup "never"`},
+		{"id token max age too short", func(c *Config) { c.IDTokenMaxAge = Duration(time.Second) }, "id_token_max_age 1s"},
+		{"per-client budget above the global one", func(c *Config) {
+			c.FailedExchanges = &ExchangeLimit{Global: 5, PerClient: 6, Window: Duration(time.Minute)}
+		}, "failed_exchange_limit needs"},
+		{"failed exchange limit off", func(c *Config) { c.FailedExchanges = &ExchangeLimit{Off: true} }, ""},
 		{"service terms with oidc", func(c *Config) {
 			c.Provider, c.AutoLogin, c.ServiceTerms = ProviderOIDC, AutoLoginOff, []string{"t"}
 		}, "service_terms is a Kakao option"},
@@ -232,6 +237,8 @@ func TestInheritFillsEveryOption(t *testing.T) {
 		AccessRules:   AccessRules{RequireScopes: []string{"gender"}, Allow: []AllowRule{{Claim: "gender", Values: []string{"female"}}}},
 		UnlinkOptions: UnlinkOptions{AdminKey: "key", AppID: "1", OnUnlink: "http://127.0.0.1/unlinked"},
 		CookieOptions: CookieOptions{CookieDomain: "app.example"},
+		EdgeOptions: EdgeOptions{IDTokenMaxAge: Duration(time.Minute),
+			FailedExchanges: &ExchangeLimit{Off: true, Global: 1, PerClient: 1, Window: Duration(time.Second)}},
 	}
 	checkAllSet(t, reflect.ValueOf(global), "Config")
 	var c Config

@@ -35,6 +35,7 @@ func (c *Config) Inherit(defaults Config) {
 	c.AccessRules.inherit(defaults.AccessRules)
 	c.UnlinkOptions.inherit(defaults.UnlinkOptions)
 	c.CookieOptions.inherit(defaults.CookieOptions)
+	c.EdgeOptions.inherit(defaults.EdgeOptions)
 }
 
 func setString(dst *string, def string) {

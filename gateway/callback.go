@@ -25,7 +25,7 @@ func (g *Gateway) serveCallback(w http.ResponseWriter, r *http.Request, p *idp) 
 		return
 	}
 	ls, code, ok := g.parseCallback(w, r, p)
-	if !ok {
+	if !ok || !g.exchangeAllowed(w, r, p) {
 		return
 	}
 	sess, err := g.redeem(r, p, ls, code)
@@ -179,9 +179,10 @@ func (g *Gateway) redeem(r *http.Request, p *idp, ls *loginState, code string) (
 	ctx := r.Context()
 	tok, err := p.rp.Exchange(ctx, code, ls.Verifier, ls.RedirectURI)
 	if err != nil {
+		g.noteFailedExchange(r, err)
 		return nil, fmt.Errorf("exchanging code: %w", err)
 	}
-	idt, err := p.rp.Verify(ctx, tok.IDToken, oidc.VerifyOptions{Nonce: ls.Nonce})
+	idt, err := p.rp.Verify(ctx, tok.IDToken, oidc.VerifyOptions{Nonce: ls.Nonce, MaxTokenAge: g.tokenMaxAge()})
 	if err != nil {
 		return nil, fmt.Errorf("verifying ID token: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kakaogate/kakaogate/config"
 	"github.com/kakaogate/kakaogate/kakaotest"
 )
 
@@ -58,10 +59,12 @@ func prepareCallback(h *harness, browser *http.Client, mode uint8) (callbackFixt
 // state and code are the genuine ones, returning to the login's own path. Seeds:
 // testdata/fuzz.
 func FuzzCallback(f *testing.F) {
-	h := newHarness(f, harnessOptions{})
+	// Junk codes are most inputs: the failed-exchange budget (tested in TestCase_gw_edge_05_FailedCodeExchangesAreBudgeted)
+	// is off, so the genuine callback still logs in after thousands of them.
+	h := newHarness(f, harnessOptions{configure: func(c *config.Config) { c.FailedExchanges = &config.ExchangeLimit{Off: true} }})
 	browser := noFollowTo(h.browser(), h.base)
 	allowed := []int{http.StatusFound, http.StatusBadRequest, http.StatusUnauthorized,
-		http.StatusForbidden, http.StatusBadGateway, http.StatusServiceUnavailable}
+		http.StatusForbidden, http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable}
 	f.Fuzz(func(t *testing.T, rawQuery, cookieHeader string, mode uint8) {
 		defer h.logs.TakeAll()
 		mode %= 3

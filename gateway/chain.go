@@ -93,7 +93,8 @@ func chainOf(r *http.Request) *chain {
 
 // stripClientHeaders removes the identity headers a client sent: all of them at the first
 // gateway; at a later one, those of its header names no earlier gateway strips (the others
-// may hold what an earlier gateway set).
+// may hold what an earlier gateway set). Every gateway also removes the names it owns from
+// Connection, Proxy-Connection and the trailers (see shieldHopByHop).
 func (g *Gateway) stripClientHeaders(r *http.Request, ch *chain, first bool) {
 	if first {
 		g.headers.strip(r.Header)
@@ -105,6 +106,7 @@ func (g *Gateway) stripClientHeaders(r *http.Request, ch *chain, first bool) {
 		}
 	}
 	ch.headers = append(ch.headers, g.headers.mappings)
+	g.headers.shieldHopByHop(r)
 }
 
 func (ch *chain) knowsHeader(name string) bool {

@@ -76,6 +76,9 @@ type Options struct {
 	// believed (Caddy: the trusted_proxies server option). <prefix>/verify reads the original
 	// request from them only then. Default: no peer is trusted.
 	TrustedProxy func(*http.Request) bool
+	// ClientIP returns the client's address, under which its failed code exchanges are
+	// counted (Caddy's client_ip). Default: the connection's address.
+	ClientIP func(*http.Request) string
 }
 
 // Gateway serves the gateway's endpoints and guards every other request.
@@ -117,6 +120,9 @@ type Gateway struct {
 	warnedInsecure atomic.Bool   // insecure_cookies off loopback was logged
 	originalURL    func(*http.Request) *url.URL
 	trustedProxy   func(*http.Request) bool
+	clientAddr     func(*http.Request) string
+	exchanges      *exchangeLimiter // failed code exchanges; nil when unlimited
+	cookieLog      *zap.Logger      // the logger, sampled: for bad-cookie lines
 }
 
 // New builds a Gateway. It does no network I/O.
@@ -160,6 +166,7 @@ func New(o Options) (*Gateway, error) {
 		prefix:       cfg.PathPrefix + "/",
 		originalURL:  o.OriginalURL,
 		trustedProxy: o.TrustedProxy,
+		clientAddr:   o.ClientIP,
 	}
 	g.identity = newChainIdentity(cfg, o.Sessions, g.cookies.prefix)
 	if g.logger == nil {
@@ -168,6 +175,8 @@ func New(o Options) (*Gateway, error) {
 	if g.now == nil {
 		g.now = time.Now
 	}
+	g.exchanges = newExchangeLimiter(cfg.FailedExchanges, g.now)
+	g.cookieLog = sampledLogger(g.logger)
 	if g.metrics == nil {
 		g.metrics = noMetrics{}
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -87,12 +86,10 @@ func (g *Gateway) capLoginCookies(w http.ResponseWriter, r *http.Request) {
 		created int64
 	}
 	var live []aged
-	for _, c := range r.Cookies() {
-		if !strings.HasPrefix(c.Name, g.cookies.loginPrefix) {
-			continue
-		}
+	for _, c := range g.loginCookies(r) {
 		ls, err := g.openLoginState(c.Name, c.Value)
 		if err != nil {
+			g.rejectCookie(r, cookieLogin, err)
 			g.cookies.expire(w, c.Name)
 			continue
 		}
@@ -152,10 +149,7 @@ func (g *Gateway) openLoginState(name, value string) (*loginState, error) {
 func (g *Gateway) takeSilentLoginState(w http.ResponseWriter, r *http.Request, p *idp) (*loginState, bool) {
 	var newest *loginState
 	var name string
-	for _, c := range r.Cookies() {
-		if !strings.HasPrefix(c.Name, g.cookies.loginPrefix) {
-			continue
-		}
+	for _, c := range g.loginCookies(r) {
 		ls, err := g.openLoginState(c.Name, c.Value)
 		if err != nil || ls.Prompt != "none" || ls.Provider != p.stateName() ||
 			c.Name != g.cookies.loginPrefix+ls.State {

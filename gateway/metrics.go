@@ -22,6 +22,10 @@ type Metrics interface {
 	// Revocation counts sessions ended on purpose, by source: RevokeLogout, RevokeUnlink,
 	// RevokeWebhook or RevokeAdmin.
 	Revocation(source string)
+	// CookieRejected counts a cookie of the gateway that failed to open (tampered, expired,
+	// sealed with a retired secret), by kind: "session" or "login". Its log lines are
+	// sampled; this counts every one.
+	CookieRejected(kind string)
 }
 
 // Refresh outcomes passed to Metrics.Refresh.
@@ -51,3 +55,4 @@ func (noMetrics) LoginSucceeded(string)      {}
 func (noMetrics) LoginFailed(string, string) {}
 func (noMetrics) Refresh(string)             {}
 func (noMetrics) Revocation(string)          {}
+func (noMetrics) CookieRejected(string)      {}

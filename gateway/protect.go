@@ -124,7 +124,7 @@ func (g *Gateway) loadSession(w http.ResponseWriter, r *http.Request) (session.T
 	ticket, err := g.readTicket(r)
 	if err != nil {
 		if !errors.Is(err, http.ErrNoCookie) {
-			g.logger.Info("session cookie rejected", zap.String("request_id", g.requestID(r)), zap.Error(err))
+			g.rejectCookie(r, cookieSession, err)
 			g.cookies.expire(w, g.cookies.session)
 		}
 		return session.Ticket{}, nil, errNoSession

@@ -100,7 +100,7 @@ func (g *Gateway) refresh(ctx context.Context, ticket session.Ticket, sess *sess
 	}
 	if tok.IDToken != "" {
 		// A refreshed ID token must name the same person for the same client at the same issuer.
-		if _, err := p.rp.Verify(ctx, tok.IDToken, oidc.VerifyOptions{Subject: p.subject(cur)}); err != nil {
+		if _, err := p.rp.Verify(ctx, tok.IDToken, oidc.VerifyOptions{Subject: p.subject(cur), MaxTokenAge: g.tokenMaxAge()}); err != nil {
 			g.metrics.Refresh(RefreshEnded)
 			g.logger.Warn("refreshed ID token rejected", zap.String("user_id", cur.UserID), zap.Error(err))
 			g.endSession(ctx, ticket, cur, "refreshed ID token rejected")

@@ -26,12 +26,13 @@ type jwsHeader struct {
 // returns its payload, unparsed. The header's alg must be one of algs
 // (each an asymmetric algorithm: RS*, PS*, ES* or EdDSA); the key is chosen by kid among the
 // keys of the discovered jwks_uri, never from the token itself. It checks
-// no claims: use [Client.Verify] for ID tokens.
+// no claims: use [Client.Verify] for ID tokens. An unknown kid spends the
+// refetch budget of ID tokens.
 func (k *KeySet) VerifySignature(ctx context.Context, raw string, algs []string) ([]byte, error) {
 	if err := checkAlgs(algs); err != nil {
 		return nil, err
 	}
-	_, payload, err := k.verifyJWS(ctx, raw, algs)
+	_, payload, err := k.verifyJWS(ctx, raw, algs, idTokenRefetch)
 	return payload, err
 }
 
@@ -52,8 +53,8 @@ func checkAlgs(algs []string) error {
 
 // verifyJWS parses raw as a compact JWS (exactly three segments, at most
 // 16 KiB), checks its header, verifies its signature and returns the header
-// and the decoded payload.
-func (k *KeySet) verifyJWS(ctx context.Context, raw string, algs []string) (jwsHeader, []byte, error) {
+// and the decoded payload. An unknown kid spends budget's refetch.
+func (k *KeySet) verifyJWS(ctx context.Context, raw string, algs []string, budget refetchBudget) (jwsHeader, []byte, error) {
 	var hdr jwsHeader
 	if len(raw) == 0 {
 		return hdr, nil, invalidf("empty token")
@@ -92,7 +93,7 @@ func (k *KeySet) verifyJWS(ctx context.Context, raw string, algs []string) (jwsH
 		return hdr, nil, invalidCause(err, "decoding signature")
 	}
 	input := raw[:len(h64)+1+len(p64)]
-	if err := k.verify(ctx, hdr.Kid, hdr.Alg, []byte(input), sig); err != nil {
+	if err := k.verify(ctx, hdr.Kid, hdr.Alg, []byte(input), sig, budget); err != nil {
 		return hdr, nil, err
 	}
 	payload, err := b64.DecodeString(p64)

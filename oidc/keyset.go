@@ -85,11 +85,11 @@ type KeySet struct {
 	sf      singleflight.Group
 	wg      sync.WaitGroup // the background refresh
 
-	mu          sync.Mutex         // guards the fields below
-	url         string             // the jwks_uri followed by the background refresh
-	stopRefresh context.CancelFunc // ends the background refresh of url
-	nextForced  time.Time          // earliest next fetch forced by an unknown kid
-	nextInitial time.Time          // earliest next attempt while no good set exists
+	mu          sync.Mutex                // guards the fields below
+	url         string                    // the jwks_uri followed by the background refresh
+	stopRefresh context.CancelFunc        // ends the background refresh of url
+	nextForced  [refetchBudgets]time.Time // earliest next fetch forced by an unknown kid, per budget
+	nextInitial time.Time                 // earliest next attempt while no good set exists
 	backoff     time.Duration
 	closed      bool
 }
@@ -115,7 +115,7 @@ func (k *KeySet) close() {
 
 // current returns the good key set for the provider's current jwks_uri,
 // fetching it when there is none yet.
-func (k *KeySet) current(ctx context.Context) (*keyIndex, error) {
+func (k *KeySet) current(ctx context.Context, budget refetchBudget) (*keyIndex, error) {
 	url, err := k.deps.jwksURL(ctx)
 	if err != nil {
 		return nil, err
@@ -123,7 +123,7 @@ func (k *KeySet) current(ctx context.Context) (*keyIndex, error) {
 	if ix := k.cur.Load(); ix != nil && ix.url == url {
 		return ix, nil
 	}
-	ix, err := k.refetch(ctx, url)
+	ix, err := k.refetch(ctx, url, budget)
 	if err != nil {
 		if errors.Is(err, ErrProviderUnavailable) {
 			return nil, err
@@ -133,11 +133,11 @@ func (k *KeySet) current(ctx context.Context) (*keyIndex, error) {
 	return ix, nil
 }
 
-// refetch fetches url now, unless the rate limit forbids it. Concurrent
-// callers share one fetch; a caller whose ctx ends stops waiting, but the
-// fetch goes on for the others.
-func (k *KeySet) refetch(ctx context.Context, url string) (*keyIndex, error) {
-	ch := k.sf.DoChan(url, func() (any, error) { return k.fetch(url) })
+// refetch fetches url now, unless budget's rate limit forbids it.
+// Concurrent callers of one budget share one fetch; a caller whose ctx ends
+// stops waiting, but the fetch goes on for the others.
+func (k *KeySet) refetch(ctx context.Context, url string, budget refetchBudget) (*keyIndex, error) {
+	ch := k.sf.DoChan(budget.String()+" "+url, func() (any, error) { return k.fetch(url, budget) })
 	select {
 	case r := <-ch:
 		if r.Err != nil {
@@ -151,11 +151,11 @@ func (k *KeySet) refetch(ctx context.Context, url string) (*keyIndex, error) {
 
 // fetch performs one gated fetch of url. While no good set exists for url,
 // failures back off from 1s, doubling, up to RefetchInterval. Once one
-// exists, a fetch is forced (by an unknown kid) and forced fetches are
-// spaced RefetchInterval apart whatever their outcome; the first forced
-// fetch may follow the initial one at once (a rotation right after start).
-// The first fetch of a URL starts its background refresh.
-func (k *KeySet) fetch(url string) (*keyIndex, error) {
+// exists, a fetch is forced (by an unknown kid) and forced fetches of one
+// budget are spaced RefetchInterval apart whatever their outcome; the
+// first forced fetch may follow the initial one at once (a rotation right
+// after start). The first fetch of a URL starts its background refresh.
+func (k *KeySet) fetch(url string, budget refetchBudget) (*keyIndex, error) {
 	now := k.deps.now()
 	prev := k.cur.Load()
 	forced := prev != nil && prev.url == url
@@ -164,12 +164,12 @@ func (k *KeySet) fetch(url string) (*keyIndex, error) {
 		k.mu.Unlock()
 		return nil, unavailable("jwks", errors.New("key set closed"))
 	}
-	if (forced && now.Before(k.nextForced)) || (!forced && now.Before(k.nextInitial)) {
+	if (forced && now.Before(k.nextForced[budget])) || (!forced && now.Before(k.nextInitial)) {
 		k.mu.Unlock()
 		return nil, errRefetchLimited
 	}
 	if forced {
-		k.nextForced = now.Add(k.opts.RefetchInterval)
+		k.nextForced[budget] = now.Add(k.opts.RefetchInterval)
 	}
 	refreshCtx := k.followLocked(url)
 	k.mu.Unlock()
@@ -209,17 +209,17 @@ func (k *KeySet) backOff(good bool) {
 
 // verify checks sig over input with a key of the current set selected by
 // kid and alg. An unknown kid (or, without kid, no key fitting alg) causes
-// one rate-limited refetch. A token without kid is accepted only when
-// exactly one key of the set fits alg.
-func (k *KeySet) verify(ctx context.Context, kid, alg string, input, sig []byte) error {
-	ix, err := k.current(ctx)
+// one refetch, rate-limited per budget. A token without kid is accepted only
+// when exactly one key of the set fits alg.
+func (k *KeySet) verify(ctx context.Context, kid, alg string, input, sig []byte, budget refetchBudget) error {
+	ix, err := k.current(ctx, budget)
 	if err != nil {
 		return err
 	}
 	cands, known := ix.candidates(kid, alg)
 	if (kid != "" && !known) || (kid == "" && len(cands) == 0) {
 		var ferr error
-		if fresh, err := k.refetch(ctx, ix.url); err == nil {
+		if fresh, err := k.refetch(ctx, ix.url, budget); err == nil {
 			ix = fresh
 		} else {
 			ferr = err

@@ -38,7 +38,7 @@ func TestKeyRotationRefetchesOnceThenAccepts(t *testing.T) {
 			e := newEnv(t)
 			if native {
 				// The cache is warm but stale before the very first login.
-				if _, err := e.p.Keys().current(e.ctx); err != nil {
+				if _, err := e.p.Keys().current(e.ctx, idTokenRefetch); err != nil {
 					t.Fatal(err)
 				}
 			} else {

@@ -68,7 +68,7 @@ func (c *Client) VerifyLogoutToken(ctx context.Context, raw string) (*LogoutToke
 	if err != nil {
 		return nil, logoutInvalid(err)
 	}
-	hdr, payload, err := c.Provider.keys.verifyJWS(ctx, raw, algs)
+	hdr, payload, err := c.Provider.keys.verifyJWS(ctx, raw, algs, logoutTokenRefetch)
 	if err != nil {
 		if errors.Is(err, ErrProviderUnavailable) {
 			return nil, err

@@ -25,6 +25,12 @@ type VerifyOptions struct {
 	// MaxAge, when positive, requires auth_time and rejects an
 	// authentication older than MaxAge (plus leeway).
 	MaxAge time.Duration
+	// MaxTokenAge, when positive, rejects a token whose iat is more than
+	// MaxTokenAge (plus leeway) in the past. Set it for tokens that come
+	// straight from the token endpoint (a login, a refresh), which are
+	// always fresh; leave it zero for tokens a client presents, which may
+	// have been issued long before.
+	MaxTokenAge time.Duration
 }
 
 // IDToken is a verified ID token.
@@ -60,7 +66,8 @@ type IDToken struct {
 //     ClientID and otherwise only TrustedAudiences; azp, when present or
 //     when aud has several members, equal to ClientID; sub a non-empty
 //     string; exp and iat numbers with exp > now-leeway and
-//     iat <= now+leeway; nbf, when present, <= now+leeway;
+//     iat <= now+leeway (and >= now-opts.MaxTokenAge-leeway when that is
+//     set); nbf, when present, <= now+leeway;
 //   - nonce equal to opts.Nonce when that is set; sub equal to
 //     opts.Subject when that is set; auth_time recent when opts.MaxAge is.
 //
@@ -78,7 +85,7 @@ func (c *Client) Verify(ctx context.Context, rawIDToken string, opts VerifyOptio
 	if err != nil {
 		return nil, err
 	}
-	hdr, payload, err := c.Provider.keys.verifyJWS(ctx, rawIDToken, algs)
+	hdr, payload, err := c.Provider.keys.verifyJWS(ctx, rawIDToken, algs, idTokenRefetch)
 	if err != nil {
 		return nil, err
 	}
@@ -179,6 +186,10 @@ func (c *Client) checkIDTokenTimes(tok *IDToken, claims map[string]any, opts Ver
 	tok.Expiry = exp
 	if tok.IssuedAt, err = issuedAt(claims, now, leeway); err != nil {
 		return err
+	}
+	if opts.MaxTokenAge > 0 && now.Sub(tok.IssuedAt) > opts.MaxTokenAge+leeway {
+		return fmt.Errorf("issued at %s, longer than %s (plus %s leeway) ago: not fresh from the token endpoint",
+			tok.IssuedAt.UTC().Format(time.RFC3339), opts.MaxTokenAge, leeway)
 	}
 	nbf, ok, err := numericDate(claims, "nbf")
 	if err != nil {

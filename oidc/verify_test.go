@@ -186,6 +186,13 @@ func TestVerifyIDTokenClaims(t *testing.T) {
 		{name: "gw-idt-16 recent auth_time accepted", claims: at("auth_time", -time.Minute),
 			opts: &VerifyOptions{Nonce: "n-0S6_WzA2Mj", MaxAge: time.Hour}, ok: true},
 		{name: "auth_time is a string", claims: set("auth_time", "yesterday")},
+		{name: "gw-edge-03 iat hours old, with a max token age", claims: at("iat", -3*time.Hour),
+			opts: &VerifyOptions{Nonce: "n-0S6_WzA2Mj", MaxTokenAge: 10 * time.Minute}},
+		{name: "gw-edge-03 iat just beyond max token age and leeway", claims: at("iat", -(10*time.Minute + 61*time.Second)),
+			opts: &VerifyOptions{Nonce: "n-0S6_WzA2Mj", MaxTokenAge: 10 * time.Minute}},
+		{name: "gw-edge-03 iat within max token age and leeway accepted", claims: at("iat", -(10*time.Minute + 30*time.Second)),
+			opts: &VerifyOptions{Nonce: "n-0S6_WzA2Mj", MaxTokenAge: 10 * time.Minute}, ok: true},
+		{name: "gw-edge-03 iat hours old without a max token age (bearer) accepted", claims: at("iat", -3*time.Hour), ok: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, tc.run)
