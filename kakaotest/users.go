@@ -36,6 +36,10 @@ type User struct {
 	Birthday string
 	// PhoneNumber is e.g. +82 10-1234-5678 (scope phone_number).
 	PhoneNumber string
+	// Properties are the app's custom user properties, returned under
+	// /v2/user/me "properties" as given: strings, numbers or booleans (the
+	// app defines them in the console; no consent is needed).
+	Properties map[string]any
 }
 
 // DefaultUsers returns the four test users, all unlinked at start:
