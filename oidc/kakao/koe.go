@@ -19,6 +19,7 @@ const (
 	KOE102 = "KOE102" // channel parameter without a linked Kakao Talk channel
 	KOE201 = "KOE201" // unsupported response_type
 	KOE202 = "KOE202" // implicit grant (response_type=token) not supported
+	KOE205 = "KOE205" // a requested scope is not set up as one of the app's consent items
 	KOE237 = "KOE237" // token-issuance rate limit exceeded
 	KOE303 = "KOE303" // redirect_uri differs from the one used at authorize (third-party mapping)
 	KOE320 = "KOE320" // authorization code not found, already used or expired (invalid_grant)
@@ -62,6 +63,8 @@ func DescribeKOE(code string) string {
 		return "Kakao supports only response_type=code (KOE201)"
 	case KOE202:
 		return "Kakao does not support the implicit grant (KOE202): use response_type=code"
+	case KOE205:
+		return "a requested scope is not one of the app's consent items (KOE205): Kakao stops on its own page and never comes back, so people cannot log in; set the item up in the Kakao console under Kakao Login > Consent items, or remove it from scopes and require_scope"
 	case KOE237:
 		return "Kakao's token-issuance rate limit was exceeded (KOE237): wait and try again; check for a login or refresh loop"
 	case KOE303:
