@@ -116,6 +116,9 @@ func (g *Gateway) callbackError(w http.ResponseWriter, r *http.Request, p *idp, 
 		redirect(w, ls.ReturnTo)
 		return
 	}
+	if code == "access_denied" && ls.Consent && g.consentDeclined(w, r, p, ls) {
+		return
+	}
 	g.providerError(w, r, p, ls, code)
 }
 

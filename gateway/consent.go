@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -60,6 +62,28 @@ func (g *Gateway) serveConsent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g.startLogin(w, r, safeReturnPath(q.Get("rd")), loginOptions{scopes: consentScopes(scopes), consent: true})
+}
+
+// consentDeclined answers a person who, already logged in, cancelled an additional-consent
+// screen: they are still logged in (the session is kept) and only the area that needs the
+// declined items stays closed. It reports false when the browser has no session, so the
+// caller shows the plain "sign-in cancelled" page.
+func (g *Gateway) consentDeclined(w http.ResponseWriter, r *http.Request, p *idp, ls *loginState) bool {
+	_, sess, err := g.currentSession(w, r)
+	if err != nil || sess == nil {
+		return false
+	}
+	pr := problem{
+		Status: http.StatusForbidden, Code: "consent_declined",
+		Title: msgConsentDeclinedTitle, Detail: msgConsentDeclinedDetail,
+		Page: "consent", Scopes: ls.Required,
+	}
+	if len(ls.Required) > 0 {
+		pr.Retry = g.cfg.PathPrefix + "/consent?scope=" + url.QueryEscape(strings.Join(ls.Required, ",")) + "&rd=" + url.QueryEscape(ls.ReturnTo)
+		pr.RetryAs = msgGrantPermission
+	}
+	g.failLogin(w, r, p, pr, errors.New("the person declined the additional consent"))
+	return true
 }
 
 // consentScopes is the scope list of an additional-consent request: the missing scopes and
