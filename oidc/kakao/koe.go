@@ -48,9 +48,9 @@ func DescribeKOE(code string) string {
 	case KOE005:
 		return "this Kakao account is not a member of the app's test team (KOE005): add it in the Kakao console under team members, or take the app live"
 	case KOE006:
-		return "the redirect URI is not registered in the Kakao console (KOE006): add the gateway's <path_prefix>/callback URL (default /.auth/callback, with the exact scheme and host) to the app's Redirect URIs"
+		return "the redirect URI is not registered in the Kakao console (KOE006): add the gateway's <path_prefix>/callback URL (default /.auth/callback, with the exact scheme and host) to the Redirect URIs of the REST API key in use (console before December 2025: Kakao Login > Redirect URI)"
 	case KOE007:
-		return "the logout redirect URI is not registered in the Kakao console (KOE007): add the gateway's <path_prefix>/logout/callback URL (default /.auth/logout/callback) under Kakao Login > Advanced > Logout Redirect URI"
+		return "the logout redirect URI is not registered in the Kakao console (KOE007): add the gateway's <path_prefix>/logout/callback URL (default /.auth/logout/callback) next to the redirect URI, under the REST API key in use (console before December 2025: Kakao Login > Advanced > Logout Redirect URI)"
 	case KOE008:
 		return "the wrong kind of app key was used (KOE008): set client_id to the app's REST API key"
 	case KOE010:
