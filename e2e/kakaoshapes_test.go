@@ -110,3 +110,37 @@ func TestNonStringPropertiesDoNotFailLogin(t *testing.T) {
 		}
 	}
 }
+
+// TestConsentLinkTakesCommasAndSpaces: /.auth/consent?scope= reads the list as Kakao does,
+// comma- or space-separated, and asks Kakao for each item once, with openid.
+func TestConsentLinkTakesCommasAndSpaces(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	for _, raw := range []string{"gender,account_email", "gender%20account_email", "gender+account_email,gender"} {
+		resp, _ := get(t, noRedirects(e.browser()), e.base+"/.auth/consent?scope="+raw+"&rd=/x")
+		if got := locationQuery(t, resp).Get("scope"); got != "gender,account_email,openid" {
+			t.Errorf("scope=%s: authorize scope %q, want gender,account_email,openid", raw, got)
+		}
+	}
+}
+
+// TestRequireScopeTheAccountCannotGiveShowsAPage: Kakao skips an item the person's account has
+// no value for (1002 has no email) and comes straight back without it; the gateway shows the
+// consent page once instead of sending the person back to Kakao again and again.
+func TestRequireScopeTheAccountCannotGiveShowsAPage(t *testing.T) {
+	e := newEnv(t, envOptions{extra: "require_scope account_email", emulator: func(o *kakaotest.Options) {
+		o.Scopes = []string{"openid", "profile_nickname"}
+	}})
+	c := e.browser()
+	resp, err := kakaotest.Login(c, e.base+"/profile", 1002)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), "needs your permission") {
+		t.Fatalf("want the consent page, got %d at %s:\n%s", resp.StatusCode, resp.Request.URL, body)
+	}
+	if n := e.emulator.Calls("/oauth/authorize"); n != 2 {
+		t.Fatalf("%d authorize requests, want 2 (the login, then one additional consent)", n)
+	}
+}

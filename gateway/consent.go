@@ -40,16 +40,16 @@ func (g *Gateway) askConsent(w http.ResponseWriter, r *http.Request, p *idp, mis
 }
 
 // serveConsent handles GET <prefix>/consent?scope=<a,b>&rd=<path>: the app asks for more
-// scopes, e.g. after Kakao answered -402 with required_scopes.
+// scopes (comma- or space-separated), e.g. after Kakao answered -402 with required_scopes.
 func (g *Gateway) serveConsent(w http.ResponseWriter, r *http.Request) {
 	if !g.allowMethods(w, r, http.MethodGet, http.MethodHead) {
 		return
 	}
 	q := r.URL.Query()
 	var scopes []string
-	for _, s := range strings.Split(q.Get("scope"), ",") {
-		s = strings.TrimSpace(s)
-		if s != "" && validScopeID(s) && !slices.Contains(scopes, s) {
+	// Comma- or space-separated, as Kakao takes them.
+	for _, s := range strings.FieldsFunc(q.Get("scope"), func(c rune) bool { return c == ',' || c == ' ' }) {
+		if validScopeID(s) && !slices.Contains(scopes, s) {
 			scopes = append(scopes, s)
 		}
 	}
