@@ -88,8 +88,6 @@ const (
 	msgNoScopeDetail
 	msgConsentTitle
 	msgConsentDetail
-	msgConsentDeclinedTitle
-	msgConsentDeclinedDetail
 	msgDeniedTitle
 	msgDeniedDetail
 
@@ -106,6 +104,10 @@ const (
 	msgScopeTalkMessage
 	msgScopeFriends
 	msgScopeShipping
+
+	// Declining an additional consent while logged in.
+	msgConsentDeclinedTitle
+	msgConsentDeclinedDetail
 
 	msgCount // the number of ids; keep last
 )
@@ -142,57 +144,55 @@ var catalogue = [msgCount]text{
 	msgUnknownProviderTitle:  {"This way of logging in is not offered", "지원하지 않는 로그인 방법입니다"},
 	msgUnknownProviderDetail: {"The login link names a provider this site does not use. Please choose one on the login page.", "이 사이트에서 사용하지 않는 로그인 방법입니다. 로그인 페이지에서 선택해 주세요."},
 
-	msgRetryLater:            {"Please try again in a moment.", "잠시 후 다시 시도해 주세요."},
-	msgRetry:                 {"Please try again.", "다시 시도해 주세요."},
-	msgSomethingWrong:        {"Something went wrong", "문제가 발생했습니다"},
-	msgNotFoundTitle:         {"Page not found", "페이지를 찾을 수 없습니다"},
-	msgNotFoundDetail:        {"This address belongs to the sign-in service, and there is nothing here.", "로그인 서비스의 주소이지만 이곳에는 아무것도 없습니다."},
-	msgMethodTitle:           {"Method not allowed", "허용되지 않는 요청입니다"},
-	msgMethodDetail:          {"This address does not accept that kind of request.", "이 주소는 이런 종류의 요청을 받지 않습니다."},
-	msgBadRequestTitle:       {"Bad request", "잘못된 요청입니다"},
-	msgBadRequestDetail:      {"This request could not be read.", "요청을 읽을 수 없습니다."},
-	msgStateTitle:            {"This sign-in link is no longer valid", "로그인 링크가 더 이상 유효하지 않습니다"},
-	msgStateDetail:           {"The sign-in took too long, was already completed, or was started in another browser. Please start again.", "로그인에 시간이 너무 오래 걸렸거나, 이미 완료되었거나, 다른 브라우저에서 시작되었습니다. 처음부터 다시 시도해 주세요."},
-	msgBadCallbackTitle:      {"The sign-in response was not valid", "로그인 응답이 올바르지 않습니다"},
-	msgBadCallbackDetail:     {"The login provider's answer could not be used. Please start again.", "로그인 서비스의 응답을 사용할 수 없습니다. 처음부터 다시 시도해 주세요."},
-	msgSignInUnavailable:     {"Sign-in is temporarily unavailable", "일시적으로 로그인할 수 없습니다"},
-	msgSessionNotSaved:       {"You signed in, but we could not save your session. Please try again in a moment.", "로그인은 되었지만 세션을 저장하지 못했습니다. 잠시 후 다시 시도해 주세요."},
-	msgSessionNotChecked:     {"We could not check your sign-in just now. Please try again in a moment.", "지금은 로그인 상태를 확인할 수 없습니다. 잠시 후 다시 시도해 주세요."},
-	msgLogoutUnavailable:     {"Logging out is temporarily unavailable", "일시적으로 로그아웃할 수 없습니다"},
-	msgSessionNotReached:     {"We could not reach your session just now. Please try again in a moment.", "지금은 세션에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요."},
-	msgSessionNotEnded:       {"We could not end your session just now. Please try again in a moment.", "지금은 세션을 종료할 수 없습니다. 잠시 후 다시 시도해 주세요."},
-	msgLogoutFormTitle:       {"The logout form was not valid", "로그아웃 요청이 올바르지 않습니다"},
-	msgLogoutCSRFTitle:       {"Logout was not confirmed", "로그아웃이 확인되지 않았습니다"},
-	msgLogoutCSRFDetail:      {"The logout form had expired or did not come from this site. Please use the logout button again.", "로그아웃 양식이 만료되었거나 이 사이트에서 보낸 것이 아닙니다. 로그아웃 버튼을 다시 눌러 주세요."},
-	msgUnlinkCSRFTitle:       {"Disconnecting was not confirmed", "연결 끊기가 확인되지 않았습니다"},
-	msgUnlinkCSRFDetail:      {"The form had expired or did not come from this site. Please use the disconnect button again.", "양식이 만료되었거나 이 사이트에서 보낸 것이 아닙니다. 연결 끊기 버튼을 다시 눌러 주세요."},
-	msgUnlinkFailedTitle:     {"Kakao could not disconnect your account", "카카오계정 연결을 끊지 못했습니다"},
-	msgUnlinkFailedDetail:    {"Nothing was changed. Please try again in a moment.", "아무것도 변경되지 않았습니다. 잠시 후 다시 시도해 주세요."},
-	msgProviderDownTitle:     {"The login service cannot be reached", "로그인 서비스에 연결할 수 없습니다"},
-	msgProviderDownDetail:    {"We could not reach the login provider just now. Please try again in a moment.", "지금은 로그인 서비스에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요."},
-	msgProviderErrorTitle:    {"Sign-in did not complete", "로그인이 완료되지 않았습니다"},
-	msgProviderErrorDetail:   {"The login provider could not complete the sign-in. Please try again.", "로그인 서비스가 로그인을 완료하지 못했습니다. 다시 시도해 주세요."},
-	msgCancelledTitle:        {"Sign-in was cancelled", "로그인이 취소되었습니다"},
-	msgCancelledDetail:       {"You chose not to sign in. You can try again whenever you like.", "로그인하지 않기로 하셨습니다. 언제든 다시 시도할 수 있습니다."},
-	msgConfirmTitle:          {"Please sign in", "로그인해 주세요"},
-	msgConfirmDetail:         {"Signing in needs your confirmation on the login page.", "로그인 화면에서 확인이 필요합니다."},
-	msgScopeUnknownTitle:     {"This site asked for permissions the login provider does not offer", "로그인 서비스가 제공하지 않는 권한을 요청했습니다"},
-	msgScopeUnknownDetail:    {"The site's sign-in settings need fixing. Please let the site's operator know.", "사이트의 로그인 설정을 고쳐야 합니다. 사이트 운영자에게 알려 주세요."},
-	msgCodeUsedTitle:         {"This sign-in link has already been used", "이미 사용된 로그인 링크입니다"},
-	msgCodeUsedDetail:        {"Sign-in codes work once and only for a few minutes. Please start again.", "로그인 코드는 몇 분 안에 한 번만 쓸 수 있습니다. 처음부터 다시 시도해 주세요."},
-	msgTokenRefusedTitle:     {"The login provider refused the sign-in", "로그인 요청이 거부되었습니다"},
-	msgTokenRefusedDetail:    {"The site's sign-in settings may need fixing. Please try again later or tell the site's operator.", "사이트의 로그인 설정에 문제가 있을 수 있습니다. 나중에 다시 시도하거나 사이트 운영자에게 알려 주세요."},
-	msgIDTokenTitle:          {"We could not verify your sign-in", "로그인을 확인할 수 없습니다"},
-	msgIDTokenDetail:         {"The sign-in could not be confirmed, so you were not signed in. Please start again.", "로그인을 확인하지 못해 로그인되지 않았습니다. 처음부터 다시 시도해 주세요."},
-	msgProviderBadTitle:      {"The login service did not answer properly", "로그인 서비스가 올바르게 응답하지 않았습니다"},
-	msgNoScopeTitle:          {"No permission was asked for", "요청한 동의 항목이 없습니다"},
-	msgNoScopeDetail:         {"This consent link does not name the permissions to ask for. Please go back and try again.", "이 동의 링크에는 요청할 항목이 없습니다. 이전 페이지로 돌아가 다시 시도해 주세요."},
-	msgConsentTitle:          {"This page needs your permission", "추가 동의가 필요합니다"},
-	msgConsentDetail:         {"The page needs permissions you did not grant. You can grant them and try again.", "이 페이지를 이용하려면 아직 동의하지 않은 항목에 동의해야 합니다. 동의하면 바로 이어서 이용할 수 있습니다."},
-	msgConsentDeclinedTitle:  {"You are still logged in", "로그인은 그대로 유지됩니다"},
-	msgConsentDeclinedDetail: {"You chose not to grant the extra permissions. This part of the site needs them, so it stays closed until you grant them; the rest of the site works as before.", "추가 항목에 동의하지 않으셨습니다. 이 영역은 그 항목에 동의해야 이용할 수 있어 아직 열리지 않습니다. 사이트의 다른 부분은 지금처럼 이용할 수 있습니다."},
-	msgDeniedTitle:           {"You don't have access to this area", "이 영역에 접근할 권한이 없습니다"},
-	msgDeniedDetail:          {"You are signed in, but this part of the site is limited to certain accounts. If you think this is a mistake, contact the site's operator.", "로그인은 되었지만 이 영역은 일부 계정만 이용할 수 있습니다. 잘못된 것 같다면 사이트 운영자에게 문의해 주세요."},
+	msgRetryLater:          {"Please try again in a moment.", "잠시 후 다시 시도해 주세요."},
+	msgRetry:               {"Please try again.", "다시 시도해 주세요."},
+	msgSomethingWrong:      {"Something went wrong", "문제가 발생했습니다"},
+	msgNotFoundTitle:       {"Page not found", "페이지를 찾을 수 없습니다"},
+	msgNotFoundDetail:      {"This address belongs to the sign-in service, and there is nothing here.", "로그인 서비스의 주소이지만 이곳에는 아무것도 없습니다."},
+	msgMethodTitle:         {"Method not allowed", "허용되지 않는 요청입니다"},
+	msgMethodDetail:        {"This address does not accept that kind of request.", "이 주소는 이런 종류의 요청을 받지 않습니다."},
+	msgBadRequestTitle:     {"Bad request", "잘못된 요청입니다"},
+	msgBadRequestDetail:    {"This request could not be read.", "요청을 읽을 수 없습니다."},
+	msgStateTitle:          {"This sign-in link is no longer valid", "로그인 링크가 더 이상 유효하지 않습니다"},
+	msgStateDetail:         {"The sign-in took too long, was already completed, or was started in another browser. Please start again.", "로그인에 시간이 너무 오래 걸렸거나, 이미 완료되었거나, 다른 브라우저에서 시작되었습니다. 처음부터 다시 시도해 주세요."},
+	msgBadCallbackTitle:    {"The sign-in response was not valid", "로그인 응답이 올바르지 않습니다"},
+	msgBadCallbackDetail:   {"The login provider's answer could not be used. Please start again.", "로그인 서비스의 응답을 사용할 수 없습니다. 처음부터 다시 시도해 주세요."},
+	msgSignInUnavailable:   {"Sign-in is temporarily unavailable", "일시적으로 로그인할 수 없습니다"},
+	msgSessionNotSaved:     {"You signed in, but we could not save your session. Please try again in a moment.", "로그인은 되었지만 세션을 저장하지 못했습니다. 잠시 후 다시 시도해 주세요."},
+	msgSessionNotChecked:   {"We could not check your sign-in just now. Please try again in a moment.", "지금은 로그인 상태를 확인할 수 없습니다. 잠시 후 다시 시도해 주세요."},
+	msgLogoutUnavailable:   {"Logging out is temporarily unavailable", "일시적으로 로그아웃할 수 없습니다"},
+	msgSessionNotReached:   {"We could not reach your session just now. Please try again in a moment.", "지금은 세션에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요."},
+	msgSessionNotEnded:     {"We could not end your session just now. Please try again in a moment.", "지금은 세션을 종료할 수 없습니다. 잠시 후 다시 시도해 주세요."},
+	msgLogoutFormTitle:     {"The logout form was not valid", "로그아웃 요청이 올바르지 않습니다"},
+	msgLogoutCSRFTitle:     {"Logout was not confirmed", "로그아웃이 확인되지 않았습니다"},
+	msgLogoutCSRFDetail:    {"The logout form had expired or did not come from this site. Please use the logout button again.", "로그아웃 양식이 만료되었거나 이 사이트에서 보낸 것이 아닙니다. 로그아웃 버튼을 다시 눌러 주세요."},
+	msgUnlinkCSRFTitle:     {"Disconnecting was not confirmed", "연결 끊기가 확인되지 않았습니다"},
+	msgUnlinkCSRFDetail:    {"The form had expired or did not come from this site. Please use the disconnect button again.", "양식이 만료되었거나 이 사이트에서 보낸 것이 아닙니다. 연결 끊기 버튼을 다시 눌러 주세요."},
+	msgUnlinkFailedTitle:   {"Kakao could not disconnect your account", "카카오계정 연결을 끊지 못했습니다"},
+	msgUnlinkFailedDetail:  {"Nothing was changed. Please try again in a moment.", "아무것도 변경되지 않았습니다. 잠시 후 다시 시도해 주세요."},
+	msgProviderDownTitle:   {"The login service cannot be reached", "로그인 서비스에 연결할 수 없습니다"},
+	msgProviderDownDetail:  {"We could not reach the login provider just now. Please try again in a moment.", "지금은 로그인 서비스에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요."},
+	msgProviderErrorTitle:  {"Sign-in did not complete", "로그인이 완료되지 않았습니다"},
+	msgProviderErrorDetail: {"The login provider could not complete the sign-in. Please try again.", "로그인 서비스가 로그인을 완료하지 못했습니다. 다시 시도해 주세요."},
+	msgCancelledTitle:      {"Sign-in was cancelled", "로그인이 취소되었습니다"},
+	msgCancelledDetail:     {"You chose not to sign in. You can try again whenever you like.", "로그인하지 않기로 하셨습니다. 언제든 다시 시도할 수 있습니다."},
+	msgConfirmTitle:        {"Please sign in", "로그인해 주세요"},
+	msgConfirmDetail:       {"Signing in needs your confirmation on the login page.", "로그인 화면에서 확인이 필요합니다."},
+	msgScopeUnknownTitle:   {"This site asked for permissions the login provider does not offer", "로그인 서비스가 제공하지 않는 권한을 요청했습니다"},
+	msgScopeUnknownDetail:  {"The site's sign-in settings need fixing. Please let the site's operator know.", "사이트의 로그인 설정을 고쳐야 합니다. 사이트 운영자에게 알려 주세요."},
+	msgCodeUsedTitle:       {"This sign-in link has already been used", "이미 사용된 로그인 링크입니다"},
+	msgCodeUsedDetail:      {"Sign-in codes work once and only for a few minutes. Please start again.", "로그인 코드는 몇 분 안에 한 번만 쓸 수 있습니다. 처음부터 다시 시도해 주세요."},
+	msgTokenRefusedTitle:   {"The login provider refused the sign-in", "로그인 요청이 거부되었습니다"},
+	msgTokenRefusedDetail:  {"The site's sign-in settings may need fixing. Please try again later or tell the site's operator.", "사이트의 로그인 설정에 문제가 있을 수 있습니다. 나중에 다시 시도하거나 사이트 운영자에게 알려 주세요."},
+	msgIDTokenTitle:        {"We could not verify your sign-in", "로그인을 확인할 수 없습니다"},
+	msgIDTokenDetail:       {"The sign-in could not be confirmed, so you were not signed in. Please start again.", "로그인을 확인하지 못해 로그인되지 않았습니다. 처음부터 다시 시도해 주세요."},
+	msgProviderBadTitle:    {"The login service did not answer properly", "로그인 서비스가 올바르게 응답하지 않았습니다"},
+	msgNoScopeTitle:        {"No permission was asked for", "요청한 동의 항목이 없습니다"},
+	msgNoScopeDetail:       {"This consent link does not name the permissions to ask for. Please go back and try again.", "이 동의 링크에는 요청할 항목이 없습니다. 이전 페이지로 돌아가 다시 시도해 주세요."},
+	msgConsentTitle:        {"This page needs your permission", "추가 동의가 필요합니다"},
+	msgConsentDetail:       {"The page needs permissions you did not grant. You can grant them and try again.", "이 페이지를 이용하려면 아직 동의하지 않은 항목에 동의해야 합니다. 동의하면 바로 이어서 이용할 수 있습니다."},
+	msgDeniedTitle:         {"You don't have access to this area", "이 영역에 접근할 권한이 없습니다"},
+	msgDeniedDetail:        {"You are signed in, but this part of the site is limited to certain accounts. If you think this is a mistake, contact the site's operator.", "로그인은 되었지만 이 영역은 일부 계정만 이용할 수 있습니다. 잘못된 것 같다면 사이트 운영자에게 문의해 주세요."},
 
 	msgScopeNickname:    {"Nickname", "닉네임"},
 	msgScopeImage:       {"Profile picture", "프로필 사진"},
@@ -206,6 +206,9 @@ var catalogue = [msgCount]text{
 	msgScopeTalkMessage: {"Send KakaoTalk messages to me", "카카오톡 메시지 전송"},
 	msgScopeFriends:     {"Friends list in Kakao services", "카카오 서비스 내 친구목록"},
 	msgScopeShipping:    {"Shipping address", "배송지 정보"},
+
+	msgConsentDeclinedTitle:  {"You are still logged in", "로그인은 그대로 유지됩니다"},
+	msgConsentDeclinedDetail: {"You chose not to grant the extra permissions. This part of the site needs them, so it stays closed until you grant them; the rest of the site works as before.", "추가 항목에 동의하지 않으셨습니다. 이 영역은 그 항목에 동의해야 이용할 수 있어 아직 열리지 않습니다. 사이트의 다른 부분은 지금처럼 이용할 수 있습니다."},
 }
 
 // scopeNames are the display names of Kakao's consent items; other scopes show their id.
