@@ -124,8 +124,9 @@ func TestConsentLinkTakesCommasAndSpaces(t *testing.T) {
 }
 
 // TestRequireScopeTheAccountCannotGiveShowsAPage: Kakao skips an item the person's account has
-// no value for (1002 has no email) and comes straight back without it; the gateway shows the
-// consent page once instead of sending the person back to Kakao again and again.
+// no value for (1002 has no email) and comes straight back without it; the gateway shows, once,
+// a page saying the account does not have it, instead of sending the person back to Kakao
+// again and again or offering a consent that cannot help.
 func TestRequireScopeTheAccountCannotGiveShowsAPage(t *testing.T) {
 	e := newEnv(t, envOptions{extra: "require_scope account_email", emulator: func(o *kakaotest.Options) {
 		o.Scopes = []string{"openid", "profile_nickname"}
@@ -137,7 +138,7 @@ func TestRequireScopeTheAccountCannotGiveShowsAPage(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), "needs your permission") {
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), "Your Kakao account does not have what this area needs") {
 		t.Fatalf("want the consent page, got %d at %s:\n%s", resp.StatusCode, resp.Request.URL, body)
 	}
 	if n := e.emulator.Calls("/oauth/authorize"); n != 2 {

@@ -86,6 +86,39 @@ func (g *Gateway) consentDeclined(w http.ResponseWriter, r *http.Request, p *idp
 	return true
 }
 
+// consentMissingProblem is the page shown when a consent came back without missing: the
+// person can grant them, or (Kakao's *_needs_agreement false for every one of them) their
+// Kakao account has no value for them, which no consent screen can change.
+func (g *Gateway) consentMissingProblem(sess *session.Session, missing []string, returnTo string) problem {
+	pr := problem{
+		Status: http.StatusForbidden, Code: "consent_not_granted",
+		Title: msgConsentTitle, Detail: msgConsentDetail,
+		Retry:   g.cfg.PathPrefix + "/consent?scope=" + url.QueryEscape(strings.Join(missing, ",")) + "&rd=" + url.QueryEscape(returnTo),
+		RetryAs: msgGrantPermission, Page: "consent", Scopes: missing,
+	}
+	if allUnobtainable(sess.Claims, missing) {
+		pr.Code = "consent_unavailable"
+		pr.Title, pr.Detail, pr.RetryAs = msgConsentUnavailableTitle, msgConsentUnavailableDetail, msgTryAgain
+	}
+	return pr
+}
+
+// allUnobtainable reports whether Kakao said of every scope in missing that it cannot be had
+// (its "<item>_needs_agreement" claim is false although the scope was not granted: the
+// account has no such value). A scope without that claim counts as obtainable.
+func allUnobtainable(claims map[string]string, missing []string) bool {
+	for _, s := range missing {
+		item := s
+		if s == "account_email" {
+			item = "email" // the one consent item whose flag is named otherwise
+		}
+		if claims[item+"_needs_agreement"] != "false" {
+			return false
+		}
+	}
+	return len(missing) > 0
+}
+
 // consentScopes is the scope list of an additional-consent request: the missing scopes and
 // openid, so that a new ID token is issued.
 func consentScopes(missing []string) []string {
