@@ -43,8 +43,9 @@ const (
 	DefaultTalkUserID int64 = 1001
 )
 
-// DefaultScopes are the consent items requested when /oauth/authorize has no
-// scope parameter: the app's configured consent items.
+// DefaultScopes are the items requested when /oauth/authorize has no scope
+// parameter (Kakao asks for the consent items set to be asked at login); each
+// must be one of Options.ConsentItems, or openid.
 var DefaultScopes = []string{"openid", "profile_nickname", "profile_image", "account_email"}
 
 // Options configure an [Emulator]. The zero value of every field means its
