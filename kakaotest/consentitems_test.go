@@ -91,3 +91,41 @@ func TestConsentScreenShowsAppName(t *testing.T) {
 		})
 	}
 }
+
+func TestItemsOutsideConsentItemsAreNotOffered(t *testing.T) {
+	srv := newEmu(t, func(o *Options) {
+		o.Scopes = []string{"openid", "profile_nickname"}
+		o.ConsentItems = []string{"profile_nickname", "profile_image", "account_email"}
+	})
+	at := str(tokens(t, srv, 1001, nil), "access_token")
+	_, me := getJSON(t, srv, "/v2/user/me", "Bearer "+at)
+	acct, _ := me["kakao_account"].(map[string]any)
+	_, scopes := getJSON(t, srv, "/v2/user/scopes", "Bearer "+at)
+	using := map[string]bool{}
+	list, _ := scopes["scopes"].([]any)
+	for _, s := range list {
+		entry, _ := s.(map[string]any)
+		using[str(entry, "id")] = entry["using"] == true
+	}
+	tests := []struct {
+		item, flag string
+		consent    bool // one of the consent items
+	}{
+		{"account_email", "email_needs_agreement", true},
+		{"profile_image", "profile_image_needs_agreement", true},
+		{"gender", "gender_needs_agreement", false},
+		{"phone_number", "phone_number_needs_agreement", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.item, func(t *testing.T) {
+			// 1001 has every value and agreed only to the nickname: a consent item can
+			// still be agreed, an item the app has not set up cannot.
+			if acct[tt.flag] != tt.consent {
+				t.Errorf("%s = %v, want %v", tt.flag, acct[tt.flag], tt.consent)
+			}
+			if using[tt.item] != tt.consent {
+				t.Errorf("/v2/user/scopes %s using = %v, want %v", tt.item, using[tt.item], tt.consent)
+			}
+		})
+	}
+}

@@ -83,6 +83,9 @@
 //     and has not agreed yet, each a checked checkbox; profile_nickname is a
 //     required item (agreed even if unticked, not revocable). A user who is
 //     not linked sees the page even with no item left (agreeing links).
+//   - An item outside Options.ConsentItems has <item>_needs_agreement false
+//     in /v2/user/me and using false in /v2/user/scopes [unconfirmed: Kakao
+//     may leave the flag out].
 //   - has_signed_up is returned by /v2/user/me whenever auto-link is off,
 //     whatever property_keys asks for.
 //   - /v1/oidc/userinfo returns an unverified email with email_verified

@@ -98,6 +98,8 @@ type userState struct {
 	signedUp bool
 	// agreed maps agreed scope ids to when they were agreed.
 	agreed map[string]time.Time
+	// consentItems are the app's consent items (Options.ConsentItems).
+	consentItems []string
 }
 
 // pendingScopes returns the consentable scopes of requested that the user
@@ -122,11 +124,13 @@ func (s *userState) hasAgreed(scope string) bool {
 	return ok
 }
 
-// needsAgreement is Kakao's *_needs_agreement flag: the item is obtainable
-// but not agreed.
+// needsAgreement is Kakao's *_needs_agreement flag: the item is one of the
+// app's consent items, obtainable, and not agreed. An item the app has not
+// set up is false: no consent can reveal it [unconfirmed: Kakao may leave the
+// flag out].
 func (s *userState) needsAgreement(scope string) bool {
 	info, ok := lookupScope(scope)
-	return ok && info.obtainable(&s.user) && !s.hasAgreed(scope)
+	return ok && slices.Contains(s.consentItems, scope) && info.obtainable(&s.user) && !s.hasAgreed(scope)
 }
 
 // grantedScopes returns the agreed scopes in catalog order, with openid
