@@ -41,33 +41,78 @@ func TestRequireScopeAsksForAdditionalConsent(t *testing.T) {
 	}
 }
 
-// TestRequireScopeDeclinedShowsAPageNotALoop: cancelling the consent ends on a page.
+// TestRequireScopeDeclinedShowsAPageNotALoop: cancelling the additional consent while logged
+// in ends on a page that says the person is still logged in and what the area needs, and the
+// session is kept.
 func TestRequireScopeDeclinedShowsAPageNotALoop(t *testing.T) {
 	e := newEnv(t, envOptions{extra: "require_scope gender"})
-	c := e.browser()
-	resp, err := c.Get(e.base + "/profile") // → Kakao's login page
-	if err != nil {
-		t.Fatal(err)
-	}
-	steps := []struct{ button, value string }{
-		{"user", "1001"},      // log in
-		{"consent", "agree"},  // first link: the app's default items
-		{"consent", "cancel"}, // additional consent for gender: decline
-	}
-	for _, s := range steps[:2] {
-		if resp, err = kakaotest.SubmitForm(c, resp, s.button, s.value); err != nil {
-			t.Fatalf("%s=%s: %v", s.button, s.value, err)
+	for _, tc := range []struct {
+		lang string
+		user string
+		want string
+	}{{"en", "1001", "still logged in"}, {"ko", "1004", "로그인은 그대로 유지됩니다"}} {
+		c := e.browser()
+		c.Transport = langTransport{tc.lang}
+		resp, err := c.Get(e.base + "/profile") // → Kakao's login page
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []struct{ button, value string }{
+			{"user", tc.user},     // log in
+			{"consent", "agree"},  // first link: the app's default items
+			{"consent", "cancel"}, // additional consent for gender: decline
+		} {
+			if resp, err = kakaotest.SubmitForm(c, resp, s.button, s.value); err != nil {
+				t.Fatalf("%s: %s=%s: %v", tc.lang, s.button, s.value, err)
+			}
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		page := string(body)
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(page, tc.want) || strings.Contains(page, "cancelled") {
+			t.Fatalf("%s: declined consent: %d\n%s", tc.lang, resp.StatusCode, page)
+		}
+		if !strings.Contains(page, "/.auth/consent?scope=gender") {
+			t.Fatalf("%s: the page offers no way to grant the consent later:\n%s", tc.lang, page)
+		}
+		if me, _ := get(t, c, e.base+"/.auth/me", "Accept: application/json"); me.StatusCode != http.StatusOK {
+			t.Fatalf("%s: the session ended after a declined additional consent: /me %d", tc.lang, me.StatusCode)
 		}
 	}
-	resp, err = kakaotest.SubmitForm(c, resp, steps[2].button, steps[2].value)
-	if err != nil {
-		t.Fatal(err)
+}
+
+// TestFirstConsentCancelledSaysSignInCancelled: without a session, cancelling Kakao's consent
+// screen is a cancelled sign-in, in the person's language.
+func TestFirstConsentCancelledSaysSignInCancelled(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	for _, tc := range []struct{ lang, want string }{{"en", "Sign-in was cancelled"}, {"ko", "로그인이 취소되었습니다"}} {
+		c := e.browser()
+		c.Transport = langTransport{tc.lang}
+		resp, err := c.Get(e.base + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp, err = kakaotest.SubmitForm(c, resp, "user", "1001"); err != nil {
+			t.Fatal(err)
+		}
+		if resp, err = kakaotest.SubmitForm(c, resp, "consent", "cancel"); err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), tc.want) {
+			t.Fatalf("%s: cancelled first consent: %d\n%s", tc.lang, resp.StatusCode, body)
+		}
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), "cancelled") {
-		t.Fatalf("declined consent: %d\n%s", resp.StatusCode, body)
-	}
+}
+
+// langTransport is a browser navigation with an Accept-Language.
+type langTransport struct{ lang string }
+
+func (t langTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Accept-Language", t.lang)
+	return htmlTransport{}.RoundTrip(r)
 }
 
 // TestConsentEndpointAndNeedsAgreement: /me lists items that need agreement; the app sends the

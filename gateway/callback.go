@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 
 	"go.uber.org/zap"
 
@@ -116,6 +115,9 @@ func (g *Gateway) callbackError(w http.ResponseWriter, r *http.Request, p *idp, 
 		redirect(w, ls.ReturnTo)
 		return
 	}
+	if code == "access_denied" && ls.Consent && g.consentDeclined(w, r, p, ls) {
+		return
+	}
 	g.providerError(w, r, p, ls, code)
 }
 
@@ -144,13 +146,7 @@ func (g *Gateway) finishLogin(w http.ResponseWriter, r *http.Request, p *idp, ls
 	if missing := stillMissing(g.missingScopes(sess), ls.Required, sess.Scopes); len(missing) > 0 && ls.Consent {
 		// The provider came back without the scopes just asked for (declined items, or
 		// items not enabled for the app): going back would only ask again, in a loop.
-		g.fail(w, r, problem{
-			Status: http.StatusForbidden, Code: "consent_not_granted",
-			Title:   msgConsentTitle,
-			Detail:  msgConsentDetail,
-			Retry:   g.cfg.PathPrefix + "/consent?scope=" + url.QueryEscape(strings.Join(missing, ",")) + "&rd=" + url.QueryEscape(ls.ReturnTo),
-			RetryAs: msgGrantPermission, Page: "consent", Scopes: missing,
-		}, nil)
+		g.fail(w, r, g.consentMissingProblem(sess, missing, ls.ReturnTo), nil)
 		return
 	}
 	redirect(w, ls.ReturnTo)

@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -38,16 +40,16 @@ func (g *Gateway) askConsent(w http.ResponseWriter, r *http.Request, p *idp, mis
 }
 
 // serveConsent handles GET <prefix>/consent?scope=<a,b>&rd=<path>: the app asks for more
-// scopes, e.g. after Kakao answered -402 with required_scopes.
+// scopes (comma- or space-separated), e.g. after Kakao answered -402 with required_scopes.
 func (g *Gateway) serveConsent(w http.ResponseWriter, r *http.Request) {
 	if !g.allowMethods(w, r, http.MethodGet, http.MethodHead) {
 		return
 	}
 	q := r.URL.Query()
 	var scopes []string
-	for _, s := range strings.Split(q.Get("scope"), ",") {
-		s = strings.TrimSpace(s)
-		if s != "" && validScopeID(s) && !slices.Contains(scopes, s) {
+	// Comma- or space-separated, as Kakao takes them.
+	for _, s := range strings.FieldsFunc(q.Get("scope"), func(c rune) bool { return c == ',' || c == ' ' }) {
+		if validScopeID(s) && !slices.Contains(scopes, s) {
 			scopes = append(scopes, s)
 		}
 	}
@@ -60,6 +62,61 @@ func (g *Gateway) serveConsent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g.startLogin(w, r, safeReturnPath(q.Get("rd")), loginOptions{scopes: consentScopes(scopes), consent: true})
+}
+
+// consentDeclined answers a person who, already logged in, cancelled an additional-consent
+// screen: they are still logged in (the session is kept) and only the area that needs the
+// declined items stays closed. It reports false when the browser has no session, so the
+// caller shows the plain "sign-in cancelled" page.
+func (g *Gateway) consentDeclined(w http.ResponseWriter, r *http.Request, p *idp, ls *loginState) bool {
+	_, sess, err := g.currentSession(w, r)
+	if err != nil || sess == nil {
+		return false
+	}
+	pr := problem{
+		Status: http.StatusForbidden, Code: "consent_declined",
+		Title: msgConsentDeclinedTitle, Detail: msgConsentDeclinedDetail,
+		Page: "consent", Scopes: ls.Required,
+	}
+	if len(ls.Required) > 0 {
+		pr.Retry = g.cfg.PathPrefix + "/consent?scope=" + url.QueryEscape(strings.Join(ls.Required, ",")) + "&rd=" + url.QueryEscape(ls.ReturnTo)
+		pr.RetryAs = msgGrantPermission
+	}
+	g.failLogin(w, r, p, pr, errors.New("the person declined the additional consent"))
+	return true
+}
+
+// consentMissingProblem is the page shown when a consent came back without missing: the
+// person can grant them, or (Kakao's *_needs_agreement false for every one of them) their
+// Kakao account has no value for them, which no consent screen can change.
+func (g *Gateway) consentMissingProblem(sess *session.Session, missing []string, returnTo string) problem {
+	pr := problem{
+		Status: http.StatusForbidden, Code: "consent_not_granted",
+		Title: msgConsentTitle, Detail: msgConsentDetail,
+		Retry:   g.cfg.PathPrefix + "/consent?scope=" + url.QueryEscape(strings.Join(missing, ",")) + "&rd=" + url.QueryEscape(returnTo),
+		RetryAs: msgGrantPermission, Page: "consent", Scopes: missing,
+	}
+	if allUnobtainable(sess.Claims, missing) {
+		pr.Code = "consent_unavailable"
+		pr.Title, pr.Detail, pr.RetryAs = msgConsentUnavailableTitle, msgConsentUnavailableDetail, msgTryAgain
+	}
+	return pr
+}
+
+// allUnobtainable reports whether Kakao said of every scope in missing that it cannot be had
+// (its "<item>_needs_agreement" claim is false although the scope was not granted: the
+// account has no such value). A scope without that claim counts as obtainable.
+func allUnobtainable(claims map[string]string, missing []string) bool {
+	for _, s := range missing {
+		item := s
+		if s == "account_email" {
+			item = "email" // the one consent item whose flag is named otherwise
+		}
+		if claims[item+"_needs_agreement"] != "false" {
+			return false
+		}
+	}
+	return len(missing) > 0
 }
 
 // consentScopes is the scope list of an additional-consent request: the missing scopes and

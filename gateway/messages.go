@@ -109,6 +109,12 @@ const (
 	msgScopeFriends
 	msgScopeShipping
 
+	// An additional consent that did not come through.
+	msgConsentDeclinedTitle
+	msgConsentDeclinedDetail
+	msgConsentUnavailableTitle
+	msgConsentUnavailableDetail
+
 	msgCount // the number of ids; keep last
 )
 
@@ -211,6 +217,11 @@ var catalogue = [msgCount]text{
 	msgScopeTalkMessage: {"Send KakaoTalk messages to me", "카카오톡 메시지 전송"},
 	msgScopeFriends:     {"Friends list in Kakao services", "카카오 서비스 내 친구목록"},
 	msgScopeShipping:    {"Shipping address", "배송지 정보"},
+
+	msgConsentDeclinedTitle:     {"You are still logged in", "로그인은 그대로 유지됩니다"},
+	msgConsentDeclinedDetail:    {"You chose not to grant the extra permissions. This part of the site needs them, so it stays closed until you grant them; the rest of the site works as before.", "추가 항목에 동의하지 않으셨습니다. 이 영역은 그 항목에 동의해야 이용할 수 있어 아직 열리지 않습니다. 사이트의 다른 부분은 지금처럼 이용할 수 있습니다."},
+	msgConsentUnavailableTitle:  {"Your Kakao account does not have what this area needs", "이 영역에 필요한 정보가 카카오계정에 없습니다"},
+	msgConsentUnavailableDetail: {"This part of the site needs the information listed below, and your Kakao account does not hold it, so Kakao cannot share it. Add it to your Kakao account and try again, or contact the site's operator. You are still logged in.", "이 영역을 이용하려면 아래 정보가 필요하지만 카카오계정에 등록되어 있지 않아 카카오가 제공할 수 없습니다. 카카오계정에 정보를 추가한 뒤 다시 시도하거나 사이트 운영자에게 문의해 주세요. 로그인은 그대로 유지됩니다."},
 }
 
 // scopeNames are the display names of Kakao's consent items; other scopes show their id.

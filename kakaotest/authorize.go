@@ -28,7 +28,8 @@ type authRequest struct {
 }
 
 // handleAuthorize serves GET /oauth/authorize. Configuration errors
-// (client_id, redirect_uri, response_type) show Kakao's error page; other
+// (client_id, redirect_uri, response_type, a scope that is not a consent
+// item) show Kakao's error page; other
 // errors redirect to the redirect_uri with error and error_description.
 func (e *Emulator) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -62,15 +63,14 @@ func (e *Emulator) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		loginHint:     q.Get("login_hint"),
 		scopes:        e.opts.Scopes,
 	}
-	if q.Get("scope") != "" {
-		scopes, err := parseScopeParam(q.Get("scope"))
-		if err != nil {
-			e.redirectError(w, r, req, "invalid_scope", err.Error())
-			return
-		}
-		if len(scopes) > 0 {
-			req.scopes = scopes
-		}
+	if scopes := parseScopeParam(q.Get("scope")); len(scopes) > 0 {
+		req.scopes = scopes
+	}
+	if s, bad := e.notConsentItem(req.scopes); bad {
+		// Kakao shows its own page and never redirects back; an unknown
+		// scope id is treated the same [unconfirmed].
+		errorPage(w, http.StatusBadRequest, "KOE205", "The app requested a scope that is not set up as one of its consent items: "+s+".")
+		return
 	}
 	req.openid = slices.Contains(req.scopes, scopeOpenID)
 	if msg := req.parsePrompt(q.Get("prompt")); msg != "" {

@@ -202,6 +202,7 @@ func TestAuthorizeConfigurationErrorsShowPage(t *testing.T) {
 		{"redirect_uri prefix is not a match", map[string]string{"redirect_uri": testRedirect + "/x"}, "KOE006"},
 		{"unsupported response_type is KOE201", map[string]string{"response_type": "id_token"}, "KOE201"},
 		{"implicit grant is KOE202", map[string]string{"response_type": "token"}, "KOE202"},
+		{"unknown scope is KOE205", map[string]string{"scope": "openid,friends_of_friends"}, "KOE205"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -229,8 +230,6 @@ func TestAuthorizeRequestErrorsRedirect(t *testing.T) {
 		params map[string]string
 		want   string
 	}{
-		{"unknown scope is invalid_scope", map[string]string{"scope": "openid,friends_of_friends"}, "invalid_scope"},
-		{"space-separated scope is invalid_scope", map[string]string{"scope": "openid profile_nickname"}, "invalid_scope"},
 		{"plain PKCE is refused", map[string]string{"code_challenge": challenge, "code_challenge_method": "plain"}, "invalid_request"},
 		{"challenge without method is refused", map[string]string{"code_challenge": challenge}, "invalid_request"},
 		{"malformed challenge is refused", map[string]string{"code_challenge": "short", "code_challenge_method": "S256"}, "invalid_request"},

@@ -52,8 +52,11 @@
 //     available in the in-app browser, so the talk session is used as is.
 //   - prompt=none combined with another prompt value redirects with
 //     error=invalid_request (as OpenID Connect requires) [unconfirmed].
-//   - An unknown scope redirects with error=invalid_scope [unconfirmed: error
-//     page vs redirect].
+//   - A requested scope that is not one of the app's consent items
+//     (Options.ConsentItems; default every item the emulator knows) stops on
+//     Kakao's error page KOE205 and never redirects back, as Kakao does; an
+//     unknown scope id is treated the same [unconfirmed]. The scope parameter
+//     is split on commas and white space alike.
 //   - A code_challenge with a method other than S256 (or none) redirects with
 //     error=invalid_request [unconfirmed].
 //   - A code is consumed by its first presentation at the token endpoint,
@@ -67,7 +70,12 @@
 //     the refresh token of the same login (with an admin key: every token of
 //     the user). GET /oauth/logout revokes no token [unconfirmed]: an app
 //     must call /v1/user/logout itself.
-//   - Unknown property_keys entries answer 400 with code -2 [unconfirmed].
+//   - Unknown property_keys entries answer 400 with code -2 [unconfirmed];
+//     any properties.<key> is accepted (custom properties are the app's)
+//     and returns the user's value when it has one.
+//   - A POST unlink webhook carries a form body by default; Options.
+//     WebhookFormat sends a JSON body instead, with the ids as strings or as
+//     numbers [unconfirmed which one Kakao sends].
 //   - The ID token header carries typ JWT [unconfirmed].
 //   - prompt=select_account and prompt=create show the login form (the
 //     emulator's account chooser and sign-up page).
@@ -75,6 +83,9 @@
 //     and has not agreed yet, each a checked checkbox; profile_nickname is a
 //     required item (agreed even if unticked, not revocable). A user who is
 //     not linked sees the page even with no item left (agreeing links).
+//   - An item outside Options.ConsentItems has <item>_needs_agreement false
+//     in /v2/user/me and using false in /v2/user/scopes [unconfirmed: Kakao
+//     may leave the flag out].
 //   - has_signed_up is returned by /v2/user/me whenever auto-link is off,
 //     whatever property_keys asks for.
 //   - /v1/oidc/userinfo returns an unverified email with email_verified

@@ -83,7 +83,7 @@ func New(opts Options) (*Emulator, error) {
 		e.webhook = newWebhookClient(opts.WebhookTimeout, opts.WebhookAllowNonLoopback)
 	}
 	for _, u := range opts.Users {
-		e.users[u.ID] = &userState{user: u, agreed: make(map[string]time.Time)}
+		e.users[u.ID] = &userState{user: u, agreed: make(map[string]time.Time), consentItems: opts.ConsentItems}
 	}
 	e.talkAuth = e.now()
 	e.routes = map[string]http.HandlerFunc{

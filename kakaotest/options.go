@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -20,6 +21,7 @@ const (
 	DefaultRedirectURI       = "http://localhost:8080/.auth/callback"
 	DefaultLogoutRedirectURI = "http://localhost:8080/.auth/logout/callback"
 	DefaultWebhookURL        = "http://localhost:8080/.auth/webhook/unlink"
+	DefaultAppName           = "kakaogate demo"
 
 	// DefaultAccessTokenTTL is the REST API key's access (and ID) token
 	// lifetime as observed: expires_in 21599.
@@ -41,8 +43,9 @@ const (
 	DefaultTalkUserID int64 = 1001
 )
 
-// DefaultScopes are the consent items requested when /oauth/authorize has no
-// scope parameter: the app's configured consent items.
+// DefaultScopes are the items requested when /oauth/authorize has no scope
+// parameter (Kakao asks for the consent items set to be asked at login); each
+// must be one of Options.ConsentItems, or openid.
 var DefaultScopes = []string{"openid", "profile_nickname", "profile_image", "account_email"}
 
 // Options configure an [Emulator]. The zero value of every field means its
@@ -80,6 +83,11 @@ type Options struct {
 	WebhookURL string
 	// WebhookMethod is GET (query) or POST (form body). Default: POST.
 	WebhookMethod string
+	// WebhookFormat is how a POST webhook carries its fields: [WebhookForm]
+	// (a form body), [WebhookJSON] (a JSON body, ids as strings) or
+	// [WebhookJSONNumbers] (a JSON body, ids as numbers). A GET webhook
+	// always uses the query. Default: [WebhookForm].
+	WebhookFormat string
 	// WebhookTimeout bounds one webhook delivery. Default: 3 s, as Kakao.
 	WebhookTimeout time.Duration
 	// WebhookAllowNonLoopback lets the default webhook client connect to
@@ -98,6 +106,13 @@ type Options struct {
 	// Scopes are the consent items requested when /oauth/authorize has no
 	// scope parameter. Default: [DefaultScopes].
 	Scopes []string
+	// ConsentItems are the consent items set up for the app in the Kakao
+	// console; a requested scope outside them (openid aside) stops on
+	// Kakao's error page KOE205. Default: every item the emulator knows.
+	ConsentItems []string
+	// AppName is the app's name shown on the consent screen.
+	// Default: [DefaultAppName].
+	AppName string
 
 	// AccessTokenTTL is the access and ID token lifetime.
 	// Default: [DefaultAccessTokenTTL].
@@ -141,6 +156,9 @@ func (o Options) withDefaults() Options {
 	o.RedirectURIs = cloneOr(o.RedirectURIs, DefaultRedirectURI)
 	o.LogoutRedirectURIs = cloneOr(o.LogoutRedirectURIs, DefaultLogoutRedirectURI)
 	o.Scopes = cloneOr(o.Scopes, DefaultScopes...)
+	o.ConsentItems = cloneOr(o.ConsentItems, catalogConsentItems()...)
+	setString(&o.AppName, DefaultAppName)
+	setString(&o.WebhookFormat, WebhookForm)
 	setDuration(&o.AccessTokenTTL, DefaultAccessTokenTTL)
 	setDuration(&o.RefreshTokenTTL, DefaultRefreshTokenTTL)
 	setDuration(&o.RefreshRotationWindow, DefaultRefreshRotationWindow)
@@ -183,10 +201,11 @@ func (o Options) validate() error {
 	if o.WebhookMethod != http.MethodGet && o.WebhookMethod != http.MethodPost {
 		return fmt.Errorf("kakaotest: WebhookMethod %q must be GET or POST", o.WebhookMethod)
 	}
-	for _, s := range o.Scopes {
-		if _, ok := lookupScope(s); !ok {
-			return fmt.Errorf("kakaotest: Scopes: unknown scope %q", s)
-		}
+	if err := o.validateScopes(); err != nil {
+		return err
+	}
+	if !slices.Contains([]string{WebhookForm, WebhookJSON, WebhookJSONNumbers}, o.WebhookFormat) {
+		return fmt.Errorf("kakaotest: WebhookFormat %q must be %s, %s or %s", o.WebhookFormat, WebhookForm, WebhookJSON, WebhookJSONNumbers)
 	}
 	if o.RefreshRotationWindow >= o.RefreshTokenTTL {
 		return errors.New("kakaotest: RefreshRotationWindow must be shorter than RefreshTokenTTL")
@@ -200,6 +219,25 @@ func (o Options) validate() error {
 	}
 	if !seen[o.TalkUserID] {
 		return fmt.Errorf("kakaotest: TalkUserID %d is not one of Users", o.TalkUserID)
+	}
+	return nil
+}
+
+// validateScopes checks that the consent items are known and that the
+// default request asks only for consent items (and openid).
+func (o Options) validateScopes() error {
+	for _, s := range o.ConsentItems {
+		if _, ok := lookupScope(s); !ok || s == scopeOpenID {
+			return fmt.Errorf("kakaotest: ConsentItems: %q is not a consent item the emulator knows", s)
+		}
+	}
+	for _, s := range o.Scopes {
+		if _, ok := lookupScope(s); !ok {
+			return fmt.Errorf("kakaotest: Scopes: unknown scope %q", s)
+		}
+		if s != scopeOpenID && !slices.Contains(o.ConsentItems, s) {
+			return fmt.Errorf("kakaotest: Scopes: %q is not one of ConsentItems", s)
+		}
 	}
 	return nil
 }

@@ -19,6 +19,10 @@ func TestNewRejectsUnworkableOptions(t *testing.T) {
 		{"webhook method GET or POST", Options{Issuer: "http://127.0.0.1:9090", WebhookMethod: "PUT"}, "WebhookMethod"},
 		{"redirect URIs absolute", Options{Issuer: "http://127.0.0.1:9090", RedirectURIs: []string{"/callback"}}, "RedirectURIs"},
 		{"unknown default scope", Options{Issuer: "http://127.0.0.1:9090", Scopes: []string{"openid", "shoe_size"}}, "Scopes"},
+		{"unknown consent item", Options{Issuer: "http://127.0.0.1:9090", ConsentItems: []string{"shoe_size"}}, "ConsentItems"},
+		{"openid is not a consent item", Options{Issuer: "http://127.0.0.1:9090", ConsentItems: []string{"openid"}}, "ConsentItems"},
+		{"default scope outside consent items", Options{Issuer: "http://127.0.0.1:9090", ConsentItems: []string{"profile_nickname"}}, "Scopes"},
+		{"webhook format", Options{Issuer: "http://127.0.0.1:9090", WebhookFormat: "xml"}, "WebhookFormat"},
 		{"talk user must exist", Options{Issuer: "http://127.0.0.1:9090", TalkUserID: 42}, "TalkUserID"},
 		{"duplicate user ids", Options{Issuer: "http://127.0.0.1:9090", Users: []User{{ID: 1001}, {ID: 1001}}}, "Users"},
 	}

@@ -17,6 +17,7 @@ import (
 //   - consent: a form posting request, scope checkboxes and consent=agree
 //     (the first button) or consent=cancel (the button after it);
 //   - logout bridge: a form posting csts and logout_with_kakao=false or true;
+//   - consent: the app name in <span id="app-name">;
 //   - error: the KOE code in <strong id="error-code">.
 var pages = template.Must(template.New("").Parse(`
 {{define "head"}}<!doctype html>
@@ -33,7 +34,7 @@ var pages = template.Must(template.New("").Parse(`
 {{end}}</form></body></html>{{end}}
 
 {{define "consent"}}{{template "head" "Consent"}}
-<h1>Agree to share with app {{.ClientID}}</h1>
+<h1>Agree to share with <span id="app-name">{{.AppName}}</span></h1>
 <p>Signed in as {{.Nickname}} ({{.UserID}}).{{if not .Linked}} Agreeing connects your Kakao Account to this app.{{end}}</p>
 <form method="post" action="{{.Action}}">
 <input type="hidden" name="request" value="{{.Request}}">
@@ -111,11 +112,11 @@ func (e *Emulator) consentPage(w http.ResponseWriter, req *authRequest) {
 		items = append(items, consentItem{ID: it.id, Name: it.displayName, Required: it.required})
 	}
 	data := struct {
-		Action, Request, ClientID, Nickname string
-		UserID                              int64
-		Linked                              bool
-		Items                               []consentItem
-	}{e.path(pathConsent), req.id, e.opts.ClientID, s.user.Nickname, s.user.ID, s.linked, items}
+		Action, Request, AppName, Nickname string
+		UserID                             int64
+		Linked                             bool
+		Items                              []consentItem
+	}{e.path(pathConsent), req.id, e.opts.AppName, s.user.Nickname, s.user.ID, s.linked, items}
 	e.mu.Unlock()
 	renderPage(w, http.StatusOK, "consent", data)
 }

@@ -1,9 +1,9 @@
 package kakaotest
 
 import (
-	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // scopeOpenID is the OpenID Connect scope: not a consent item, but it decides
@@ -63,25 +63,40 @@ func lookupScope(id string) (scopeInfo, bool) {
 	return scopeInfo{}, false
 }
 
-// parseScopeParam splits Kakao's comma-separated scope parameter. Empty
-// items are skipped; an unknown scope id is an error naming it. Spaces are
-// not separators: "openid profile_nickname" is one unknown scope, as Kakao
-// documents the list as comma-separated.
-func parseScopeParam(raw string) ([]string, error) {
+// catalogConsentItems lists every consent item the emulator knows (openid
+// is not a consent item), the default of Options.ConsentItems.
+func catalogConsentItems() []string {
 	var out []string
-	for item := range strings.SplitSeq(raw, ",") {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			continue
+	for _, s := range scopeCatalog {
+		if s.id != scopeOpenID {
+			out = append(out, s.id)
 		}
-		if _, ok := lookupScope(item); !ok {
-			return nil, fmt.Errorf("invalid scope: %s", item)
-		}
+	}
+	return out
+}
+
+// parseScopeParam splits the scope parameter, comma- or space-separated
+// (Kakao documents commas; its own SDKs send spaces and Kakao takes both).
+// Empty items and repeats are skipped.
+func parseScopeParam(raw string) []string {
+	var out []string
+	for _, item := range strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
 		if !slices.Contains(out, item) {
 			out = append(out, item)
 		}
 	}
-	return out, nil
+	return out
+}
+
+// notConsentItem returns the first scope that is not one of the app's
+// consent items (openid aside): Kakao answers it with KOE205.
+func (e *Emulator) notConsentItem(scopes []string) (string, bool) {
+	for _, s := range scopes {
+		if s != scopeOpenID && !slices.Contains(e.opts.ConsentItems, s) {
+			return s, true
+		}
+	}
+	return "", false
 }
 
 // orderScopes returns the members of set in catalog order.

@@ -165,7 +165,7 @@ func (e *Emulator) handleScopes(w http.ResponseWriter, r *http.Request) {
 		if info.id == scopeOpenID || (filter != nil && !slices.Contains(filter, info.id)) {
 			continue
 		}
-		entry := scopeEntry{ID: info.id, DisplayName: info.displayName, Type: info.kind, Using: true, Agreed: s.hasAgreed(info.id)}
+		entry := scopeEntry{ID: info.id, DisplayName: info.displayName, Type: info.kind, Using: slices.Contains(e.opts.ConsentItems, info.id), Agreed: s.hasAgreed(info.id)}
 		if entry.Agreed {
 			entry.Revocable = ptr(!info.required)
 		}

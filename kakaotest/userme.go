@@ -136,6 +136,9 @@ func knownPropertyKey(k string) bool {
 	if k == "has_signed_up" || k == "kakao_account." || k == "properties." {
 		return true
 	}
+	if name, ok := strings.CutPrefix(k, "properties."); ok && name != "" {
+		return true // a custom property, defined by the app [unconfirmed: unknown ones]
+	}
 	for _, f := range userFields {
 		if f.key == k {
 			return true
@@ -171,6 +174,13 @@ func (e *Emulator) userObjectLocked(s *userState, keys []string, secure bool) ma
 		"id":            s.user.ID,
 		"connected_at":  s.connectedAt.UTC().Format(time.RFC3339),
 		"kakao_account": acct,
+	}
+	if !prereg {
+		for k, v := range s.user.Properties {
+			if selected(keys, "properties."+k) {
+				props[k] = v
+			}
+		}
 	}
 	if len(props) > 0 {
 		obj["properties"] = props

@@ -36,6 +36,10 @@ type User struct {
 	Birthday string
 	// PhoneNumber is e.g. +82 10-1234-5678 (scope phone_number).
 	PhoneNumber string
+	// Properties are the app's custom user properties, returned under
+	// /v2/user/me "properties" as given: strings, numbers or booleans (the
+	// app defines them in the console; no consent is needed).
+	Properties map[string]any
 }
 
 // DefaultUsers returns the four test users, all unlinked at start:
@@ -94,6 +98,8 @@ type userState struct {
 	signedUp bool
 	// agreed maps agreed scope ids to when they were agreed.
 	agreed map[string]time.Time
+	// consentItems are the app's consent items (Options.ConsentItems).
+	consentItems []string
 }
 
 // pendingScopes returns the consentable scopes of requested that the user
@@ -118,11 +124,13 @@ func (s *userState) hasAgreed(scope string) bool {
 	return ok
 }
 
-// needsAgreement is Kakao's *_needs_agreement flag: the item is obtainable
-// but not agreed.
+// needsAgreement is Kakao's *_needs_agreement flag: the item is one of the
+// app's consent items, obtainable, and not agreed. An item the app has not
+// set up is false: no consent can reveal it [unconfirmed: Kakao may leave the
+// flag out].
 func (s *userState) needsAgreement(scope string) bool {
 	info, ok := lookupScope(scope)
-	return ok && info.obtainable(&s.user) && !s.hasAgreed(scope)
+	return ok && slices.Contains(s.consentItems, scope) && info.obtainable(&s.user) && !s.hasAgreed(scope)
 }
 
 // grantedScopes returns the agreed scopes in catalog order, with openid

@@ -2,6 +2,7 @@ package kakaotest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -28,6 +29,20 @@ const (
 	// ReferrerIncompleteSignUp: a preregistered user was not signed up
 	// within 24 h.
 	ReferrerIncompleteSignUp = "INCOMPLETE_SIGN_UP"
+)
+
+// Formats of a POST unlink webhook (Options.WebhookFormat). Kakao's unlink
+// guide says the POST body carries the fields; its general webhook guide
+// says JSON or query parameters [unconfirmed which one a given app gets]:
+// the emulator can send each, so receivers are tested against all of them.
+const (
+	// WebhookForm: an application/x-www-form-urlencoded body.
+	WebhookForm = "form"
+	// WebhookJSON: a JSON body with app_id and user_id as strings, as
+	// Kakao's reference lists them (String).
+	WebhookJSON = "json"
+	// WebhookJSONNumbers: a JSON body with app_id and user_id as numbers.
+	WebhookJSONNumbers = "json_numbers"
 )
 
 // ErrWebhookStatus is wrapped by [Emulator.Unlink] when the webhook
@@ -66,32 +81,15 @@ func newWebhookClient(timeout time.Duration, allowNonLoopback bool) *http.Client
 }
 
 // sendWebhook delivers the unlink webhook: the configured method (GET
-// query or POST form), Authorization: KakaoAK <admin key>, and app_id,
-// user_id, referrer_type. It waits at most WebhookTimeout.
+// query, or POST with a body in Options.WebhookFormat), Authorization:
+// KakaoAK <admin key>, and app_id, user_id, referrer_type. It waits at most
+// WebhookTimeout.
 func (e *Emulator) sendWebhook(ctx context.Context, userID int64, referrerType string) error {
-	params := url.Values{
-		"app_id":        {e.opts.AppID},
-		"user_id":       {itoa(userID)},
-		"referrer_type": {referrerType},
-	}.Encode()
 	ctx, cancel := context.WithTimeout(ctx, e.opts.WebhookTimeout)
 	defer cancel()
-	target, body := e.opts.WebhookURL, io.Reader(nil)
-	if e.opts.WebhookMethod == http.MethodGet {
-		sep := "?"
-		if strings.Contains(target, "?") {
-			sep = "&"
-		}
-		target += sep + params
-	} else {
-		body = strings.NewReader(params)
-	}
-	req, err := http.NewRequestWithContext(ctx, e.opts.WebhookMethod, target, body)
+	req, err := e.webhookRequest(ctx, userID, referrerType)
 	if err != nil {
 		return fmt.Errorf("kakaotest: unlink webhook: %w", err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded;charset=utf-8")
 	}
 	req.Header.Set("Authorization", "KakaoAK "+e.opts.AdminKey)
 	req.Header.Set("User-Agent", "kakaotest-webhook")
@@ -105,4 +103,37 @@ func (e *Emulator) sendWebhook(ctx context.Context, userID int64, referrerType s
 		return fmt.Errorf("%w: status %d", ErrWebhookStatus, resp.StatusCode)
 	}
 	return nil
+}
+
+// webhookRequest builds the unlink webhook request (without Authorization).
+func (e *Emulator) webhookRequest(ctx context.Context, userID int64, referrerType string) (*http.Request, error) {
+	params := url.Values{
+		"app_id":        {e.opts.AppID},
+		"user_id":       {itoa(userID)},
+		"referrer_type": {referrerType},
+	}
+	if e.opts.WebhookMethod == http.MethodGet {
+		target, sep := e.opts.WebhookURL, "?"
+		if strings.Contains(target, "?") {
+			sep = "&"
+		}
+		return http.NewRequestWithContext(ctx, http.MethodGet, target+sep+params.Encode(), nil)
+	}
+	body, contentType := params.Encode(), "application/x-www-form-urlencoded;charset=utf-8"
+	if e.opts.WebhookFormat != WebhookForm {
+		fields := map[string]any{"app_id": e.opts.AppID, "user_id": itoa(userID), "referrer_type": referrerType}
+		if e.opts.WebhookFormat == WebhookJSONNumbers {
+			fields["app_id"], fields["user_id"] = json.Number(e.opts.AppID), userID
+		}
+		b, err := json.Marshal(fields)
+		if err != nil {
+			return nil, err
+		}
+		body, contentType = string(b), "application/json;charset=utf-8"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.opts.WebhookURL, strings.NewReader(body))
+	if err == nil {
+		req.Header.Set("Content-Type", contentType)
+	}
+	return req, err
 }

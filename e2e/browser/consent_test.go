@@ -40,3 +40,30 @@ func TestRequireScopeRouteAsksForMoreConsent(t *testing.T) {
 	}
 	b.screenshot("granted")
 }
+
+// TestDecliningMoreConsentKeepsTheLogin: a signed-in member opens /settings/ (require_scope
+// gender) and cancels Kakao's consent screen. In Korean, the page says they are still logged
+// in and names the item the area needs, with a way to grant it later; the session works.
+func TestDecliningMoreConsentKeepsTheLogin(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	b := openTab(t, e, "decline-more-consent", tabOptions{lang: langKO})
+	b.logIn("1001")
+
+	resp := b.open("/settings/profile")
+	b.expect(resp, 200, "/oauth/authorize/consent", `input[name="scope"][value="gender"]`)
+	resp = b.click(`button[name="consent"][value="cancel"]`)
+	b.expect(resp, 403, "/.auth/callback", ".page-consent")
+	if got := b.text("h1"); got != "로그인은 그대로 유지됩니다" {
+		b.fail("the page's title is %q, want 로그인은 그대로 유지됩니다", got)
+	}
+	if got := b.text(".scopes"); got != "성별" {
+		b.fail("the page lists %q, want 성별", got)
+	}
+	b.screenshot("consent-declined")
+
+	resp = b.open("/members")
+	b.expect(resp, 200, "/members", "#member")
+	if got := b.text("#user-id"); got != "1001" {
+		b.fail("after declining, the members page sees user %q, want 1001", got)
+	}
+}

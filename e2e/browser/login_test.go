@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kakaogate/kakaogate/kakaotest"
 )
 
 // Selectors of the emulator's pages (its documented contract) and of the gateway's.
@@ -25,6 +27,9 @@ func TestFirstLoginWithConsent(t *testing.T) {
 	b.expect(resp, 200, "/oauth/authorize", kakaoUser1001)
 	resp = b.click(kakaoUser1001)
 	b.expect(resp, 200, "/oauth/authorize/consent", kakaoAgree)
+	if got := b.text("#app-name"); got != kakaotest.DefaultAppName {
+		b.fail("Kakao's consent screen names the app %q, want %q (the app name, not its key)", got, kakaotest.DefaultAppName)
+	}
 	b.screenshot("kakao-consent")
 	resp = b.click(kakaoAgree)
 	b.expect(resp, 200, "/members", "#member")

@@ -88,6 +88,10 @@ type Handler struct {
 	// Default: POST.
 	WebhookMethod string `json:"webhook_method,omitempty"`
 
+	// WebhookFormat is the body of a POST webhook: form (default), json
+	// (ids as strings) or json_numbers (ids as numbers).
+	WebhookFormat string `json:"webhook_format,omitempty"`
+
 	// WebhookAllowNonLoopback lets the webhook reach addresses other than
 	// loopback ones. Default: false (loopback only).
 	WebhookAllowNonLoopback bool `json:"webhook_allow_non_loopback,omitempty"`
@@ -101,6 +105,14 @@ type Handler struct {
 	// scope parameter. Default: ["openid", "profile_nickname",
 	// "profile_image", "account_email"].
 	Scopes []string `json:"scopes,omitempty"`
+
+	// ConsentItems are the app's consent items; a requested scope outside
+	// them stops on Kakao's error page KOE205. Default: every item the
+	// emulator knows.
+	ConsentItems []string `json:"consent_items,omitempty"`
+
+	// AppName is shown on the consent screen. Default: "kakaogate demo".
+	AppName string `json:"app_name,omitempty"`
 
 	// TalkUserID is the test user the KakaoTalk in-app browser (a
 	// User-Agent containing KAKAOTALK) is signed in as at start; POST
@@ -225,6 +237,9 @@ func (h *Handler) options() kakaotest.Options {
 		WebhookAllowNonLoopback: h.WebhookAllowNonLoopback,
 		DisableAutoLink:         h.DisableAutoLink,
 		Scopes:                  h.Scopes,
+		ConsentItems:            h.ConsentItems,
+		AppName:                 h.AppName,
+		WebhookFormat:           h.WebhookFormat,
 		TalkUserID:              h.TalkUserID,
 	}
 }

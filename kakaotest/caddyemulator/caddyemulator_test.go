@@ -35,9 +35,12 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 				logout_redirect_uri http://localhost:8080/.auth/logout/callback
 				webhook_url http://localhost:8080/.auth/webhook/unlink
 				webhook_method get
+				webhook_format json_numbers
 				webhook_allow_non_loopback
 				auto_link off
 				scopes openid profile_nickname
+				consent_items profile_nickname account_email
+				app_name "My Shop"
 				talk_user 1004
 			}`,
 			want: Handler{
@@ -46,9 +49,12 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 				LogoutRedirectURIs:      []string{"http://localhost:8080/.auth/logout/callback"},
 				WebhookURL:              "http://localhost:8080/.auth/webhook/unlink",
 				WebhookMethod:           "GET",
+				WebhookFormat:           "json_numbers",
 				WebhookAllowNonLoopback: true,
 				DisableAutoLink:         true,
 				Scopes:                  []string{"openid", "profile_nickname"},
+				ConsentItems:            []string{"profile_nickname", "account_email"},
+				AppName:                 "My Shop",
 				TalkUserID:              1004,
 			},
 		},
@@ -59,6 +65,8 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		{name: "issuer takes one argument", input: "kakao_emulator {\nissuer http://a http://b\n}", wantErr: "issuer takes one value"},
 		{name: "inline arguments are refused", input: "kakao_emulator http://a", wantErr: "wrong argument count"},
 		{name: "bad webhook method", input: "kakao_emulator {\nwebhook_method PUT\n}", wantErr: "webhook_method \"PUT\" is not supported: use GET or POST"},
+		{name: "bad webhook format", input: "kakao_emulator {\nwebhook_format xml\n}", wantErr: "webhook_format \"xml\" is not supported: use form, json or json_numbers"},
+		{name: "consent_items needs a scope", input: "kakao_emulator {\nconsent_items\n}", wantErr: "consent_items needs a value"},
 		{name: "bad auto_link", input: "kakao_emulator {\nauto_link maybe\n}", wantErr: "auto_link \"maybe\" is not supported: use on or off"},
 		{name: "bad app_id", input: "kakao_emulator {\napp_id abc\n}", wantErr: "app_id"},
 		{name: "bad talk_user", input: "kakao_emulator {\ntalk_user ryan\n}", wantErr: "talk_user"},
@@ -145,6 +153,8 @@ func TestProvision(t *testing.T) {
 		{"bad webhook method", `{"issuer":"http://127.0.0.1:9090","webhook_method":"PUT"}`, "webhook_method"},
 		{"relative redirect uri", `{"issuer":"http://127.0.0.1:9090","redirect_uris":["/cb"]}`, "absolute URL"},
 		{"unknown talk user", `{"issuer":"http://127.0.0.1:9090","talk_user_id":7}`, "talk_user 7 is not a test user"},
+		{"consent items and app name", `{"issuer":"http://127.0.0.1:9090","consent_items":["profile_nickname","profile_image","account_email"],"app_name":"Shop"}`, ""},
+		{"default scopes outside consent items", `{"issuer":"http://127.0.0.1:9090","consent_items":["profile_nickname"]}`, "not one of ConsentItems"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,6 +7,8 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/kakaogate/kakaogate/kakaotest"
 )
 
 func init() {
@@ -37,9 +39,12 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    logout_redirect_uri  <url...>
 //	    webhook_url          <url>
 //	    webhook_method       GET|POST
+//	    webhook_format       form|json|json_numbers
 //	    webhook_allow_non_loopback
 //	    auto_link            on|off
 //	    scopes               <scope...>
+//	    consent_items        <scope...>
+//	    app_name             <name>
 //	    talk_user            <user id>
 //	}
 //
@@ -71,7 +76,7 @@ func (h *Handler) unmarshalOption(d *caddyfile.Dispenser, opt string) error {
 	one := map[string]*string{
 		"issuer": &h.Issuer, "client_id": &h.ClientID, "client_secret": &h.ClientSecret,
 		"admin_key": &h.AdminKey, "app_id": &h.AppID, "webhook_url": &h.WebhookURL,
-		"webhook_method": &h.WebhookMethod,
+		"webhook_method": &h.WebhookMethod, "webhook_format": &h.WebhookFormat, "app_name": &h.AppName,
 	}
 	if dst, ok := one[opt]; ok {
 		if err := oneArg(d, opt, dst); err != nil {
@@ -80,7 +85,7 @@ func (h *Handler) unmarshalOption(d *caddyfile.Dispenser, opt string) error {
 		return h.checkStringOption(d, opt)
 	}
 	switch opt {
-	case "redirect_uri", "logout_redirect_uri", "scopes":
+	case "redirect_uri", "logout_redirect_uri", "scopes", "consent_items":
 		args := d.RemainingArgs()
 		if len(args) == 0 {
 			return d.Errf("%s needs a value", opt)
@@ -90,6 +95,8 @@ func (h *Handler) unmarshalOption(d *caddyfile.Dispenser, opt string) error {
 			h.RedirectURIs = append(h.RedirectURIs, args...)
 		case "logout_redirect_uri":
 			h.LogoutRedirectURIs = append(h.LogoutRedirectURIs, args...)
+		case "consent_items":
+			h.ConsentItems = args
 		default:
 			h.Scopes = args
 		}
@@ -132,6 +139,12 @@ func (h *Handler) checkStringOption(d *caddyfile.Dispenser, opt string) error {
 		h.WebhookMethod = strings.ToUpper(h.WebhookMethod)
 		if h.WebhookMethod != "GET" && h.WebhookMethod != "POST" {
 			return d.Errf("webhook_method %q is not supported: use GET or POST", d.Val())
+		}
+	case "webhook_format":
+		switch h.WebhookFormat {
+		case kakaotest.WebhookForm, kakaotest.WebhookJSON, kakaotest.WebhookJSONNumbers:
+		default:
+			return d.Errf("webhook_format %q is not supported: use form, json or json_numbers", h.WebhookFormat)
 		}
 	}
 	return nil

@@ -22,7 +22,10 @@ const maxItemLen = 64
 //     when present;
 //   - "has_signed_up" ("true"/"false") when present;
 //   - "<item>_needs_agreement" ("true"/"false") for every consent flag Kakao
-//     sent, e.g. "email_needs_agreement".
+//     sent, e.g. "email_needs_agreement";
+//   - "properties.<key>" for each of the app's custom properties, as text
+//     (the profile copies nickname, profile_image and thumbnail_image left
+//     out).
 //
 // Values are copied as Kakao sent them. A nil User yields nil.
 func (u *User) Claims() map[string]string {
@@ -34,6 +37,7 @@ func (u *User) Claims() map[string]string {
 	if u.HasSignedUp != nil {
 		c["has_signed_up"] = strconv.FormatBool(*u.HasSignedUp)
 	}
+	addPropertyClaims(c, u.Properties)
 	a := u.KakaoAccount
 	if a == nil {
 		return c

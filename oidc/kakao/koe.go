@@ -19,6 +19,7 @@ const (
 	KOE102 = "KOE102" // channel parameter without a linked Kakao Talk channel
 	KOE201 = "KOE201" // unsupported response_type
 	KOE202 = "KOE202" // implicit grant (response_type=token) not supported
+	KOE205 = "KOE205" // a requested scope is not set up as one of the app's consent items
 	KOE237 = "KOE237" // token-issuance rate limit exceeded
 	KOE303 = "KOE303" // redirect_uri differs from the one used at authorize (third-party mapping)
 	KOE320 = "KOE320" // authorization code not found, already used or expired (invalid_grant)
@@ -47,9 +48,9 @@ func DescribeKOE(code string) string {
 	case KOE005:
 		return "this Kakao account is not a member of the app's test team (KOE005): add it in the Kakao console under team members, or take the app live"
 	case KOE006:
-		return "the redirect URI is not registered in the Kakao console (KOE006): add the gateway's <path_prefix>/callback URL (default /.auth/callback, with the exact scheme and host) to the app's Redirect URIs"
+		return "the redirect URI is not registered in the Kakao console (KOE006): add the gateway's <path_prefix>/callback URL (default /.auth/callback, with the exact scheme and host) to the Redirect URIs of the REST API key in use (console before December 2025: Kakao Login > Redirect URI)"
 	case KOE007:
-		return "the logout redirect URI is not registered in the Kakao console (KOE007): add the gateway's <path_prefix>/logout/callback URL (default /.auth/logout/callback) under Kakao Login > Advanced > Logout Redirect URI"
+		return "the logout redirect URI is not registered in the Kakao console (KOE007): add the gateway's <path_prefix>/logout/callback URL (default /.auth/logout/callback) next to the redirect URI, under the REST API key in use (console before December 2025: Kakao Login > Advanced > Logout Redirect URI)"
 	case KOE008:
 		return "the wrong kind of app key was used (KOE008): set client_id to the app's REST API key"
 	case KOE010:
@@ -62,6 +63,8 @@ func DescribeKOE(code string) string {
 		return "Kakao supports only response_type=code (KOE201)"
 	case KOE202:
 		return "Kakao does not support the implicit grant (KOE202): use response_type=code"
+	case KOE205:
+		return "a requested scope is not one of the app's consent items (KOE205): Kakao stops on its own page and never comes back, so people cannot log in; set the item up in the Kakao console under Kakao Login > Consent items, or remove it from scopes and require_scope"
 	case KOE237:
 		return "Kakao's token-issuance rate limit was exceeded (KOE237): wait and try again; check for a login or refresh loop"
 	case KOE303:

@@ -17,6 +17,7 @@ func TestDescribeKOE(t *testing.T) {
 		{"KOE101 points at the REST API key", "KOE101", []string{"REST API key"}, nil},
 		{"KOE320 says to start again", "KOE320", []string{"start the login again"}, nil},
 		{"KOE322 means log in again", "KOE322", []string{"log in again"}, nil},
+		{"KOE205 names the consent items and the options that ask", "KOE205", []string{"consent items", "require_scope", "scopes", "KOE205"}, nil},
 		{"KOE237 is a rate limit", "KOE237", []string{"rate limit"}, nil},
 		{"case and spaces do not matter", " koe006 ", []string{"KOE006"}, nil},
 		{"an unknown but well-formed code points to the guide", "KOE999", []string{"KOE999", "trouble-shooting"}, nil},
@@ -37,7 +38,7 @@ func TestDescribeKOE(t *testing.T) {
 			}
 		})
 	}
-	for _, c := range []string{KOE001, KOE002, KOE003, KOE004, KOE005, KOE006, KOE007, KOE008, KOE010, KOE101, KOE102, KOE201, KOE202, KOE237, KOE303, KOE320, KOE322, KOE400} {
+	for _, c := range []string{KOE001, KOE002, KOE003, KOE004, KOE005, KOE006, KOE007, KOE008, KOE010, KOE101, KOE102, KOE201, KOE202, KOE205, KOE237, KOE303, KOE320, KOE322, KOE400} {
 		if got := DescribeKOE(c); strings.Contains(got, "trouble-shooting") {
 			t.Errorf("known code %s has no own description: %q", c, got)
 		}

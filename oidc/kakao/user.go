@@ -23,7 +23,8 @@ type User struct {
 	ConnectedAt *time.Time `json:"connected_at,omitempty"`
 	// SynchedAt is when the user signed up through Kakao Sync.
 	SynchedAt *time.Time `json:"synched_at,omitempty"`
-	// Properties are the app's custom user properties.
+	// Properties are the app's custom user properties, each value as text
+	// (numbers and booleans as written; see [PropertyClaimPrefix]).
 	Properties map[string]string `json:"properties,omitempty"`
 	// ForPartner carries partner-only data such as the uuid.
 	ForPartner *ForPartner `json:"for_partner,omitempty"`
@@ -158,14 +159,15 @@ func (a *API) UserMe(ctx context.Context, accessToken string, propertyKeys []str
 var errNoID = errors.New("kakao: user object has no positive id")
 
 // UnmarshalJSON decodes a user object, requiring a positive id and reading
-// times leniently.
+// times and properties leniently.
 func (u *User) UnmarshalJSON(b []byte) error {
 	type plain User
 	var w struct {
 		*plain
-		ID          *int64      `json:"id"`
-		ConnectedAt lenientTime `json:"connected_at"`
-		SynchedAt   lenientTime `json:"synched_at"`
+		ID          *int64         `json:"id"`
+		ConnectedAt lenientTime    `json:"connected_at"`
+		SynchedAt   lenientTime    `json:"synched_at"`
+		Properties  textProperties `json:"properties"`
 	}
 	var tmp User
 	w.plain = (*plain)(&tmp)
@@ -178,6 +180,7 @@ func (u *User) UnmarshalJSON(b []byte) error {
 	tmp.ID = *w.ID
 	tmp.ConnectedAt = w.ConnectedAt.t
 	tmp.SynchedAt = w.SynchedAt.t
+	tmp.Properties = w.Properties
 	*u = tmp
 	return nil
 }

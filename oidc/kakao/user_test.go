@@ -32,6 +32,7 @@ func TestUserMeClaims(t *testing.T) {
 				"age_range_needs_agreement": "false", "birthyear_needs_agreement": "false",
 				"birthday_needs_agreement": "false", "gender_needs_agreement": "false",
 				"phone_number_needs_agreement": "false", "ci_needs_agreement": "false",
+				"properties.custom_key": "custom value",
 			},
 		},
 		{

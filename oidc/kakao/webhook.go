@@ -5,8 +5,6 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -72,10 +70,14 @@ type UnlinkEvent struct {
 }
 
 // ParseUnlinkWebhook authenticates and parses Kakao's unlink webhook, sent as
-// GET with a query string or POST with a form body (as chosen in the Kakao
-// console). The Authorization header must be exactly "KakaoAK <adminKey>"
+// GET with a query string or POST (as chosen in the Kakao console) with a
+// form body or a JSON object body: Kakao's unlink guide says the POST body
+// carries the fields, its webhook guide says JSON or query parameters, so
+// all three are read. In a JSON body app_id and user_id may be strings or
+// numbers. adminKey is the app's primary admin key, the one Kakao signs the
+// webhook with. The Authorization header must be exactly "KakaoAK <adminKey>"
 // (compared in constant time) and app_id must equal appID, else the error
-// matches ErrWebhookUnauthorized; both are checked before anything else is
+// matches ErrWebhookUnauthorized; the header is checked before the request is
 // parsed. user_id must be a positive decimal int64 without sign or leading
 // zeros. A POST body is read up to MaxWebhookBytes; query parameters are
 // read too, a parameter in the body replacing the same one in the query.
@@ -133,45 +135,6 @@ func webhookKeyMatches(h http.Header, adminKey string) bool {
 	got := sha256.Sum256([]byte(values[0]))
 	want := sha256.Sum256([]byte("KakaoAK " + adminKey))
 	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
-}
-
-// webhookParams reads the query string and, for POST, the capped form body.
-func webhookParams(r *http.Request) (url.Values, error) {
-	var rawQuery string
-	if r.URL != nil {
-		rawQuery = r.URL.RawQuery
-	}
-	if len(rawQuery) > MaxWebhookBytes {
-		return nil, fmt.Errorf("%w: query string exceeds %d bytes", ErrWebhookBadRequest, MaxWebhookBytes)
-	}
-	params, err := url.ParseQuery(rawQuery)
-	if err != nil {
-		return nil, fmt.Errorf("%w: query string: %w", ErrWebhookBadRequest, err)
-	}
-	if r.Method != http.MethodPost || r.Body == nil {
-		return params, nil
-	}
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || mt != "application/x-www-form-urlencoded" {
-			return nil, fmt.Errorf("%w: content type is not a form", ErrWebhookBadRequest)
-		}
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxWebhookBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("%w: reading body: %w", ErrWebhookBadRequest, err)
-	}
-	if len(body) > MaxWebhookBytes {
-		return nil, fmt.Errorf("%w: body exceeds %d bytes", ErrWebhookBadRequest, MaxWebhookBytes)
-	}
-	form, err := url.ParseQuery(string(body))
-	if err != nil {
-		return nil, fmt.Errorf("%w: form body: %w", ErrWebhookBadRequest, err)
-	}
-	for k, v := range form {
-		params[k] = v
-	}
-	return params, nil
 }
 
 // single returns the one value of key, or an error if it is absent or repeated.

@@ -17,6 +17,7 @@ import (
 func FuzzParseUnlinkWebhook(f *testing.F) {
 	f.Add("GET", "KakaoAK "+hookKey, "app_id=100001&user_id=1001&referrer_type=UNLINK_FROM_APPS", "", "")
 	f.Add("POST", "KakaoAK "+hookKey, "", "application/x-www-form-urlencoded;charset=utf-8", "app_id=100001&user_id=1001")
+	f.Add("POST", "KakaoAK "+hookKey, "", "application/json", `{"app_id":100001,"user_id":"1001","referrer_type":"ACCOUNT_DELETE"}`)
 	f.Fuzz(func(t *testing.T, method, auth, rawQuery, contentType, body string) {
 		r := &http.Request{
 			Method: method,

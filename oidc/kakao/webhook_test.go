@@ -41,6 +41,11 @@ func hookRequest(method, query, body string, header map[string]string) *http.Req
 
 var goodAuth = map[string]string{"Authorization": "KakaoAK " + hookKey}
 
+// jsonHook is an authenticated POST webhook with a JSON body.
+func jsonHook(body string) *http.Request {
+	return hookRequest(http.MethodPost, "", body, map[string]string{"Authorization": "KakaoAK " + hookKey, "Content-Type": "application/json"})
+}
+
 func TestParseUnlinkWebhook(t *testing.T) {
 	const goodParams = "app_id=100001&user_id=1001&referrer_type=UNLINK_FROM_APPS"
 	tests := []struct {
@@ -55,6 +60,14 @@ func TestParseUnlinkWebhook(t *testing.T) {
 			&UnlinkEvent{AppID: hookApp, UserID: 1001, ReferrerType: ReferrerUnlinkFromApps, GroupUserToken: "gut-1"}, nil},
 		{"POST without a content type is read as a form", hookRequest("POST", "", goodParams, map[string]string{"Authorization": "KakaoAK " + hookKey, "Content-Type": ""}),
 			&UnlinkEvent{AppID: hookApp, UserID: 1001, ReferrerType: ReferrerUnlinkFromApps}, nil},
+		{"POST with a JSON body, ids as strings", jsonHook(`{"app_id":"100001","user_id":"1001","referrer_type":"UNLINK_FROM_APPS"}`),
+			&UnlinkEvent{AppID: hookApp, UserID: 1001, ReferrerType: ReferrerUnlinkFromApps}, nil},
+		{"POST with a JSON body, ids as numbers", jsonHook(` {"app_id":100001,"user_id":9223372036854775807,"referrer_type":"ACCOUNT_DELETE","extra":{"x":[1]}} `),
+			&UnlinkEvent{AppID: hookApp, UserID: 9223372036854775807, ReferrerType: ReferrerAccountDelete}, nil},
+		{"POST JSON without a content type is recognised", hookRequest("POST", "", `{"app_id":100001,"user_id":1001}`, map[string]string{"Authorization": "KakaoAK " + hookKey, "Content-Type": ""}),
+			&UnlinkEvent{AppID: hookApp, UserID: 1001}, nil},
+		{"a JSON body value replaces the query value", hookRequest("POST", "user_id=5", `{"app_id":"100001","user_id":1001}`, map[string]string{"Authorization": "KakaoAK " + hookKey, "Content-Type": "application/json;charset=utf-8"}),
+			&UnlinkEvent{AppID: hookApp, UserID: 1001}, nil},
 		{"a body value replaces the query value", hookRequest("POST", "user_id=5", goodParams, goodAuth),
 			&UnlinkEvent{AppID: hookApp, UserID: 1001, ReferrerType: ReferrerUnlinkFromApps}, nil},
 		{"unknown referrer type is kept", hookRequest("GET", "app_id=100001&user_id=1001&referrer_type=SOMETHING_NEW", "", goodAuth),
@@ -90,7 +103,19 @@ func TestParseUnlinkWebhook(t *testing.T) {
 		{"repeated referrer type", hookRequest("GET", goodParams+"&referrer_type=X", "", goodAuth), nil, ErrWebhookBadRequest},
 		{"oversized body", hookRequest("POST", "", goodParams+"&pad="+strings.Repeat("a", MaxWebhookBytes), goodAuth), nil, ErrWebhookBadRequest},
 		{"oversized query", hookRequest("GET", goodParams+"&pad="+strings.Repeat("a", MaxWebhookBytes), "", goodAuth), nil, ErrWebhookBadRequest},
-		{"JSON body is not a form", hookRequest("POST", "", `{"app_id":"100001","user_id":"1001"}`, map[string]string{"Authorization": "KakaoAK " + hookKey, "Content-Type": "application/json"}), nil, ErrWebhookBadRequest},
+		{"text body is neither a form nor JSON", hookRequest("POST", "", goodParams, map[string]string{"Authorization": "KakaoAK " + hookKey, "Content-Type": "text/plain"}), nil, ErrWebhookBadRequest},
+		{"JSON: null user id", jsonHook(`{"app_id":"100001","user_id":null}`), nil, ErrWebhookBadRequest},
+		{"JSON: boolean user id", jsonHook(`{"app_id":"100001","user_id":true}`), nil, ErrWebhookBadRequest},
+		{"JSON: user id as an object", jsonHook(`{"app_id":"100001","user_id":{"id":1001}}`), nil, ErrWebhookBadRequest},
+		{"JSON: fractional user id", jsonHook(`{"app_id":"100001","user_id":1001.0}`), nil, ErrWebhookBadRequest},
+		{"JSON: exponent user id", jsonHook(`{"app_id":"100001","user_id":1e3}`), nil, ErrWebhookBadRequest},
+		{"JSON: negative user id", jsonHook(`{"app_id":"100001","user_id":-1001}`), nil, ErrWebhookBadRequest},
+		{"JSON: repeated user id", jsonHook(`{"app_id":"100001","user_id":"1001","user_id":"1002"}`), nil, ErrWebhookBadRequest},
+		{"JSON: an array, not an object", jsonHook(`[{"app_id":"100001","user_id":"1001"}]`), nil, ErrWebhookBadRequest},
+		{"JSON: trailing data", jsonHook(`{"app_id":"100001","user_id":"1001"}{}`), nil, ErrWebhookBadRequest},
+		{"JSON: truncated", jsonHook(`{"app_id":"100001","user_id":"10`), nil, ErrWebhookBadRequest},
+		{"JSON: numeric wrong app id", jsonHook(`{"app_id":999,"user_id":1001}`), nil, ErrWebhookUnauthorized},
+		{"JSON: app id as a boolean", jsonHook(`{"app_id":true,"user_id":1001}`), nil, ErrWebhookBadRequest},
 		{"bad escape in the body", hookRequest("POST", "", "app_id=100001&user_id=1%zz", goodAuth), nil, ErrWebhookBadRequest},
 		{"PUT is not a webhook", hookRequest("PUT", goodParams, "", goodAuth), nil, ErrWebhookBadRequest},
 	}
