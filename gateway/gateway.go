@@ -121,6 +121,7 @@ type Gateway struct {
 	originalURL    func(*http.Request) *url.URL
 	trustedProxy   func(*http.Request) bool
 	clientAddr     func(*http.Request) string
+	tickets        *ticketMemo      // session cookies opened lately (ticketmemo.go)
 	exchanges      *exchangeLimiter // failed code exchanges; nil when unlimited
 	cookieLog      *zap.Logger      // the logger, sampled: for bad-cookie lines
 }
@@ -167,6 +168,7 @@ func New(o Options) (*Gateway, error) {
 		originalURL:  o.OriginalURL,
 		trustedProxy: o.TrustedProxy,
 		clientAddr:   o.ClientIP,
+		tickets:      newTicketMemo(),
 	}
 	g.identity = newChainIdentity(cfg, o.Sessions, g.cookies.prefix)
 	if g.logger == nil {

@@ -152,6 +152,10 @@ func (g *Gateway) readTicket(r *http.Request) (session.Ticket, error) {
 	if !ok {
 		return session.Ticket{}, http.ErrNoCookie
 	}
+	now := g.now()
+	if t, ok := g.tickets.get(v, now); ok {
+		return t, nil
+	}
 	raw, err := g.codecs.session.Decode(g.cookies.session, v)
 	if err != nil {
 		return session.Ticket{}, fmt.Errorf("opening session cookie: %w", err)
@@ -160,6 +164,7 @@ func (g *Gateway) readTicket(r *http.Request) (session.Ticket, error) {
 	if err != nil {
 		return session.Ticket{}, fmt.Errorf("reading session ticket: %w", err)
 	}
+	g.tickets.put(v, t, now)
 	return t, nil
 }
 
