@@ -115,6 +115,9 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 //		assertion
 //		id_token_max_age      <duration>
 //		failed_exchange_limit off|<global> <per_client> [<window>]
+//		bearer                [off] {
+//			audiences <aud...>
+//		}
 //	}
 //
 // Placeholders are not expanded here; {env.*} and {file.*} are resolved at provisioning.

@@ -54,6 +54,8 @@ func unmarshalFlowOption(d *caddyfile.Dispenser, opt string, f *config.Config) (
 		err = parseIDTokenMaxAge(d, f)
 	case "failed_exchange_limit":
 		err = parseFailedExchangeLimit(d, f)
+	case "bearer":
+		err = parseBearer(d, f)
 	default:
 		return false, nil
 	}

@@ -69,6 +69,9 @@ func TestCaddyfileErrorsNameTheOption(t *testing.T) {
 		name, block, want string
 	}{
 		{"unknown option", "colour blue", `unknown kakaogate option "colour"`},
+		{"bearer with a value", "bearer on", "bearer takes no value or off"},
+		{"bearer unknown sub-option", "bearer {\n audience x\n }", `unknown bearer option "audience"`},
+		{"bearer audiences without values", "bearer {\n audiences\n }", "audiences needs at least one value"},
 		{"repeated option", "client_id a\n client_id b", "client_id is given twice"},
 		{"client id without value", "client_id", "client_id needs a value"},
 		{"client id with two values", "client_id a b", "client_id takes one value"},

@@ -35,6 +35,7 @@ type gatewayMetrics struct {
 	storeErrors     *prometheus.CounterVec
 	jwksRefreshes   *prometheus.CounterVec
 	cookiesRejected *prometheus.CounterVec
+	bearer          bearerCounters
 }
 
 func newGatewayMetrics() *gatewayMetrics {
@@ -56,12 +57,14 @@ func newGatewayMetrics() *gatewayMetrics {
 		storeErrors:     counter("session_store_errors_total", "Session store operations that failed (a missing session is not a failure).", "operation"),
 		jwksRefreshes:   counter("jwks_refreshes_total", "Fetches of an identity provider's signing keys, by issuer and outcome (ok, error).", "issuer", "outcome"),
 		cookiesRejected: counter("cookies_rejected_total", "Gateway cookies that failed to open (tampered, expired, old secret), by cookie (session, login).", "cookie"),
+		bearer:          newBearerCounters(counter),
 	}
 }
 
 func (m *gatewayMetrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.loginsStarted, m.loginsSucceeded, m.loginsFailed, m.refreshes,
-		m.revocations, m.storeDuration, m.storeErrors, m.jwksRefreshes, m.cookiesRejected}
+		m.revocations, m.storeDuration, m.storeErrors, m.jwksRefreshes, m.cookiesRejected,
+		m.bearer.lookups, m.bearer.cacheHits, m.bearer.refused}
 }
 
 // register adds the collectors to reg. Registering them again into the same registry (a

@@ -132,6 +132,10 @@ type Config struct {
 	// `Authorization: Bearer <admin_token>`. Distinct from Kakao's admin key. At least 32 bytes.
 	AdminToken string `json:"admin_token,omitempty"`
 
+	// Bearer, when set (and not off), lets requests authenticate with
+	// `Authorization: Bearer <token>` (native apps). Default: off.
+	Bearer *BearerOptions `json:"bearer,omitempty"`
+
 	LoginOptions
 	AccessRules
 	UnlinkOptions

@@ -185,7 +185,14 @@ func TestValidateFlows(t *testing.T) {
 		want   string // "" means valid
 	}{
 		{"webhook pair", func(c *Config) { c.AdminKey, c.AppID = "key", "100001" }, ""},
-		{"admin key without app id", func(c *Config) { c.AdminKey = "key" }, "admin_key and app_id go together"},
+		{"admin key without app id", func(c *Config) { c.AdminKey = "key" }, "admin_key needs app_id"},
+		{"app id without admin key", func(c *Config) { c.AppID = "100001" }, ""},
+		{"bearer kakao without app id", func(c *Config) { c.Bearer = &BearerOptions{} }, "bearer with provider kakao needs app_id"},
+		{"bearer kakao with app id", func(c *Config) { c.Bearer, c.AppID = &BearerOptions{}, "100001" }, ""},
+		{"bearer kakao non-numeric app id", func(c *Config) { c.Bearer, c.AppID = &BearerOptions{}, "abc" }, "must be the numeric app id"},
+		{"bearer off needs no app id", func(c *Config) { c.Bearer = &BearerOptions{Off: true} }, ""},
+		{"bearer kakao audiences", func(c *Config) { c.Bearer, c.AppID = &BearerOptions{Audiences: []string{"x"}}, "1" }, "apply to provider oidc only"},
+		{"bearer off with audiences", func(c *Config) { c.Bearer = &BearerOptions{Off: true, Audiences: []string{"x"}} }, "bearer off takes no audiences"},
 		{"auto login with oidc", func(c *Config) { c.Provider, c.AutoLogin = ProviderOIDC, AutoLoginKakaoTalk }, "auto_login kakaotalk needs provider kakao"},
 		{"unknown auto login", func(c *Config) { c.AutoLogin = "always" }, `auto_login "always"`},
 		{"short admin token", func(c *Config) { c.AdminToken = "short" }, "admin_token must be at least 32 bytes, not 5"},
@@ -232,6 +239,7 @@ func TestInheritFillsEveryOption(t *testing.T) {
 		InsecureCookies: true, Session: &SessionStore{Store: StoreMemory}, SessionLifetime: Duration(time.Hour),
 		Headers: []HeaderClaim{{"X-Id", "id"}}, PassAccessToken: true, Assertion: true, Logout: LogoutAccount,
 		PostLogoutRedirect: "/bye", Templates: "/t", Providers: []NamedProvider{{Name: "corp"}}, AdminToken: "t",
+		Bearer: &BearerOptions{Off: true, Audiences: []string{"native"}},
 		LoginOptions: LoginOptions{AutoLogin: AutoLoginOff, Optional: true, Prompt: PromptLogin, LoginHint: "h",
 			ServiceTerms: []string{"terms"}, Signup: SignupAuto},
 		AccessRules:   AccessRules{RequireScopes: []string{"gender"}, Allow: []AllowRule{{Claim: "gender", Values: []string{"female"}}}},

@@ -31,6 +31,7 @@ func (c *Config) Inherit(defaults Config) {
 	setString(&c.AdminToken, defaults.AdminToken)
 	c.PassAccessToken = c.PassAccessToken || defaults.PassAccessToken
 	c.Assertion = c.Assertion || defaults.Assertion
+	c.inheritBearer(defaults.Bearer)
 	c.LoginOptions.inherit(defaults.LoginOptions)
 	c.AccessRules.inherit(defaults.AccessRules)
 	c.UnlinkOptions.inherit(defaults.UnlinkOptions)

@@ -10,10 +10,13 @@ import (
 // reaches the gateway and the app: Kakao's unlink webhook and the app's own notification.
 type UnlinkOptions struct {
 	// AdminKey is the app's Kakao admin key; the unlink webhook must present it as
-	// `Authorization: KakaoAK <admin key>`. Required for the webhook to be accepted.
+	// `Authorization: KakaoAK <admin key>`. The webhook is served only when both it and AppID
+	// are set.
 	AdminKey string `json:"admin_key,omitempty"`
 
-	// AppID is the Kakao app id the unlink webhook must name.
+	// AppID is the Kakao app id: the unlink webhook must name it, and bearer access tokens
+	// must belong to it. It may be set without AdminKey (the webhook stays off until both
+	// are set); bearer access with provider kakao requires it.
 	AppID string `json:"app_id,omitempty"`
 
 	// OnUnlink is a URL of the app that receives every unlink (webhook or unlink page) as a
@@ -39,8 +42,8 @@ func (u *UnlinkOptions) validate(provider string) []error {
 			errs = append(errs, kakaoOnly("app_id"))
 		}
 	}
-	if (u.AdminKey == "") != (u.AppID == "") {
-		errs = append(errs, errors.New("admin_key and app_id go together: set both or neither (the unlink webhook is checked against both)"))
+	if u.AdminKey != "" && u.AppID == "" {
+		errs = append(errs, errors.New("admin_key needs app_id: the unlink webhook is checked against both"))
 	}
 	if u.OnUnlink != "" {
 		// The app is usually reached over an internal network, so plain http is allowed here.

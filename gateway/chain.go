@@ -32,6 +32,11 @@ type chain struct {
 	// headerSets backs headers for the usual one or two gateways, sparing an allocation.
 	headerSets [2][]config.HeaderClaim
 
+	// bearer is the client's bearer token, read by the first gateway that accepts bearer
+	// tokens (it removes the Authorization header before the request goes on).
+	bearerRead, hasBearer bool
+	bearer                string
+
 	loaded  bool // the session below is the request's, whatever the gateway that read it
 	ticket  session.Ticket
 	sess    *session.Session

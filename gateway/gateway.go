@@ -99,6 +99,9 @@ type Gateway struct {
 	refreshes  singleflight.Group
 	metrics    Metrics
 	idps       []*idp // the primary provider first
+	// bearer resolves Authorization: Bearer tokens; nil when bearer access is off.
+	bearer        *bearerResolver
+	bearerMetrics BearerMetrics
 	// logoutTokens remembers processed back-channel logout tokens (replays end nothing).
 	logoutTokens tokenMemory
 
@@ -185,6 +188,9 @@ func New(o Options) (*Gateway, error) {
 	if g.requestID == nil {
 		g.requestID, g.randomIDs = contextRequestID, true
 	}
+	if err := g.setUpBearer(); err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	g.notifySlots = make(chan struct{}, maxNotifyInFlight)
 	g.notifyClient = &http.Client{
@@ -196,6 +202,9 @@ func New(o Options) (*Gateway, error) {
 
 // Close stops the gateway's background work and waits for it to end.
 func (g *Gateway) Close() {
+	if g.bearer != nil {
+		g.bearer.stopWatching()
+	}
 	g.cancel()
 	g.background.Wait()
 }

@@ -58,6 +58,8 @@ type harnessOptions struct {
 	provider string
 	// op configures the fake OP of provider oidc.
 	op oidctest.Options
+	// emulator adjusts the Kakao emulator's options (provider kakao).
+	emulator func(*kakaotest.Options)
 	// store keeps the sessions; default a fresh MemoryStore.
 	store session.Store
 	// locker grants refresh leases; default a MemoryLocker.
@@ -124,11 +126,15 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 		cfg.ClientID, cfg.ClientSecret = kakaotest.DefaultClientID, kakaotest.DefaultClientSecret
 		cfg.Issuer, cfg.APIURL = o.issuer, o.issuer
 	case o.provider == config.ProviderKakao:
-		h.kakao = kakaotest.NewServer(kakaotest.Options{
+		emu := kakaotest.Options{
 			RedirectURIs:       []string{callback},
 			LogoutRedirectURIs: []string{h.base + "/.auth/logout/callback"},
 			WebhookURL:         h.base + "/.auth/webhook/unlink",
-		})
+		}
+		if o.emulator != nil {
+			o.emulator(&emu)
+		}
+		h.kakao = kakaotest.NewServer(emu)
 		t.Cleanup(h.kakao.Close)
 		cfg.ClientID, cfg.ClientSecret = h.kakao.ClientID(), kakaotest.DefaultClientSecret
 		cfg.Issuer, cfg.APIURL = h.kakao.Issuer(), h.kakao.URL()

@@ -50,6 +50,9 @@ func (g *Gateway) noSession(w http.ResponseWriter, r *http.Request, next Next) e
 // unauthorized is the 401 for API and script requests without a session.
 func (g *Gateway) unauthorized(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("WWW-Authenticate", `Cookie realm="kakaogate", login="`+g.cfg.PathPrefix+`/login"`)
+	if g.bearerOn() {
+		w.Header().Add("WWW-Authenticate", bearerChallengeBase) // native apps: send a token
+	}
 	g.writeJSONError(w, r, http.StatusUnauthorized, "unauthenticated",
 		"log in first: open "+g.cfg.PathPrefix+"/login in a browser")
 }

@@ -17,6 +17,9 @@ var errNoSession = errors.New("gateway: no session")
 
 // protect passes r upstream only with a verified session, failing closed on every error.
 func (g *Gateway) protect(w http.ResponseWriter, r *http.Request, next Next) error {
+	if sess, ok, err := g.bearerSession(r); ok {
+		return g.protectBearer(w, r, next, sess, err) // the bearer wins over a cookie
+	}
 	ticket, sess, err := g.requestSession(w, r)
 	switch {
 	case err == nil:

@@ -24,6 +24,9 @@ const revokeTimeout = 2 * time.Second
 // ended and whether the revocation is still pending.
 func (g *Gateway) revokeUser(r *http.Request, userID, source string) (ended int, queued bool) {
 	g.metrics.Revocation(source)
+	if g.bearer != nil {
+		g.bearer.dropUser(userID) // at once here, whatever the store says; other instances hear it from the store
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), revokeTimeout)
 	defer cancel()
 	id := g.requestID(r)

@@ -93,7 +93,7 @@ func (g *Gateway) unlinkAtKakao(ctx context.Context, sess *session.Session) erro
 // app id, ends every session of the user (queued for retry if the store is down) and always
 // answers 200 quickly, also for users it never saw, as Kakao expects.
 func (g *Gateway) serveUnlinkWebhook(w http.ResponseWriter, r *http.Request) {
-	if g.cfg.AdminKey == "" {
+	if g.cfg.AdminKey == "" || g.cfg.AppID == "" {
 		g.notFound(w, r)
 		return
 	}

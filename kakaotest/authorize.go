@@ -13,6 +13,7 @@ import (
 type authRequest struct {
 	id            string
 	redirectURI   string
+	clientID      string // the app key that asked
 	state         string
 	nonce         string
 	codeChallenge string
@@ -37,12 +38,13 @@ func (e *Emulator) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	if q.Get("client_id") != e.opts.ClientID {
+	app, ok := e.appByClientID(q.Get("client_id"))
+	if !ok {
 		errorPage(w, http.StatusBadRequest, "KOE101", "Invalid client_id: the app key is wrong or missing.")
 		return
 	}
 	redirectURI := q.Get("redirect_uri")
-	if !slices.Contains(e.opts.RedirectURIs, redirectURI) {
+	if !slices.Contains(app.redirectURIs, redirectURI) {
 		errorPage(w, http.StatusBadRequest, "KOE006", "The redirect_uri is not registered for this app.")
 		return
 	}
@@ -57,6 +59,7 @@ func (e *Emulator) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	req := &authRequest{
 		redirectURI:   redirectURI,
+		clientID:      app.clientID,
 		state:         q.Get("state"),
 		nonce:         q.Get("nonce"),
 		codeChallenge: q.Get("code_challenge"),

@@ -96,7 +96,7 @@ func New(opts Options) (*Emulator, error) {
 		"/oauth/logout":                     e.handleAccountLogout,
 		"/v2/user/me":                       e.handleUserMe,
 		"/v1/oidc/userinfo":                 e.handleOIDCUserinfo,
-		"/v1/user/access_token_info":        e.handleAccessTokenInfo,
+		pathAccessTokenInfo:                 e.handleAccessTokenInfo,
 		"/v1/user/logout":                   e.handleLogout,
 		"/v1/user/unlink":                   e.handleUnlink,
 		"/v1/user/signup":                   e.handleSignup,

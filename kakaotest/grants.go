@@ -8,6 +8,7 @@ import (
 // authCode is an issued, unused authorization code.
 type authCode struct {
 	redirectURI string
+	clientID    string
 	userID      int64
 	openid      bool
 	nonce       string
@@ -20,6 +21,7 @@ type authCode struct {
 // rotation moves the grant to the new refresh token; its family id stays.
 type grant struct {
 	family        string // shared by the refresh token and every access token of the login
+	clientID      string // the app key the login was made with
 	userID        int64
 	openid        bool // issued with an ID token: refreshes return one too
 	authTime      time.Time
@@ -28,9 +30,10 @@ type grant struct {
 
 // accessToken is an issued access token.
 type accessToken struct {
-	family string
-	userID int64
-	expiry time.Time
+	family   string
+	clientID string
+	userID   int64
+	expiry   time.Time
 }
 
 // tokenResponse is the token endpoint's success body.
@@ -53,6 +56,7 @@ func (e *Emulator) issueCode(req *authRequest) string {
 	prune(e.codes, maxCodes, func(c *authCode) time.Time { return c.expiry }, now)
 	e.codes[code] = &authCode{
 		redirectURI: req.redirectURI,
+		clientID:    req.clientID,
 		userID:      req.userID,
 		openid:      req.openid,
 		nonce:       req.nonce,
@@ -90,7 +94,7 @@ func (e *Emulator) newGrantLocked(g *grant, now time.Time) string {
 func (e *Emulator) newAccessTokenLocked(g *grant, now time.Time) string {
 	at := randomToken(40)
 	prune(e.access, maxTokens, func(a *accessToken) time.Time { return a.expiry }, now)
-	e.access[at] = &accessToken{family: g.family, userID: g.userID, expiry: now.Add(e.opts.AccessTokenTTL)}
+	e.access[at] = &accessToken{family: g.family, clientID: g.clientID, userID: g.userID, expiry: now.Add(e.opts.AccessTokenTTL)}
 	return at
 }
 

@@ -75,6 +75,9 @@ type Options struct {
 	// RedirectURIs are the registered redirect URIs, matched exactly.
 	// Default: [DefaultRedirectURI].
 	RedirectURIs []string
+	// Apps are more app keys accepted besides the main one: a native app key of the
+	// same app, or another Kakao app (see [App]). Default: none.
+	Apps []App
 	// LogoutRedirectURIs are the registered logout redirect URIs of
 	// /oauth/logout, matched exactly. Default: [DefaultLogoutRedirectURI].
 	LogoutRedirectURIs []string
@@ -154,6 +157,7 @@ func (o Options) withDefaults() Options {
 	setString(&o.WebhookMethod, http.MethodPost)
 	o.WebhookMethod = strings.ToUpper(o.WebhookMethod)
 	o.RedirectURIs = cloneOr(o.RedirectURIs, DefaultRedirectURI)
+	o.Apps = cloneApps(o.Apps)
 	o.LogoutRedirectURIs = cloneOr(o.LogoutRedirectURIs, DefaultLogoutRedirectURI)
 	o.Scopes = cloneOr(o.Scopes, DefaultScopes...)
 	o.ConsentItems = cloneOr(o.ConsentItems, catalogConsentItems()...)
@@ -197,6 +201,9 @@ func (o Options) validate() error {
 				return fmt.Errorf("kakaotest: %s: %q is not an absolute URL", list.name, raw)
 			}
 		}
+	}
+	if err := o.validateApps(); err != nil {
+		return err
 	}
 	if o.WebhookMethod != http.MethodGet && o.WebhookMethod != http.MethodPost {
 		return fmt.Errorf("kakaotest: WebhookMethod %q must be GET or POST", o.WebhookMethod)

@@ -21,12 +21,12 @@ func (e *Emulator) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := r.PostForm
-	if f.Get("client_id") != e.opts.ClientID {
+	app, ok := e.appByClientID(f.Get("client_id"))
+	if !ok {
 		writeAuthError(w, http.StatusUnauthorized, "invalid_client", "Not exist client_id ["+f.Get("client_id")+"]", "KOE101")
 		return
 	}
-	if !e.opts.DisableClientSecret &&
-		subtle.ConstantTimeCompare([]byte(f.Get("client_secret")), []byte(e.opts.ClientSecret)) != 1 {
+	if !app.secretMatches(f.Get("client_secret")) {
 		writeAuthError(w, http.StatusUnauthorized, "invalid_client", "Bad client credentials", "KOE010")
 		return
 	}
@@ -50,6 +50,11 @@ func (e *Emulator) exchangeCode(w http.ResponseWriter, f url.Values) {
 		writeAuthError(w, http.StatusBadRequest, "invalid_grant", "authorization code not found for code="+code, "KOE320")
 		return
 	}
+	if c.clientID != f.Get("client_id") {
+		// A code is bound to the app key that asked for it.
+		writeAuthError(w, http.StatusBadRequest, "invalid_grant", "authorization code not found for code="+code, "KOE320")
+		return
+	}
 	if f.Get("redirect_uri") != c.redirectURI {
 		writeAuthError(w, http.StatusBadRequest, "invalid_grant", "Redirect URI mismatch.", "KOE303")
 		return
@@ -67,7 +72,7 @@ func (e *Emulator) exchangeCode(w http.ResponseWriter, f url.Values) {
 		writeAuthError(w, http.StatusBadRequest, "invalid_grant", "authorization code not found for code="+code, "KOE320")
 		return
 	}
-	g := &grant{family: randomToken(16), userID: c.userID, openid: c.openid, authTime: c.authTime}
+	g := &grant{family: randomToken(16), clientID: c.clientID, userID: c.userID, openid: c.openid, authTime: c.authTime}
 	resp := tokenResponse{
 		TokenType:             "bearer",
 		AccessToken:           e.newAccessTokenLocked(g, now),
@@ -79,6 +84,7 @@ func (e *Emulator) exchangeCode(w http.ResponseWriter, f url.Values) {
 	var claims map[string]any
 	if c.openid {
 		claims = e.idTokenClaimsLocked(s, c.nonce, c.authTime, now)
+		claims["aud"] = c.clientID
 	}
 	e.mu.Unlock()
 	e.writeTokens(w, resp, claims)
@@ -99,7 +105,7 @@ func (e *Emulator) refresh(w http.ResponseWriter, f url.Values) {
 		ok = false
 	}
 	s := e.users[g.userIDOrZero()]
-	if !ok || s == nil {
+	if !ok || s == nil || g.clientID != f.Get("client_id") {
 		e.mu.Unlock()
 		writeAuthError(w, http.StatusBadRequest, "invalid_grant", "expired_or_invalid_refresh_token", "KOE322")
 		return
@@ -117,6 +123,7 @@ func (e *Emulator) refresh(w http.ResponseWriter, f url.Values) {
 	var claims map[string]any
 	if g.openid {
 		claims = e.idTokenClaimsLocked(s, "", g.authTime, now)
+		claims["aud"] = g.clientID
 	}
 	e.mu.Unlock()
 	e.writeTokens(w, resp, claims)

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
-	"strconv"
-	"time"
 )
 
 // pathTalkMemo is KakaoTalk's "send to me" message API, the emulator's
@@ -71,31 +69,6 @@ func birthdate(s *userState) string {
 	default:
 		return year
 	}
-}
-
-// handleAccessTokenInfo serves GET /v1/user/access_token_info (Bearer):
-// {id, expires_in, app_id}.
-func (e *Emulator) handleAccessTokenInfo(w http.ResponseWriter, r *http.Request) {
-	if !allowMethods(w, r, http.MethodGet) {
-		return
-	}
-	c, apiErr := e.authenticate(r, false)
-	if apiErr != nil {
-		writeAPIError(w, *apiErr)
-		return
-	}
-	e.mu.Lock()
-	var left time.Duration
-	if at, ok := e.access[c.token]; ok {
-		left = at.expiry.Sub(e.now())
-	}
-	e.mu.Unlock()
-	appID, err := strconv.ParseInt(e.opts.AppID, 10, 64)
-	var app any = appID
-	if err != nil {
-		app = e.opts.AppID
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": c.userID, "expires_in": seconds(left), "app_id": app})
 }
 
 // handleSignup serves POST /v1/user/signup (Bearer): links a preregistered

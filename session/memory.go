@@ -209,6 +209,7 @@ func (m *MemoryStore) DeleteUser(_ context.Context, userID string) (int, error) 
 		}
 	}
 	delete(m.byUser, userID)
+	m.inv.announce(invalidateUser + userID) // for Manager.WatchUsers
 	return n, nil
 }
 

@@ -23,7 +23,7 @@ func storeSite(site string) string { return strings.TrimSuffix(site, baselineSuf
 func withBaseline(scenarios []scenario) []scenario {
 	out := scenarios
 	for _, sc := range scenarios {
-		if sc.kind != kindWrk || !sc.authenticated {
+		if sc.kind != kindWrk || !sc.authenticated || sc.bearer { // older binaries may lack bearer
 			continue
 		}
 		b := sc

@@ -38,7 +38,9 @@ type lab struct {
 	ports     map[string]int // site name → port
 	adminAddr string
 	cookies   map[string]string // site name → session cookie value of wrkUser
-	logins    *loginLoad
+	// bearerToken is wrkUser's access token from the native app's code flow.
+	bearerToken string
+	logins      *loginLoad
 
 	loginWorkers int
 	plainCookie  bool
@@ -47,7 +49,7 @@ type lab struct {
 
 // allSites are the Caddy sites a run may need: plain Caddy first, then plain Caddy adding
 // the identity headers itself, then the gateways.
-var allSites = []string{"plain", "headers", "memory", "redis", "nocache", siteVerify, siteNginx, siteNginxAuth}
+var allSites = []string{"plain", "headers", "memory", "redis", "nocache", "bearer", siteVerify, siteNginx, siteNginxAuth}
 
 // withoutGateway are the sites without kakaogate.
 var withoutGateway = []string{"plain", "headers", siteNginx, siteNginxAuth}
@@ -132,7 +134,7 @@ func startLab(ctx context.Context, o options, pin pinning, dir string, scenarios
 		}
 	}
 	l.adminAddr = "127.0.0.1:" + strconv.Itoa(l.ports["admin"])
-	emu := kakaotest.Options{Users: benchUsers()}
+	emu := kakaotest.Options{Users: benchUsers(), Apps: []kakaotest.App{benchNativeApp}}
 	for _, s := range l.gateways() {
 		emu.RedirectURIs = append(emu.RedirectURIs, l.host(s)+"/.auth/callback")
 		emu.LogoutRedirectURIs = append(emu.LogoutRedirectURIs, l.host(s)+"/.auth/logout/callback")
@@ -195,8 +197,10 @@ func (l *lab) caddyfile(upstream, redisAddr string) string {
 // gatewaySite is the Caddyfile site of gateway s (memory, redis or nocache, maybe with the
 // baseline suffix).
 func (l *lab) gatewaySite(s, upstream, redisAddr string) string {
-	store := "memory"
+	store, extra := "memory", ""
 	switch storeSite(s) {
+	case "bearer":
+		extra = bearerOptions
 	case "redis":
 		store = "redis redis://" + redisAddr + "/0"
 	case "nocache":
@@ -212,13 +216,13 @@ func (l *lab) gatewaySite(s, upstream, redisAddr string) string {
 		redirect_url %s/.auth/callback
 		cookie_secret %s
 		insecure_cookies
-		session %s
+		session %s%s
 	}
 	reverse_proxy %s
 }
 
 `, l.ports[s], kakaotest.DefaultClientID, kakaotest.DefaultClientSecret, l.emulator.URL(), l.emulator.URL(),
-		l.host(s), benchSecret, store, upstream)
+		l.host(s), benchSecret, store, extra, upstream)
 }
 
 // prepare logs the wrk user in at both gateways, checks every scenario answers as it should,
@@ -239,6 +243,9 @@ func (l *lab) prepare(ctx context.Context, scenarios []scenario) error {
 	}
 	if v, ok := l.cookies[siteVerify]; ok {
 		l.cookies[siteNginxAuth] = v // nginx passes it to verify
+	}
+	if err := l.prepareBearer(scenarios); err != nil {
+		return err
 	}
 	for _, sc := range scenarios {
 		if sc.kind != kindWrk {
@@ -300,6 +307,8 @@ func (l *lab) check(sc scenario) error {
 func (l *lab) headers(sc scenario) []string {
 	var h []string
 	switch {
+	case sc.bearer:
+		h = append(h, "Authorization: Bearer "+l.bearerToken)
 	case sc.authenticated:
 		h = append(h, "Cookie: "+sessionCookie+"="+l.cookies[sc.site])
 	case slices.Contains(withoutGateway, sc.site) && l.plainCookie: // the very requests the gateways get

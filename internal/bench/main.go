@@ -1,9 +1,10 @@
 // Command bench is kakaogate's load benchmark (`make bench`). It builds the Caddy binary,
 // starts a tiny upstream, a throwaway redis-server and the Kakao emulator, logs test users in,
 // and then measures, interleaved in rounds on this machine: plain Caddy reverse_proxy,
-// kakaogate with the memory store, kakaogate with the Redis store, an unauthenticated request
-// answered 401, the full login flow (authorize → callback → first page), and forward auth:
-// nginx auth_request asking kakaogate's /.auth/verify against nginx alone. The request
+// kakaogate with the memory store, kakaogate with the Redis store, a native app's cached
+// bearer token (memory store), an unauthenticated request answered 401, the full login
+// flow (authorize → callback → first page), and forward auth: nginx auth_request asking
+// kakaogate's /.auth/verify against nginx alone. The request
 // scenarios are driven by wrk with fixed connections and duration; logins by a Go client that
 // follows the redirects like a browser. It prints requests/s, p50 and p99 for each scenario,
 // the ratios to plain Caddy and the CPU each process spent per request, and ends with the
@@ -57,7 +58,7 @@ func main() {
 	flag.IntVar(&o.connections, "connections", 32, "wrk connections (one wrk thread)")
 	flag.IntVar(&o.loginWorkers, "login-workers", 16, "concurrent browsers in the login scenario")
 	flag.StringVar(&o.cpus, "cpus", "split", "split: servers on CPU 0, load generators on CPU 1; shared: no pinning")
-	flag.StringVar(&o.only, "only", "", "comma-separated scenarios to run (default: all): plain,headers,memory,redis,nocache,unauth,login,nginx,nginxauth")
+	flag.StringVar(&o.only, "only", "", "comma-separated scenarios to run (default: all): plain,headers,memory,redis,nocache,bearer,unauth,login,nginx,nginxauth")
 	flag.StringVar(&o.caddyBin, "caddy", "", "use this Caddy binary instead of building ./cmd/caddy")
 	flag.StringVar(&o.baseline, "baseline", "", "also measure this older Caddy binary's gateways in the same rounds (before/after a change); its scenarios end in -baseline")
 	flag.BoolVar(&o.plainCookie, "plain-cookie", true, "send plain Caddy the same session cookie as the gateways (byte-identical requests; it forwards the cookie upstream)")

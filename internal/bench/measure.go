@@ -23,6 +23,7 @@ type scenario struct {
 	kind          string
 	site          string
 	authenticated bool
+	bearer        bool // authenticated with a native app's bearer token, not a cookie
 	status        int
 }
 
@@ -33,6 +34,7 @@ var allScenarios = []scenario{
 	{name: "memory", label: "kakaogate, memory store", kind: kindWrk, site: "memory", authenticated: true, status: http.StatusOK},
 	{name: "redis", label: "kakaogate, Redis store", kind: kindWrk, site: "redis", authenticated: true, status: http.StatusOK},
 	{name: "nocache", label: "kakaogate, Redis, cache off", kind: kindWrk, site: "nocache", authenticated: true, status: http.StatusOK},
+	{name: "bearer", label: "kakaogate, cached bearer token", kind: kindWrk, site: "bearer", authenticated: true, bearer: true, status: http.StatusOK},
 	{name: "unauth", label: "no session → 401", kind: kindWrk, site: "redis", status: http.StatusUnauthorized},
 	{name: "login", label: "full login (4 requests)", kind: kindLogin, site: "redis"},
 	{name: "nginx", label: "nginx proxy_pass alone", kind: kindWrk, site: siteNginx, status: http.StatusOK},
@@ -54,7 +56,7 @@ func selectScenarios(only string) ([]scenario, error) {
 		}
 	}
 	if len(out) != len(want) {
-		return nil, fmt.Errorf("-only %q: known scenarios are plain, headers, memory, redis, nocache, unauth, login, nginx, nginxauth", only)
+		return nil, fmt.Errorf("-only %q: known scenarios are plain, headers, memory, redis, nocache, bearer, unauth, login, nginx, nginxauth", only)
 	}
 	return out, nil
 }

@@ -1,0 +1,74 @@
+package kakaotest
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/lestrrat-go/jwx/v2/jwk"
+	"github.com/lestrrat-go/jwx/v2/jwt"
+)
+
+// Test app keys: a native key of the main app and a key of another Kakao app.
+var (
+	testNativeApp = App{ClientID: "native-app-key", AppID: DefaultAppID, RedirectURIs: []string{"kakaonative-app-key://oauth"}}
+	testOtherApp  = App{ClientID: "other-app-key", ClientSecret: "other-secret", AppID: "200002", RedirectURIs: []string{"kakaoother-app-key://oauth"}}
+)
+
+func TestAppsObtainTokensOfTheirApp(t *testing.T) {
+	srv := newEmu(t, func(o *Options) { o.Apps = []App{testNativeApp, testOtherApp} })
+	tests := []struct {
+		app       App
+		wantAppID float64
+	}{
+		{testNativeApp, 100001},
+		{testOtherApp, 200002},
+	}
+	for _, tt := range tests {
+		t.Run(tt.app.ClientID, func(t *testing.T) {
+			before := srv.TokenInfoCalls()
+			tok, err := AppLogin(srv.URL(), tt.app, 1001, "openid", "profile_nickname")
+			if err != nil {
+				t.Fatal(err)
+			}
+			status, info := getJSON(t, srv, "/v1/user/access_token_info", "Bearer "+tok.AccessToken)
+			if status != http.StatusOK || num(info, "app_id") != tt.wantAppID || num(info, "id") != 1001 {
+				t.Fatalf("access_token_info = %d %v", status, info)
+			}
+			if got := srv.TokenInfoCalls() - before; got != 1 {
+				t.Fatalf("TokenInfoCalls grew by %d, want 1", got)
+			}
+			set, err := jwk.Fetch(context.Background(), srv.URL()+"/.well-known/jwks.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := jwt.Parse([]byte(tok.IDToken), jwt.WithKeySet(set), jwt.WithValidate(true),
+				jwt.WithIssuer(srv.URL()), jwt.WithAudience(tt.app.ClientID)); err != nil {
+				t.Fatalf("ID token is not the app key's: %v", err)
+			}
+		})
+	}
+}
+
+func TestAppsCodesAreBoundToTheirKey(t *testing.T) {
+	srv := newEmu(t, func(o *Options) { o.Apps = []App{testOtherApp} })
+	c := browser(t, "")
+	code, verifier := loginCode(t, srv, c, 1001, nil) // a code of the main app
+	form := codeForm(code, verifier, testOtherApp.ClientSecret, testRedirect)
+	form.Set("client_id", testOtherApp.ClientID)
+	if status, body := postForm(t, srv, "/oauth/token", form, ""); status != http.StatusBadRequest || str(body, "error_code") != "KOE320" {
+		t.Fatalf("other app redeemed the main app's code: %d %v", status, body)
+	}
+}
+
+func TestAppsValidation(t *testing.T) {
+	for _, a := range []App{
+		{ClientID: DefaultClientID, AppID: "1", RedirectURIs: []string{"x://y"}},
+		{ClientID: "k", AppID: "abc", RedirectURIs: []string{"x://y"}},
+		{ClientID: "k", AppID: "1"},
+	} {
+		if _, err := New(Options{Issuer: "http://127.0.0.1:1", Apps: []App{a}}); err == nil {
+			t.Errorf("New accepted app %+v", a)
+		}
+	}
+}
