@@ -306,3 +306,35 @@ func TestBearerNoCredentialsChallengesBoth(t *testing.T) {
 		t.Fatalf("%d, WWW-Authenticate %q", res.StatusCode, got)
 	}
 }
+
+// TestBearerAtVerify: forward auth answers a native app's bearer token like the protected
+// path: 200 with the identity headers, 401 invalid_token for another app's token or a forged
+// one, 403 insufficient_scope, and never a redirect, even when the verify URL asks for them.
+func TestBearerAtVerify(t *testing.T) {
+	h := bearerHarness(t, func(c *config.Config) { c.RequireScopes = []string{"talk_message"} })
+	trustEveryPeer(h)
+	c := noFollow(h.browser())
+	verify := func(tok string) *result {
+		headers := append(forwardHeaders("/orders"), "Accept: text/html", "Sec-Fetch-Mode: navigate", "Authorization: Bearer "+tok)
+		return h.do(c, http.MethodGet, "/.auth/verify?redirect=1", nil, headers...)
+	}
+	granted, err := kakaotest.AppLogin(h.kakao.URL(), nativeApp, 1001, "talk_message")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := verify(granted.AccessToken)
+	if res.StatusCode != http.StatusOK || res.Header.Get("X-Auth-User-Id") != "1001" || res.Header.Get(statusHeader) != statusAuthenticated {
+		t.Fatalf("verify with a native app's token: %d user %q %s", res.StatusCode, res.Header.Get("X-Auth-User-Id"), res.body)
+	}
+	for _, tok := range []string{h.appToken(otherApp, 1001), "forged-token"} {
+		res := verify(tok)
+		if res.StatusCode != http.StatusUnauthorized || res.Header.Get("Location") != "" ||
+			!strings.Contains(res.Header.Get("WWW-Authenticate"), `error="invalid_token"`) || res.Header.Get("X-Auth-User-Id") != "" {
+			t.Fatalf("verify with a refused token: %d Location %q %q", res.StatusCode, res.Header.Get("Location"), res.Header.Get("WWW-Authenticate"))
+		}
+	}
+	res = verify(h.appToken(nativeApp, 1004)) // 1004 never agreed to talk_message: 403, no consent redirect
+	if res.StatusCode != http.StatusForbidden || res.Header.Get("Location") != "" || !strings.Contains(res.body, `"insufficient_scope"`) {
+		t.Fatalf("verify without the scope: %d Location %q %s", res.StatusCode, res.Header.Get("Location"), res.body)
+	}
+}

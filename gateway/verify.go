@@ -25,9 +25,9 @@ import (
 //
 // It never redirects otherwise: nginx turns a redirect from auth_request into a 500.
 //
-// The session is read by requestSession, the function the protected path uses, so every
-// way a request can carry a session (the cookie; a bearer token where configured) works
-// here unchanged. The original request comes from the forward-auth headers, believed only
+// The session is read as on the protected path: a bearer token where bearer access is on
+// (it wins over a cookie and never gets a redirect), else the session cookie through
+// requestSession. The original request comes from the forward-auth headers, believed only
 // from a peer Caddy's trusted_proxies trusts (see forwardedRequest); without them the answer
 // rests on the session and the rules that do not depend on the path (allow, require_scope,
 // optional), and the handler's matchers are not consulted: every request counts as protected.
@@ -63,6 +63,10 @@ func (g *Gateway) serveVerify(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
+	}
+	if sess, ok, err := g.bearerSession(r); ok {
+		g.verifyBearer(w, r, subject, sess, err) // the bearer wins over a cookie, as upstream
+		return
 	}
 	ticket, sess, err := g.requestSession(w, r)
 	switch {
@@ -112,6 +116,24 @@ func (g *Gateway) verifySession(w http.ResponseWriter, r, subject, orig *http.Re
 		g.onIdentity(r, sess.Claims) // the verify request's access log names the person
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// verifyBearer answers for a request with a bearer token (a native app): as for a session,
+// but never with a redirect; a refused token gets 401 invalid_token (503 when the provider
+// could not say), missing scopes 403 insufficient_scope.
+func (g *Gateway) verifyBearer(w http.ResponseWriter, r, subject *http.Request, sess *session.Session, err error) {
+	switch {
+	case err != nil:
+		g.refuseBearer(w, r, err)
+	case !g.policy.allows(sess.Claims):
+		g.bearerMetrics.BearerRefused(refusedDenied)
+		g.denied(w, r, sess.UserID)
+	case len(g.missingScopes(sess)) > 0:
+		g.bearerMetrics.BearerRefused(refusedScope)
+		g.insufficientScope(w, r, g.missingScopes(sess))
+	default:
+		g.verifySession(w, r, subject, nil, g.bearerTicket(r), sess)
+	}
 }
 
 // verifyWithoutSession answers for a request without a session: anonymous for an optional
