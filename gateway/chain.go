@@ -137,11 +137,14 @@ func (g *Gateway) passOn(r *http.Request) {
 // clientCookie returns the value of the client's cookie called name, as the first gateway
 // on the request saw it.
 func (g *Gateway) clientCookie(r *http.Request, name string) (string, bool) {
-	lines := r.Header["Cookie"]
 	if ch := chainOf(r); ch != nil && ch.cookies != nil {
-		lines = ch.cookies
+		r = &http.Request{Header: http.Header{"Cookie": ch.cookies}} // as the client sent them
 	}
-	return cookieValue(lines, name)
+	c, err := r.Cookie(name)
+	if err != nil {
+		return "", false
+	}
+	return c.Value, true
 }
 
 // requestURL is the URL the client asked for, before any rewrite (handle_path, try_files):
