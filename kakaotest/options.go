@@ -113,6 +113,13 @@ type Options struct {
 	// console; a requested scope outside them (openid aside) stops on
 	// Kakao's error page KOE205. Default: every item the emulator knows.
 	ConsentItems []string
+	// ErrorsWithoutState makes the error redirects of /oauth/authorize
+	// (login_required, consent_required, access_denied, …) leave out the
+	// state parameter. [unconfirmed] Kakao documents state on every
+	// redirect, but OAuth providers have been seen to drop it from errors
+	// of prompt=none requests; a client must still end such a login safely.
+	// Default: false (state is always returned).
+	ErrorsWithoutState bool
 	// AppName is the app's name shown on the consent screen.
 	// Default: [DefaultAppName].
 	AppName string
