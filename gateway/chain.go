@@ -79,6 +79,20 @@ func (first chainIdentity) differs(later chainIdentity) string {
 	return ""
 }
 
+// SessionIdentity is what a gateway's session is: provider, client, path prefix, cookie
+// names, secrets and store. Gateways that may meet on one request must have equal ones; the
+// Caddy module compares them when the configuration is loaded, the chain on each request.
+type SessionIdentity struct{ id chainIdentity }
+
+// SessionIdentity returns g's session identity, to compare with other gateways' (Differs).
+func (g *Gateway) SessionIdentity() SessionIdentity { return SessionIdentity{g.identity} }
+
+// Differs names the first setting in which later differs from first, e.g. "path_prefix
+// (/.auth before, /auth2 here)", and "" when none does: the rule the request chain applies.
+func (first SessionIdentity) Differs(later SessionIdentity) string {
+	return first.id.differs(later.id)
+}
+
 // joinChain returns r carrying the request's chain and reports whether g is the first
 // gateway on it.
 func (g *Gateway) joinChain(r *http.Request) (*http.Request, *chain, bool) {
