@@ -111,13 +111,14 @@ func (g *Gateway) signupURL(query url.Values, rd string) string {
 }
 
 // signupNeedsLogin answers a signup request without a session: a browser's GET is sent to
-// log in and back here; anything else is told to log in first.
+// log in and back here (a browser that logged out gets the login page, as on any protected
+// page: only its button resumes); anything else is told to log in first.
 func (g *Gateway) signupNeedsLogin(w http.ResponseWriter, r *http.Request, here string) {
-	login := g.withResume(r, g.loginURL(here))
 	if r.Method != http.MethodPost && acceptsHTML(r) {
-		redirect(w, login)
+		redirect(w, g.loginURL(here))
 		return
 	}
+	login := g.withResume(r, g.loginURL(here))
 	if !acceptsHTML(r) {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "no_session", "message": "log in first"})
 		return

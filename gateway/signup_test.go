@@ -198,8 +198,8 @@ func TestSignupSendsOnlyAllowedProperties(t *testing.T) {
 	}
 }
 
-// TestSignupWithoutAKakaoSession: without a session a browser is sent to log in and back;
-// a POST is told to log in; a session of another provider has nothing to sign up; with
+// TestSignupWithoutAKakaoSession: without a session a browser is sent to log in and back
+// (never resuming a logged-out browser's login); a POST is told to log in; a session of another provider has nothing to sign up; with
 // provider oidc the endpoint does not exist.
 func TestSignupWithoutAKakaoSession(t *testing.T) {
 	h := signupHarness(t, nil)
@@ -213,6 +213,16 @@ func TestSignupWithoutAKakaoSession(t *testing.T) {
 	}
 	if api := h.get(c, "/.auth/signup", "Accept: application/json"); api.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("API GET without session: %d", api.StatusCode)
+	}
+	// A browser that logged out is not logged back in by a link: the login it is sent to
+	// carries no resume token, so it stops at the login page.
+	h.login(c, "/", 1001)
+	_, logout := h.logoutForm(t, c)
+	if res := h.postLogout(c, logout.Fields.Get("csrf")); res.StatusCode != http.StatusFound {
+		t.Fatalf("logout: %d", res.StatusCode)
+	}
+	if res := h.get(noFollow(c), "/.auth/signup?rd=/w"); res.StatusCode != http.StatusFound || strings.Contains(res.Header.Get("Location"), "resume=") {
+		t.Fatalf("signup after logout: %d → %q, want the login without resume", res.StatusCode, res.Header.Get("Location"))
 	}
 
 	m := newMultiHarness(t, []string{"corp"}, map[string]oidctest.Options{"corp": {}})
