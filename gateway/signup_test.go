@@ -248,3 +248,24 @@ func TestSignupPageInKorean(t *testing.T) {
 		t.Fatalf("Korean signup page: %d\n%s", page.StatusCode, page.body)
 	}
 }
+
+// TestUnlinkForgetsTheSignup: after an unlink the person is preregistered again at Kakao, and
+// the store's signup marker went with their sessions: a new login says false again.
+func TestUnlinkForgetsTheSignup(t *testing.T) {
+	h := signupHarness(t, nil)
+	c := h.browser()
+	h.login(c, "/", 1001)
+	form := h.signupForm(t, c, "/.auth/signup?rd=/")
+	if res := h.postSignup(c, form.Action.String(), form.Fields); res.StatusCode != http.StatusFound {
+		t.Fatalf("signup: %d\n%s", res.StatusCode, res.body)
+	}
+	unlink := h.signupForm(t, c, "/.auth/unlink")
+	if res := h.postSignup(c, unlink.Action.String(), unlink.Fields); res.StatusCode != http.StatusFound || h.kakao.Linked(1001) {
+		t.Fatalf("unlink: %d (linked %v)\n%s", res.StatusCode, h.kakao.Linked(1001), res.body)
+	}
+	again := h.browser()
+	h.login(again, "/", 1001)
+	if got := h.signedUpHeader(t, again); got != "false" {
+		t.Fatalf("a login after the unlink: X-Auth-Signed-Up = %q, want false", got)
+	}
+}
