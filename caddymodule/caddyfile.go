@@ -112,6 +112,7 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 //		login_hint            <hint>
 //		service_terms         <tag...>
 //		signup                app|auto
+//		signup_properties     <name>=<value>|<name>...
 //		assertion
 //		id_token_max_age      <duration>
 //		failed_exchange_limit off|<global> <per_client> [<window>]

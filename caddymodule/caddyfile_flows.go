@@ -1,6 +1,8 @@
 package caddymodule
 
 import (
+	"strings"
+
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 
 	"github.com/kakaogate/kakaogate/config"
@@ -48,6 +50,8 @@ func unmarshalFlowOption(d *caddyfile.Dispenser, opt string, f *config.Config) (
 		f.ServiceTerms, err = someArgs(d)
 	case "signup":
 		err = oneOf(d, &f.Signup, config.SignupApp, config.SignupAuto)
+	case "signup_properties":
+		err = parseSignupProperties(d, f)
 	case "assertion":
 		err = flag(d, &f.Assertion)
 	case "id_token_max_age":
@@ -69,5 +73,30 @@ func flag(d *caddyfile.Dispenser, dst *bool) error {
 		return d.Errf("%s takes no arguments", opt)
 	}
 	*dst = true
+	return nil
+}
+
+// parseSignupProperties reads signup_properties <name>=<value>|<name>...: a name with a value
+// is sent with that fixed value on every signup; a bare name may be supplied by the signup
+// request. Quote an argument whose value has spaces: "motto=hello world".
+func parseSignupProperties(d *caddyfile.Dispenser, f *config.Config) error {
+	args, err := someArgs(d)
+	if err != nil {
+		return err
+	}
+	for _, a := range args {
+		name, value, fixed := strings.Cut(a, "=")
+		if !fixed {
+			f.SignupFormProperties = append(f.SignupFormProperties, name)
+			continue
+		}
+		if f.SignupProperties == nil {
+			f.SignupProperties = map[string]string{}
+		}
+		if _, dup := f.SignupProperties[name]; dup {
+			return d.Errf("signup_properties gives %q twice", name)
+		}
+		f.SignupProperties[name] = value
+	}
 	return nil
 }

@@ -137,6 +137,7 @@ type Config struct {
 	Bearer *BearerOptions `json:"bearer,omitempty"`
 
 	LoginOptions
+	SignupOptions
 	AccessRules
 	UnlinkOptions
 	CookieOptions

@@ -33,6 +33,7 @@ func (c *Config) Inherit(defaults Config) {
 	c.Assertion = c.Assertion || defaults.Assertion
 	c.inheritBearer(defaults.Bearer)
 	c.LoginOptions.inherit(defaults.LoginOptions)
+	c.SignupOptions.inherit(defaults.SignupOptions)
 	c.AccessRules.inherit(defaults.AccessRules)
 	c.UnlinkOptions.inherit(defaults.UnlinkOptions)
 	c.CookieOptions.inherit(defaults.CookieOptions)

@@ -183,6 +183,7 @@ func ValidHeaderName(name string) bool {
 // validateOptions checks the login, access, unlink, admin and upstream options.
 func (c *Config) validateOptions() []error {
 	errs := c.LoginOptions.validate(c.Provider)
+	errs = append(errs, c.SignupOptions.validate(c.Provider)...)
 	errs = append(errs, c.AccessRules.validate()...)
 	errs = append(errs, c.UnlinkOptions.validate(c.Provider)...)
 	errs = append(errs, c.CookieOptions.validate(c.InsecureCookies, c.RedirectURL)...)

@@ -267,6 +267,8 @@ func (g *Gateway) serveEndpoint(w http.ResponseWriter, r *http.Request, endpoint
 		g.serveConsent(w, r)
 	case "unlink":
 		g.serveUnlink(w, r)
+	case "signup":
+		g.serveSignup(w, r)
 	case "webhook/unlink":
 		g.serveUnlinkWebhook(w, r)
 	case "admin/revoke":

@@ -146,7 +146,7 @@ func (g *Gateway) loadSession(w http.ResponseWriter, r *http.Request) (session.T
 		g.cookies.expire(w, g.cookies.session)
 		return session.Ticket{}, nil, errNoSession
 	}
-	return ticket, sess, nil
+	return ticket, g.followSignup(r.Context(), ticket, sess), nil
 }
 
 // readTicket opens the session cookie. It returns http.ErrNoCookie when there is none.

@@ -105,6 +105,10 @@ type Options struct {
 	// consent are preregistered (has_signed_up false) until the app calls
 	// /v1/user/signup. Default: auto-link on (no has_signed_up field).
 	DisableAutoLink bool
+	// PropertyKeys are the app's custom user property keys defined in the
+	// Kakao console: /v1/user/signup with a property outside them answers
+	// -201 and links nobody. Default: every key is accepted.
+	PropertyKeys []string
 
 	// Scopes are the consent items requested when /oauth/authorize has no
 	// scope parameter. Default: [DefaultScopes].
