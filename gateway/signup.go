@@ -185,6 +185,9 @@ func (g *Gateway) markSignedUp(ctx context.Context, ticket session.Ticket, sess 
 	if err := g.sessions.Link(ctx, signupMarker(sess.UserID), sess.UserID, ttl); err != nil {
 		return fmt.Errorf("recording the signup: %w", err)
 	}
+	if g.bearer != nil {
+		g.bearer.dropUser(sess.UserID) // this instance's cached native-app answers still say false
+	}
 	err := g.sessions.Save(ctx, ticket, signedUp(sess))
 	if err != nil && !errors.Is(err, session.ErrNotFound) {
 		return fmt.Errorf("saving the signed-up session: %w", err)
