@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -281,7 +282,8 @@ func CheckJournalDir(dir string) error {
 	}
 	for p := filepath.Clean(dir); ; p = filepath.Dir(p) {
 		st, err := os.Stat(p)
-		if errors.Is(err, os.ErrNotExist) && filepath.Dir(p) != p {
+		missing := errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) // a file in the path: said of it below
+		if missing && filepath.Dir(p) != p {
 			continue
 		}
 		if err != nil {

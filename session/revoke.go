@@ -352,6 +352,9 @@ func (r *Revoker) round() bool {
 		}
 		failures := e.failures
 		r.mu.Unlock()
+		if err == nil && current {
+			r.compact(e.userID) // before it is reported done
+		}
 
 		switch {
 		case err != nil && current:
@@ -361,9 +364,6 @@ func (r *Revoker) round() bool {
 			return false // the user was revoked meanwhile, but the store seems to be failing
 		case current && r.opts.OnRetrySuccess != nil:
 			r.opts.OnRetrySuccess(e.userID, n)
-		}
-		if err == nil && current {
-			r.compact(e.userID)
 		}
 	}
 	return false
