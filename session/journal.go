@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -37,14 +38,18 @@ type JournalEntry struct {
 // store yet, one file per store. Each entry is one line: a CRC-32C of the JSON
 // that follows it, a space, the JSON and a newline. Append fsyncs before it
 // returns, so an acknowledged entry survives a crash of the process (kill -9)
-// and of the machine, but not the loss of the disk. Compact rewrites the file
-// with only the entries still pending (a new file, fsynced, renamed over the
-// old one). A Journal is safe for concurrent use.
+// and of the machine, but not the loss of the disk. Applied drops the entries
+// a successful revocation covered and compacts the file: it rewrites it with
+// only the entries still pending (a new file, fsynced, renamed over the old
+// one). The Journal keeps the pending entries in memory too, so that several
+// Revokers over one store (two configurations during a reload) may share it.
+// A Journal is safe for concurrent use.
 type Journal struct {
 	dir, path, store string
 
-	mu sync.Mutex
-	f  *os.File // open for appending; nil until Open and after Close
+	mu      sync.Mutex
+	f       *os.File       // open for appending; nil until Open and after Close
+	pending []JournalEntry // the entries in the file that are not applied
 }
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
@@ -67,13 +72,13 @@ func (j *Journal) Path() string { return j.path }
 // it and keeps the file open for Append. A torn last line (no newline: the
 // process died while writing it, before it was acknowledged) is cut off.
 // A line that is corrupt, or that belongs to another store, is skipped and
-// reported to skipped with its line number. It returns the entries in file
-// order.
+// reported to skipped with its line number. It returns the pending entries
+// in file order; once open, it returns them without reading the file again.
 func (j *Journal) Open(skipped func(line int, err error)) ([]JournalEntry, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.f != nil {
-		return nil, fmt.Errorf("%w %s: already open", ErrJournal, j.path)
+		return slices.Clone(j.pending), nil
 	}
 	if err := os.MkdirAll(j.dir, 0o700); err != nil {
 		return nil, fmt.Errorf("%w: creating directory %s: %w", ErrJournal, j.dir, err)
@@ -91,7 +96,8 @@ func (j *Journal) Open(skipped func(line int, err error)) ([]JournalEntry, error
 		return nil, err
 	}
 	j.f = f
-	return entries, nil
+	j.pending = entries
+	return slices.Clone(entries), nil
 }
 
 // read parses f from its start and returns its entries and the length of
@@ -194,22 +200,39 @@ func (j *Journal) Append(userID string, at time.Time) error {
 	if err := j.f.Sync(); err != nil {
 		return fmt.Errorf("%w: fsync %s: %w", ErrJournal, j.path, err)
 	}
+	j.pending = append(j.pending, JournalEntry{UserID: userID, At: at.UTC(), Store: j.store})
 	return nil
 }
 
-// Compact replaces the file with one holding only pending (the entries not
-// yet applied to the store): it writes a new file beside it, fsyncs it,
-// renames it over the journal and fsyncs the directory. On error the old file
-// stays, with every entry it had.
-func (j *Journal) Compact(pending []JournalEntry) error {
+// Applied drops the entries of userID at or before at (every session of the
+// user created until at has ended) and, if it dropped any, compacts the file.
+// On error the entries stay in the file, where a replay finds them again:
+// harmless, as replaying an applied entry ends no session created after it.
+func (j *Journal) Applied(userID string, at time.Time) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.f == nil {
 		return fmt.Errorf("%w %s: not open", ErrJournal, j.path)
 	}
+	keep := slices.DeleteFunc(slices.Clone(j.pending), func(e JournalEntry) bool {
+		return e.UserID == userID && !e.At.After(at)
+	})
+	if len(keep) == len(j.pending) {
+		return nil
+	}
+	if err := j.rewrite(keep); err != nil {
+		return err
+	}
+	j.pending = keep
+	return nil
+}
+
+// rewrite replaces the file with one holding only pending: it writes a new
+// file beside it, fsyncs it, renames it over the journal and fsyncs the
+// directory. On error the old file stays, with every entry it had.
+func (j *Journal) rewrite(pending []JournalEntry) error {
 	var buf []byte
 	for _, e := range pending {
-		e.Store = j.store
 		line, err := encodeEntry(e)
 		if err != nil {
 			return fmt.Errorf("%w: encoding an entry: %w", ErrJournal, err)
@@ -252,7 +275,8 @@ func (j *Journal) writeTemp(buf []byte) (*os.File, error) {
 	return f, nil
 }
 
-// Close closes the file. The entries stay on disk for the next Open.
+// Close closes the file. The entries stay on disk for the next Open. Close it
+// once no Revoker uses it any more.
 func (j *Journal) Close() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -260,7 +284,7 @@ func (j *Journal) Close() error {
 		return nil
 	}
 	err := j.f.Close()
-	j.f = nil
+	j.f, j.pending = nil, nil
 	return err
 }
 

@@ -54,8 +54,17 @@ func TestJournalAppendReplayCompact(t *testing.T) {
 	if !entries[1].At.Equal(at.Add(time.Second)) || entries[1].Store != "redis:127.0.0.1:6379/0" {
 		t.Fatalf("entry b = %+v", entries[1])
 	}
-	if err := j2.Compact(entries[2:]); err != nil {
+	if err := j2.Applied("a", at.Add(-time.Second)); err != nil { // before a's entry: nothing applied
 		t.Fatal(err)
+	}
+	if err := j2.Applied("a", at); err != nil {
+		t.Fatal(err)
+	}
+	if err := j2.Applied("b", at.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := j2.Open(nil); err != nil || users(again) != "c" { // shared: no second read
+		t.Fatalf("Open of an open journal: %q, %v; want the pending c", users(again), err)
 	}
 	if err := j2.Append("d", at); err != nil { // appends go to the compacted file
 		t.Fatal(err)

@@ -125,6 +125,9 @@ func (m *Manager) load(ctx context.Context, t Ticket, cached bool) (*Session, er
 	if !validID(t.ID) {
 		return nil, fmt.Errorf("session: load: malformed id: %w", ErrNotFound)
 	}
+	if err := m.pending.replayed(); err != nil {
+		return nil, fmt.Errorf("session: load: %w", err)
+	}
 	var token uint64
 	keep := false
 	if m.cache != nil && cached {

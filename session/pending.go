@@ -11,6 +11,19 @@ import (
 // map (changes are rare, reads are every request).
 type pendingSet struct {
 	p atomic.Pointer[map[string]time.Time] // user id → latest revocation time; nil when empty
+	// revoker is the Revoker over the Manager, whose journal must be replayed
+	// before the Manager answers for any session.
+	revoker atomic.Pointer[Revoker]
+}
+
+// replayed makes sure the Revoker's journal has been replayed (Ready): until
+// it has, the Manager cannot know which sessions are revoked and answers
+// none.
+func (ps *pendingSet) replayed() error {
+	if r := ps.revoker.Load(); r != nil {
+		return r.Ready()
+	}
+	return nil
 }
 
 // covers reports whether a pending revocation of userID ends a session

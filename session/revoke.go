@@ -50,7 +50,7 @@ type RevokerOptions struct {
 	// once it is written and fsynced there (otherwise Revoke fails with an
 	// error wrapping ErrJournal), the file is replayed by Ready, and compacted
 	// as queued revocations are applied. Without it the queue lives in memory
-	// and is lost when the process exits.
+	// and is lost when the process exits. The Revoker does not close it.
 	Journal *Journal
 	// OnSkippedEntry, if set, is told of every journal line Ready skipped
 	// (corrupt, or of another store), with the file and line number.
@@ -119,8 +119,10 @@ type revokeEntry struct {
 	failures int       // failed attempts, including the synchronous one
 }
 
-// NewRevoker returns a Revoker ending sessions through m. It panics if m is
-// nil. Call Close when done with it.
+// NewRevoker returns a Revoker ending sessions through m, and makes m refuse
+// the sessions its queued revocations cover (m replays the journal, Ready,
+// before it answers for a session). Use one Revoker per Manager. It panics if
+// m is nil. Call Close when done with it.
 func NewRevoker(m *Manager, opts RevokerOptions) *Revoker {
 	if m == nil {
 		panic("session: NewRevoker: nil manager")
@@ -140,7 +142,7 @@ func NewRevoker(m *Manager, opts RevokerOptions) *Revoker {
 		opts.AttemptTimeout = DefaultRevokeAttemptTimeout
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Revoker{
+	r := &Revoker{
 		m:      m,
 		opts:   opts,
 		ctx:    ctx,
@@ -150,6 +152,8 @@ func NewRevoker(m *Manager, opts RevokerOptions) *Revoker {
 		queue:  list.New(),
 		byUser: make(map[string]*list.Element),
 	}
+	m.pending.revoker.Store(r)
+	return r
 }
 
 // Revoke ends every session of userID. It tries once, bounded by ctx and
@@ -244,8 +248,8 @@ func (r *Revoker) Pending() int {
 
 // Close stops the retry goroutine, cancelling a retry in flight, and waits
 // for it to exit. With a Journal, the revocations still queued stay in it
-// for the next Ready (of a Revoker in this process or the next) and the
-// journal is closed; without one, they are dropped and reported to OnError
+// for the next Ready (of a Revoker in this process or the next); the Journal
+// stays open (its owner closes it). Without one, they are dropped and reported to OnError
 // with an error wrapping ErrRevokerClosed. Revoke keeps working afterwards
 // but no longer queues. Close is safe to call more than once.
 func (r *Revoker) Close() {
@@ -268,12 +272,7 @@ func (r *Revoker) Close() {
 		r.publishLocked()
 		r.mu.Unlock()
 		if r.opts.Journal != nil {
-			r.jmu.Lock()
-			if err := r.opts.Journal.Close(); err != nil && len(users) > 0 {
-				r.onError(users[0], fmt.Errorf("session: revoke: closing the journal: %w", err))
-			}
-			r.jmu.Unlock()
-			return // the queued revocations stay in the journal
+			return // the queued revocations stay in the journal, which its owner closes
 		}
 		for _, u := range users {
 			r.onError(u, fmt.Errorf("session: revoke: %w with the revocation still queued: dropped", ErrRevokerClosed))
@@ -353,7 +352,7 @@ func (r *Revoker) round() bool {
 		failures := e.failures
 		r.mu.Unlock()
 		if err == nil && current {
-			r.compact(e.userID) // before it is reported done
+			r.compact(e.userID, at) // before it is reported done
 		}
 
 		switch {

@@ -73,7 +73,7 @@ func (r *Revoker) applied(userID string, at time.Time) {
 	}
 	r.mu.Unlock()
 	if covered {
-		r.compact(userID)
+		r.compact(userID, at)
 	}
 }
 
@@ -92,28 +92,15 @@ func (r *Revoker) publishLocked() {
 	r.m.pending.set(m)
 }
 
-// compact rewrites the journal with the revocations still queued, after
-// userID's was applied. A failure is reported to OnError and is harmless: the
-// applied entry stays in the file, and replaying it ends only sessions
-// created before it, none of which are left.
-func (r *Revoker) compact(userID string) {
+// compact drops from the journal the revocations of userID until at, now
+// applied, and compacts it. A failure is reported to OnError and is
+// harmless: the applied entry stays in the file, and replaying it ends only
+// sessions created before it, none of which are left.
+func (r *Revoker) compact(userID string, at time.Time) {
 	if r.opts.Journal == nil {
 		return
 	}
-	r.jmu.Lock()
-	defer r.jmu.Unlock()
-	r.mu.Lock()
-	if r.closed {
-		r.mu.Unlock()
-		return
-	}
-	pending := make([]JournalEntry, 0, r.queue.Len())
-	for el := r.queue.Front(); el != nil; el = el.Next() {
-		e := el.Value.(*revokeEntry)
-		pending = append(pending, JournalEntry{UserID: e.userID, At: e.at})
-	}
-	r.mu.Unlock()
-	if err := r.opts.Journal.Compact(pending); err != nil {
+	if err := r.opts.Journal.Applied(userID, at); err != nil {
 		r.onError(userID, fmt.Errorf("session: revoke: applied, but compacting the journal failed: %w", err))
 	}
 }

@@ -42,6 +42,7 @@ func TestDurableRevokerOverRedis(t *testing.T) {
 		t.Fatalf("Revoke with Redis down: queued %v, err %v; want queued with the store error", queued, err)
 	}
 	r1.Close() // the process dies: the revocation stays in the journal only
+	r1.opts.Journal.Close()
 	if st, err := os.Stat(r1.opts.Journal.Path()); err != nil || st.Size() == 0 {
 		t.Fatalf("journal after the queued revocation: %v, %v", st, err)
 	}
@@ -52,6 +53,7 @@ func TestDurableRevokerOverRedis(t *testing.T) {
 		t.Fatalf("before the replay the session is still in Redis: Load = %v", err)
 	}
 	r2 := newRevoker(m2, env2)
+	defer r2.opts.Journal.Close()
 	defer r2.Close()
 	if err := r2.Ready(); err != nil {
 		t.Fatal(err)
@@ -83,9 +85,9 @@ func TestDurableRevokerOverRedis(t *testing.T) {
 // (Redis back, queue not yet drained), other users' and later ones are not.
 func TestDurableRevokerRefusesAtOnce(t *testing.T) {
 	env := newRevokeEnv(t)
-	r := NewRevoker(env.m, env.options(RevokerOptions{
-		RetryMin: time.Hour, Journal: NewJournal(t.TempDir(), "mem"),
-	}))
+	j := NewJournal(t.TempDir(), "mem")
+	defer j.Close()
+	r := NewRevoker(env.m, env.options(RevokerOptions{RetryMin: time.Hour, Journal: j}))
 	defer r.Close()
 	old := env.sessionsOf(t, "u", 1)
 	other := env.sessionsOf(t, "v", 1)
@@ -122,6 +124,7 @@ func TestDurableRevokerWriteFailures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			env := newRevokeEnv(t)
 			j := NewJournal(tt.dir, "mem")
+			defer j.Close()
 			r := NewRevoker(env.m, env.options(RevokerOptions{Journal: j}))
 			defer r.Close()
 			if tt.close {
@@ -139,8 +142,13 @@ func TestDurableRevokerWriteFailures(t *testing.T) {
 			if r.Pending() != 0 {
 				t.Fatal("a revocation that was not journaled is queued")
 			}
-			if _, err := env.m.Load(context.Background(), tks[0]); err != nil {
+			_, err = env.m.Load(context.Background(), tks[0])
+			switch {
+			case tt.close && err != nil: // the journal was replayed: nothing is pending
 				t.Fatalf("the session of a failed revocation: %v", err)
+			case !tt.close && (!errors.Is(err, ErrJournal) || errors.Is(err, ErrNotFound)):
+				// Not replayed: no session can be vouched for; a failure (503), not "logged out".
+				t.Fatalf("Load without a replayed journal = %v; want a failure wrapping ErrJournal", err)
 			}
 		})
 	}
