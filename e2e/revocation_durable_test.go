@@ -71,11 +71,11 @@ func (de *durableEnv) sessionsInRedis(t *testing.T) int {
 	return len(keys)
 }
 
-// TestDurableRevocationSurvivesKill9: an admin revocation answered while Redis is down is in
+// TestCase_gw_rev_01_DurableRevocationSurvivesKill9: an admin revocation answered while Redis is down is in
 // the journal; the gateway is killed with SIGKILL, Redis comes back with the session in its
 // snapshot, and the restarted gateway refuses the session on its very first request, then
 // ends it in Redis. A login after the revocation works and is not ended by the replay.
-func TestDurableRevocationSurvivesKill9(t *testing.T) {
+func TestCase_gw_rev_01_DurableRevocationSurvivesKill9(t *testing.T) {
 	de := newDurableEnv(t)
 	de.rs.Stop()
 	if got := de.adminRevoke(t); got != http.StatusAccepted {
@@ -114,10 +114,10 @@ func TestDurableRevocationSurvivesKill9(t *testing.T) {
 	}
 }
 
-// TestDurableRevocationBitesTheMomentRedisReturns: with Redis down, requests with the
+// TestCase_gw_rev_02_DurableRevocationBitesTheMomentRedisReturns: with Redis down, requests with the
 // session answer 503; the webhook queues the revocation; from the first request Redis answers
 // again, the session is refused (401), with no window in which the retry has not run yet.
-func TestDurableRevocationBitesTheMomentRedisReturns(t *testing.T) {
+func TestCase_gw_rev_02_DurableRevocationBitesTheMomentRedisReturns(t *testing.T) {
 	de := newDurableEnv(t)
 	de.rs.Stop()
 	if got := de.adminRevoke(t); got != http.StatusAccepted {
@@ -143,10 +143,10 @@ func TestDurableRevocationBitesTheMomentRedisReturns(t *testing.T) {
 	}
 }
 
-// TestDurableRevocationDataDirNotWritable: a Redis store whose journal directory cannot be
+// TestCase_gw_rev_04_DurableRevocationDataDirNotWritable: a Redis store whose journal directory cannot be
 // written is refused at provision (caddy validate and caddy run), with an error naming the
 // directory; and `caddy validate` with a usable directory creates nothing in it.
-func TestDurableRevocationDataDirNotWritable(t *testing.T) {
+func TestCase_gw_rev_04_DurableRevocationDataDirNotWritable(t *testing.T) {
 	rs := redistest.Start(t)
 	caddyfile := testcaddy.WriteFile(t, "Caddyfile", `{
 	admin off

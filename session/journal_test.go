@@ -110,7 +110,7 @@ func TestJournalTwoStoresDoNotMix(t *testing.T) {
 	}
 }
 
-func TestJournalDamagedFiles(t *testing.T) {
+func TestCase_gw_rev_05_TornAndCorruptJournalLinesSkipped(t *testing.T) {
 	good := func(u string) string {
 		line, err := encodeEntry(JournalEntry{UserID: u, At: time.Unix(1700000000, 0).UTC(), Store: "s"})
 		if err != nil {
