@@ -70,6 +70,10 @@ func TestCase_gw_rev_03_UnjournaledRevocationAnswers503(t *testing.T) {
 			if got := h.get(c, "/private", "Accept: application/json"); got.StatusCode != tt.sessions {
 				t.Errorf("the user's session afterwards: %d, want %d", got.StatusCode, tt.sessions)
 			}
+			ready := h.get(&http.Client{}, "/.auth/readyz")
+			if wantReady := tt.sessions != http.StatusServiceUnavailable; (ready.StatusCode == http.StatusOK) != wantReady {
+				t.Errorf("readyz: %d, want ready %v (the journal check)", ready.StatusCode, wantReady)
+			}
 			if h.up.count() != before {
 				t.Errorf("the upstream saw %d requests after the revocation, want none", h.up.count()-before)
 			}

@@ -24,6 +24,9 @@ func (r *Revoker) Ready() error {
 	return r.replay()
 }
 
+// Durable reports whether the Revoker keeps its queue in a Journal.
+func (r *Revoker) Durable() bool { return r.opts.Journal != nil }
+
 func (r *Revoker) replay() error {
 	r.jmu.Lock()
 	defer r.jmu.Unlock()
