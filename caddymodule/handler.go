@@ -122,6 +122,9 @@ func (h *Handler) build(ctx caddy.Context) error {
 		return fmt.Errorf("metrics: %w", err)
 	}
 	h.metricsKey = metricsKey
+	if err := checkJournalDir(cfg.Session); err != nil {
+		return fmt.Errorf("session store: %w", err)
+	}
 	store, storeKey, err := acquireStore(cfg.Session, time.Duration(cfg.SessionLifetime), metrics.observeStore)
 	if err != nil {
 		return fmt.Errorf("session store: %w", err)

@@ -47,34 +47,48 @@ const (
 // pooledStore is a session store shared through storePool, with the one Manager over it
 // (whose cache of opened sessions every handler shares) and the revocation queue that retries
 // ending a user's sessions while the store is down: they live as long as the store, so a
-// config reload does not drop pending revocations. Both log through sink, to the newest
-// handler using them.
+// config reload does not drop pending revocations. For a Redis store the queue is also kept
+// in the store's revocation journal (journal.go), so it survives the process. Both log
+// through sink, to the newest handler using them.
 type pooledStore struct {
-	sessions *session.Manager
-	locker   session.Locker
-	revoker  *session.Revoker
-	closer   func() error
-	sink     *logSink
+	sessions   *session.Manager
+	locker     session.Locker
+	revoker    *session.Revoker
+	closer     func() error
+	journalKey string // journalPool key; empty without a journal
+	sink       *logSink
 }
 
-// Destruct stops the revocation queue and closes the store's connections once no
-// configuration uses them any more.
+// Destruct stops the revocation queue, releases its journal and closes the store's
+// connections once no configuration uses them any more.
 func (p *pooledStore) Destruct() error {
 	p.revoker.Close()
-	return p.closer()
+	var err error
+	if p.journalKey != "" {
+		_, err = journalPool.Delete(p.journalKey)
+	}
+	return errors.Join(err, p.closer())
 }
 
 // newPooledStore builds the Manager over store, reporting every store call to observe, and
-// its revocation queue.
-func newPooledStore(store session.Store, locker session.Locker, lifetime time.Duration, logger *zap.Logger, observe session.Observer, closer func() error) (*pooledStore, error) {
+// its revocation queue, kept in journal unless nil.
+func newPooledStore(store session.Store, locker session.Locker, lifetime time.Duration, logger *zap.Logger, observe session.Observer, journal *session.Journal, closer func() error) (*pooledStore, error) {
 	m, err := session.NewManager(store, session.ManagerOptions{Lifetime: lifetime, Observer: observe})
 	if err != nil {
 		return nil, err
 	}
 	revoker := session.NewRevoker(m, session.RevokerOptions{
+		Journal: journal,
+		OnSkippedEntry: func(path string, line int, err error) {
+			logger.Error("revocation journal: entry skipped", zap.String("path", path), zap.Int("line", line), zap.Error(err))
+		},
 		OnError: func(userID string, err error) {
-			if errors.Is(err, session.ErrRevokeQueueFull) || errors.Is(err, session.ErrRevokerClosed) {
+			switch {
+			case errors.Is(err, session.ErrRevokeQueueFull) || errors.Is(err, session.ErrRevokerClosed):
 				logger.Error("revocation dropped: the user's sessions were NOT ended", zap.String("user_id", userID), zap.Error(err))
+				return
+			case errors.Is(err, session.ErrJournal):
+				logger.Error("revocation journal failed", zap.String("user_id", userID), zap.Error(err))
 				return
 			}
 			logger.Error("revocation still failing; will retry", zap.String("user_id", userID), zap.Error(err))
@@ -117,10 +131,15 @@ func acquireStore(s *config.SessionStore, lifetime time.Duration, observe sessio
 func newStore(s *config.SessionStore, lifetime time.Duration, logger *zap.Logger, observe session.Observer) (*pooledStore, error) {
 	if s.Store == config.StoreMemory {
 		m := session.NewMemoryStore(session.MemoryOptions{})
-		return newPooledStore(m, session.NewMemoryLocker(nil), lifetime, logger, observe, m.Close)
+		return newPooledStore(m, session.NewMemoryLocker(nil), lifetime, logger, observe, nil, m.Close)
 	}
 	client, err := newRedisClient(s)
 	if err != nil {
+		return nil, err
+	}
+	journal, journalKey, err := acquireJournal(s)
+	if err != nil {
+		client.Close()
 		return nil, err
 	}
 	opts := session.RedisOptions{MaxLifetime: lifetime}
@@ -132,7 +151,13 @@ func newStore(s *config.SessionStore, lifetime time.Duration, logger *zap.Logger
 		store.Close()
 		return client.Close()
 	}
-	return newPooledStore(store, session.NewRedisLocker(client, opts), lifetime, logger, observe, closer)
+	p, err := newPooledStore(store, session.NewRedisLocker(client, opts), lifetime, logger, observe, journal, closer)
+	if err != nil {
+		_, _ = journalPool.Delete(journalKey)
+		return nil, errors.Join(err, closer())
+	}
+	p.journalKey = journalKey
+	return p, nil
 }
 
 // newRedisClient builds the go-redis client for a redis, redis_cluster or redis_sentinel store.

@@ -38,11 +38,13 @@ type Manager struct {
 	now      func() time.Time
 	cache    *sessionCache // nil: every Load reads the store
 	observer Observer
+	pending  pendingSet // revocations queued by a Revoker, refused at once
 }
 
-// Sealed blob layout: a version byte, the GCM nonce, then the ciphertext and tag.
+// Sealed blob layout: a version byte, the session's creation time (version 2,
+// see sealtime.go), the GCM nonce, then the ciphertext and tag.
 const (
-	sealVersion  byte = 1
+	sealVersion1 byte = 1
 	nonceLen          = 12
 	sealOverhead      = 1 + nonceLen + 16
 )
@@ -123,10 +125,16 @@ func (m *Manager) load(ctx context.Context, t Ticket, cached bool) (*Session, er
 	if !validID(t.ID) {
 		return nil, fmt.Errorf("session: load: malformed id: %w", ErrNotFound)
 	}
+	if err := m.pending.replayed(); err != nil {
+		return nil, fmt.Errorf("session: load: %w", err)
+	}
 	var token uint64
 	keep := false
 	if m.cache != nil && cached {
 		if s, ok := m.cache.get(t.ID, t.Key); ok && m.now().Before(s.ExpiresAt) {
+			if m.pending.covers(s.UserID, s.CreatedAt) {
+				return nil, errRevokedPending
+			}
 			return shallowCopy(s), nil
 		}
 		token, keep = m.cache.token()
@@ -146,6 +154,9 @@ func (m *Manager) load(ctx context.Context, t Ticket, cached bool) (*Session, er
 	}
 	if !m.now().Before(s.ExpiresAt) {
 		return nil, fmt.Errorf("session: load: expired: %w", ErrNotFound)
+	}
+	if m.pending.covers(s.UserID, s.CreatedAt) {
+		return nil, errRevokedPending
 	}
 	if keep {
 		m.cache.keep(t.ID, s.UserID, token, t.Key, s)
@@ -231,25 +242,27 @@ func seal(t Ticket, s *Session) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, 1+nonceLen, sealOverhead+len(plain))
-	out[0] = sealVersion
-	if _, err := rand.Read(out[1 : 1+nonceLen]); err != nil {
+	out := appendSealHeader(make([]byte, 0, sealHeaderLen+sealOverhead+len(plain)), s.CreatedAt)
+	hdr := len(out)
+	out = out[:hdr+nonceLen]
+	if _, err := rand.Read(out[hdr:]); err != nil {
 		return nil, fmt.Errorf("session: random nonce: %w", err)
 	}
-	return aead.Seal(out, out[1:1+nonceLen], plain, []byte(t.ID)), nil
+	return aead.Seal(out, out[hdr:], plain, sealAD(t.ID, out[:hdr])), nil
 }
 
 // open reverses seal. It decrypts in place: blob must be the caller's.
 func open(t Ticket, blob []byte) (*Session, error) {
-	if len(blob) < sealOverhead || blob[0] != sealVersion {
+	hdr, ok := sealHeaderSize(blob)
+	if !ok || len(blob) < hdr-1+sealOverhead {
 		return nil, errors.New("malformed blob")
 	}
 	aead, err := newAEAD(t.Key)
 	if err != nil {
 		return nil, err
 	}
-	nonce, ct := blob[1:1+nonceLen], blob[1+nonceLen:]
-	plain, err := aead.Open(ct[:0], nonce, ct, []byte(t.ID))
+	nonce, ct := blob[hdr:hdr+nonceLen], blob[hdr+nonceLen:]
+	plain, err := aead.Open(ct[:0], nonce, ct, sealAD(t.ID, blob[:hdr]))
 	if err != nil {
 		return nil, errors.New("blob does not decrypt under the ticket's key")
 	}
