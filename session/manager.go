@@ -21,6 +21,12 @@ type ManagerOptions struct {
 	// Observer, if set, is told of every call to the store (for latency and
 	// error metrics).
 	Observer Observer
+	// IdleTimeout, if set, ends a session nobody has used for this long; it
+	// must be at least MinIdleTimeout and shorter than Lifetime. Uses are
+	// recorded in the store at most once per RecordInterval(IdleTimeout) per
+	// session and Manager, so a session ends between IdleTimeout −
+	// RecordInterval and IdleTimeout after its last use. Default: off.
+	IdleTimeout time.Duration
 }
 
 // DefaultLifetime is ManagerOptions.Lifetime when unset.
@@ -38,6 +44,8 @@ type Manager struct {
 	now      func() time.Time
 	cache    *sessionCache // nil: every Load reads the store
 	observer Observer
+	idle     time.Duration
+	uses     *useLog // nil without an idle timeout
 }
 
 // Sealed blob layout: a version byte, the GCM nonce, then the ciphertext and tag.
@@ -61,7 +69,13 @@ func NewManager(store Store, opts ManagerOptions) (*Manager, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	m := &Manager{store: store, lifetime: opts.Lifetime, now: opts.Now, observer: opts.Observer}
+	if opts.IdleTimeout != 0 && (opts.IdleTimeout < MinIdleTimeout || opts.IdleTimeout >= opts.Lifetime) {
+		return nil, fmt.Errorf("session: idle timeout %v must be at least %v and shorter than the lifetime %v", opts.IdleTimeout, MinIdleTimeout, opts.Lifetime)
+	}
+	m := &Manager{store: store, lifetime: opts.Lifetime, now: opts.Now, observer: opts.Observer, idle: opts.IdleTimeout}
+	if opts.IdleTimeout > 0 {
+		m.uses = newUseLog(RecordInterval(opts.IdleTimeout))
+	}
 	if inv := store.Invalidations(); inv != nil {
 		m.cache = newSessionCache(inv)
 	}
@@ -92,9 +106,12 @@ func (m *Manager) Create(ctx context.Context, s *Session) (Ticket, error) {
 		return Ticket{}, err
 	}
 	start := m.begin()
-	err = m.store.Put(ctx, id, s.UserID, blob, m.lifetime)
+	err = m.store.Put(ctx, id, s.UserID, blob, m.keepFor(now, s.ExpiresAt))
 	if err := m.observed(OpPut, start, err); err != nil {
 		return Ticket{}, fmt.Errorf("session: create: %w", err)
+	}
+	if m.uses != nil {
+		m.uses.set(id, now)
 	}
 	return t, nil
 }
@@ -120,6 +137,18 @@ func (m *Manager) LoadFresh(ctx context.Context, t Ticket) (*Session, error) {
 }
 
 func (m *Manager) load(ctx context.Context, t Ticket, cached bool) (*Session, error) {
+	s, err := m.read(ctx, t, cached)
+	if err != nil || m.uses == nil {
+		return s, err
+	}
+	if err := m.recordUse(ctx, t.ID, s.ExpiresAt); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// read returns the session t refers to, from the cache when cached allows.
+func (m *Manager) read(ctx context.Context, t Ticket, cached bool) (*Session, error) {
 	if !validID(t.ID) {
 		return nil, fmt.Errorf("session: load: malformed id: %w", ErrNotFound)
 	}
@@ -155,7 +184,8 @@ func (m *Manager) load(ctx context.Context, t Ticket, cached bool) (*Session, er
 }
 
 // Save stores s again under t (after a token refresh, say), sealed with a new
-// nonce. It keeps s.CreatedAt and s.ExpiresAt, using the time left as the TTL.
+// nonce. It keeps s.CreatedAt and s.ExpiresAt, using the time left as the TTL
+// (or the idle timeout, when shorter: a save is a use).
 // A session past ExpiresAt, or one deleted meanwhile (logout, revocation), is
 // ErrNotFound and is not brought back: the store checks and writes atomically
 // (Store.Replace).
@@ -169,7 +199,8 @@ func (m *Manager) Save(ctx context.Context, t Ticket, s *Session) error {
 	if s.UserID == "" {
 		return errors.New("session: save: empty user id")
 	}
-	ttl := s.ExpiresAt.Sub(m.now())
+	now := m.now()
+	ttl := m.keepFor(now, s.ExpiresAt)
 	if ttl <= 0 {
 		return fmt.Errorf("session: save: expired: %w", ErrNotFound)
 	}
@@ -182,6 +213,9 @@ func (m *Manager) Save(ctx context.Context, t Ticket, s *Session) error {
 	err = m.store.Replace(ctx, t.ID, s.UserID, blob, ttl)
 	if err := m.observed(OpReplace, start, err); err != nil {
 		return fmt.Errorf("session: save: %w", err)
+	}
+	if m.uses != nil {
+		m.uses.set(t.ID, now)
 	}
 	return nil
 }
