@@ -84,11 +84,11 @@ func NewMemoryStore(opts MemoryOptions) *MemoryStore {
 		max:        opts.MaxSessions,
 		maxPerUser: opts.MaxPerUser,
 		now:        opts.Now,
-		entries: make(map[string]*memEntry),
-		byUser:  make(map[string]map[string]struct{}),
-		inv:     newInvalidations(opts.MaxSessions, 0, nil),
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
+		entries:    make(map[string]*memEntry),
+		byUser:     make(map[string]map[string]struct{}),
+		inv:        newInvalidations(opts.MaxSessions, 0, nil),
+		stop:       make(chan struct{}),
+		done:       make(chan struct{}),
 	}
 	go m.janitor(opts.JanitorInterval)
 	return m
