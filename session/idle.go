@@ -48,23 +48,14 @@ func newUseLog(every time.Duration) *useLog {
 	return &useLog{every: every, last: make(map[string]int64)}
 }
 
-// due reports whether a use of id at now must be recorded, and if so notes it as recorded
-// (so that concurrent requests of one session record it once).
+// due reports whether a use of id at now must be recorded: this Manager has not recorded one
+// within the interval. Requests of one session that arrive while its use is being recorded
+// record it too (a few writes once per interval), rather than pass before it is known alive.
 func (u *useLog) due(id string, now time.Time) bool {
-	n := now.UnixNano()
 	u.mu.RLock()
 	t, ok := u.last[id]
 	u.mu.RUnlock()
-	if ok && n-t < int64(u.every) {
-		return false
-	}
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if t, ok := u.last[id]; ok && n-t < int64(u.every) {
-		return false
-	}
-	u.setLocked(id, n)
-	return true
+	return !ok || now.UnixNano()-t >= int64(u.every)
 }
 
 // set notes a use of id recorded at now.
@@ -117,13 +108,13 @@ func (m *Manager) recordUse(ctx context.Context, id string, expires time.Time) e
 	}
 	ttl := m.keepFor(now, expires)
 	if ttl <= 0 {
-		m.uses.forget(id)
 		return fmt.Errorf("session: load: expired: %w", ErrNotFound)
 	}
 	start := m.begin()
 	err := m.store.Touch(ctx, id, ttl)
 	m.observed(OpTouch, start, err)
 	if err == nil {
+		m.uses.set(id, now) // the time before the write: the store keeps it at least ttl from then
 		return nil
 	}
 	m.uses.forget(id)

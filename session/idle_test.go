@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -217,5 +218,46 @@ func TestIdleTimeoutBoundsEveryWrite(t *testing.T) {
 		if pttl := client.PTTL(ctx, "w:s:"+tk.ID).Val(); pttl <= 0 || pttl > idle {
 			t.Fatalf("after %s the session key lives %v, want at most the idle timeout %v", w.name, pttl, idle)
 		}
+	}
+}
+
+// TestIdleTimeoutConcurrentLoads: many requests of one session at once are all served, and a
+// use is written at most once per request that found it due, never once per request after.
+func TestIdleTimeoutConcurrentLoads(t *testing.T) {
+	ctx := context.Background()
+	clock := newClock()
+	store := NewMemoryStore(MemoryOptions{Now: clock.Now})
+	t.Cleanup(func() { store.Close() })
+	var touches atomic.Int32
+	m, err := NewManager(store, ManagerOptions{IdleTimeout: time.Minute, Now: clock.Now,
+		Observer: func(op string, _ time.Duration, _ error) {
+			if op == OpTouch {
+				touches.Add(1)
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, err := m.Create(ctx, &Session{UserID: "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(20 * time.Second) // due
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				if _, err := m.Load(ctx, tk); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := touches.Load(); n < 1 || n > 16 {
+		t.Fatalf("%d writes for 800 concurrent requests, want between 1 and 16", n)
 	}
 }

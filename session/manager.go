@@ -119,7 +119,9 @@ func (m *Manager) Create(ctx context.Context, s *Session) (Ticket, error) {
 // Load returns the session t refers to. A malformed ticket, a missing or
 // expired session, or one that does not decrypt under t.Key is ErrNotFound
 // (possibly wrapped); a store failure is returned wrapped and is not
-// ErrNotFound.
+// ErrNotFound. With ManagerOptions.IdleTimeout, a session unused for that
+// long is ErrNotFound too, and Load records the use in the store (Touch) when
+// this Manager has not done so within RecordInterval.
 //
 // With the cache (a *MemoryStore; a *RedisStore with a cache) a session loaded
 // recently comes from memory, without a store round trip. The caller may change the returned Session's fields, but its
