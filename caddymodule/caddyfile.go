@@ -95,6 +95,9 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 //			cache    off
 //		}
 //		session_lifetime      <duration>
+//		idle_timeout          <duration>
+//		session_cookie        persistent|browser
+//		max_sessions_per_user <n>
 //		header                <Header-Name> <claim>
 //		logout                service|account
 //		post_logout_redirect  <path>

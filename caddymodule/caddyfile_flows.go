@@ -12,7 +12,7 @@ import (
 var repeatable = map[string]bool{"header": true, "allow": true, "require_scope": true, "provider": true}
 
 // unmarshalFlowOption reads the options of the Kakao flows into f: its login options, access
-// rules, unlink options, admin token and upstream extras (syntax in UnmarshalCaddyfile's doc
+// rules, unlink options, admin token, upstream extras and session options (syntax in UnmarshalCaddyfile's doc
 // comment). It reports whether opt was one of them.
 func unmarshalFlowOption(d *caddyfile.Dispenser, opt string, f *config.Config) (bool, error) {
 	var err error
@@ -60,6 +60,12 @@ func unmarshalFlowOption(d *caddyfile.Dispenser, opt string, f *config.Config) (
 		err = parseFailedExchangeLimit(d, f)
 	case "bearer":
 		err = parseBearer(d, f)
+	case "idle_timeout":
+		err = parseIdleTimeout(d, f)
+	case "session_cookie":
+		err = oneOf(d, &f.SessionCookie, config.SessionCookiePersistent, config.SessionCookieBrowser)
+	case "max_sessions_per_user":
+		err = parseMaxSessionsPerUser(d, f)
 	default:
 		return false, nil
 	}

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -125,7 +124,7 @@ func (h *Handler) build(ctx caddy.Context) error {
 	if err := checkJournalDir(cfg.Session); err != nil {
 		return fmt.Errorf("session store: %w", err)
 	}
-	store, storeKey, err := acquireStore(cfg.Session, time.Duration(cfg.SessionLifetime), metrics.observeStore)
+	store, storeKey, err := acquireStore(storeSettingsOf(cfg), metrics.observeStore)
 	if err != nil {
 		return fmt.Errorf("session store: %w", err)
 	}

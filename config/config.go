@@ -142,6 +142,7 @@ type Config struct {
 	UnlinkOptions
 	CookieOptions
 	EdgeOptions
+	SessionOptions
 }
 
 // HeaderClaim maps one upstream request header to one claim.
@@ -223,6 +224,7 @@ func (c *Config) SetDefaults() {
 	}
 	c.LoginOptions.setDefaults(c.Provider)
 	c.EdgeOptions.setDefaults()
+	c.SessionOptions.setDefaults()
 	c.setProviderDefaults()
 }
 

@@ -248,6 +248,7 @@ func TestInheritFillsEveryOption(t *testing.T) {
 		CookieOptions: CookieOptions{CookieDomain: "app.example"},
 		EdgeOptions: EdgeOptions{IDTokenMaxAge: Duration(time.Minute),
 			FailedExchanges: &ExchangeLimit{Off: true, Global: 1, PerClient: 1, Window: Duration(time.Second)}},
+		SessionOptions: SessionOptions{IdleTimeout: Duration(time.Minute), SessionCookie: SessionCookieBrowser, MaxSessionsPerUser: 7},
 	}
 	checkAllSet(t, reflect.ValueOf(global), "Config")
 	var c Config

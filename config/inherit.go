@@ -38,6 +38,7 @@ func (c *Config) Inherit(defaults Config) {
 	c.UnlinkOptions.inherit(defaults.UnlinkOptions)
 	c.CookieOptions.inherit(defaults.CookieOptions)
 	c.EdgeOptions.inherit(defaults.EdgeOptions)
+	c.SessionOptions.inherit(defaults.SessionOptions)
 }
 
 func setString(dst *string, def string) {

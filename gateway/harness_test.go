@@ -180,7 +180,7 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	if locker == nil {
 		locker = session.NewMemoryLocker(h.clock.Now)
 	}
-	sessions, err := session.NewManager(store, session.ManagerOptions{Lifetime: time.Duration(cfg.SessionLifetime), Now: h.clock.Now})
+	sessions, err := session.NewManager(store, session.ManagerOptions{Lifetime: time.Duration(cfg.SessionLifetime), IdleTimeout: time.Duration(cfg.IdleTimeout), Now: h.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,18 +42,23 @@ func (m *MemoryStore) DeleteUserBefore(_ context.Context, userID string, before 
 }
 
 // DeleteUserBefore ends every session of userID created at or before before
-// and reports how many there were. It lists the user index, reads the header
-// of each session's blob (GETRANGE of its first bytes, one pipeline), then
-// deletes the session keys of those created until before (or without a
-// creation time) and removes them, and the ids whose key is gone, from the
-// index, in a second pipeline. A session's creation time never changes, so
-// nothing can slip between the two.
+// and reports how many there were. It lists the user index (ZRANGE, converting
+// an index of the old form first), reads the header of each session's blob
+// (GETRANGE of its first bytes, one pipeline), then deletes the session keys
+// of those created until before (or without a creation time) and removes them,
+// and the ids whose key is gone, from the index, in a second pipeline. A
+// session's creation time never changes, so nothing can slip between the two.
 func (r *RedisStore) DeleteUserBefore(ctx context.Context, userID string, before time.Time) (int, error) {
 	if userID == "" {
 		return 0, errors.New("session: empty user id")
 	}
 	uk := r.userKey(userID)
-	ids, err := r.client.SMembers(ctx, uk).Result()
+	var ids []string
+	err := r.withIndex(ctx, uk, func() error {
+		var err error
+		ids, err = r.client.ZRange(ctx, uk, 0, -1).Result()
+		return err
+	})
 	if err != nil {
 		return 0, r.failed(fmt.Errorf("session: redis delete user before: %w", err))
 	}
@@ -66,7 +71,7 @@ func (r *RedisStore) DeleteUserBefore(ctx context.Context, userID string, before
 	}); err != nil {
 		return 0, r.failed(fmt.Errorf("session: redis delete user before: %w", err))
 	}
-	var gone []any
+	var gone []string
 	for i, h := range heads {
 		if !createdAfter([]byte(h.Val()), before) {
 			gone = append(gone, ids[i])
@@ -75,19 +80,9 @@ func (r *RedisStore) DeleteUserBefore(ctx context.Context, userID string, before
 	if len(gone) == 0 {
 		return 0, r.changed(ctx, invalidateUser+userID)
 	}
-	dels := make([]*redis.IntCmd, len(gone))
-	if _, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, id := range gone {
-			dels[i] = p.Del(ctx, r.sessionKey(id.(string)))
-		}
-		p.SRem(ctx, uk, gone...)
-		return nil
-	}); err != nil {
+	n, err := r.deleteListed(ctx, uk, gone)
+	if err != nil {
 		return 0, r.failed(fmt.Errorf("session: redis delete user before: %w", err))
-	}
-	n := 0
-	for _, d := range dels {
-		n += int(d.Val())
 	}
 	return n, r.changed(ctx, invalidateUser+userID)
 }

@@ -53,26 +53,43 @@ func TestSealCarriesCreationTime(t *testing.T) {
 	}
 }
 
-func TestMemoryDeleteUserBefore(t *testing.T) {
-	mem := NewMemoryStore(MemoryOptions{})
-	defer mem.Close()
-	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	m, err := NewManager(mem, ManagerOptions{Lifetime: time.Hour, Now: func() time.Time { return clock }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := sampleSession(t)
-	early := mustCreate(t, m, s)
-	revokedAt := clock
-	clock = clock.Add(time.Second)
-	s2 := sampleSession(t)
-	late := mustCreate(t, m, s2)
-	n, err := m.DeleteUserBefore(context.Background(), s.UserID, revokedAt)
-	if err != nil || n != 1 {
-		t.Fatalf("DeleteUserBefore = %d, %v; want 1", n, err)
-	}
-	wantGone(t, m, early)
-	if _, err := m.Load(context.Background(), late); err != nil {
-		t.Fatalf("the later session: %v", err)
+// TestDeleteUserBeforeKeepsLaterLogins: a queued revocation, replayed, ends the sessions
+// issued until its time and keeps a login made after it, in the memory store and in Redis
+// (whose user index is a sorted set).
+func TestDeleteUserBeforeKeepsLaterLogins(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		store func(t *testing.T) Store
+	}{
+		{"memory", func(t *testing.T) Store {
+			mem := NewMemoryStore(MemoryOptions{})
+			t.Cleanup(func() { mem.Close() })
+			return mem
+		}},
+		{"redis", func(t *testing.T) Store {
+			_, client := startRedis(t)
+			return NewRedisStore(client, RedisOptions{})
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			m, err := NewManager(tt.store(t), ManagerOptions{Lifetime: time.Hour, Now: func() time.Time { return clock }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := sampleSession(t)
+			early := mustCreate(t, m, s)
+			revokedAt := clock
+			clock = clock.Add(time.Second)
+			late := mustCreate(t, m, sampleSession(t))
+			n, err := m.DeleteUserBefore(context.Background(), s.UserID, revokedAt)
+			if err != nil || n != 1 {
+				t.Fatalf("DeleteUserBefore = %d, %v; want 1", n, err)
+			}
+			wantGone(t, m, early)
+			if _, err := m.Load(context.Background(), late); err != nil {
+				t.Fatalf("the later session: %v", err)
+			}
+		})
 	}
 }
