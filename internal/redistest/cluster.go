@@ -49,7 +49,7 @@ func StartCluster(t testing.TB, masters, replicas int) *Cluster {
 	c := &Cluster{t: t, masters: masters, clients: map[*Server]*redis.Client{}}
 	t.Cleanup(c.closeClients)
 	for range masters * (1 + replicas) {
-		s := startServer(t, func(int) ([]string, error) {
+		s := startServer(t, serverSpec{args: func(int) ([]string, error) {
 			bus, err := freePort()
 			return []string{
 				"--cluster-enabled", "yes",
@@ -59,7 +59,7 @@ func StartCluster(t testing.TB, masters, replicas int) *Cluster {
 				"--cluster-replica-validity-factor", "0",
 				"--repl-diskless-sync-delay", "0", // replicas sync at once, not after 5 s
 			}, err
-		})
+		}})
 		c.Nodes = append(c.Nodes, s)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), clusterSetupTimeout)
@@ -189,20 +189,23 @@ func busPort(s *Server) (int, error) {
 func (c *Cluster) WaitInSync(ctx context.Context) error {
 	return c.waitAll(ctx, "the replicas to catch up", func(s *Server) (bool, error) {
 		info, err := c.Client(s).Info(ctx, "replication").Result()
-		if err != nil {
-			return false, err
-		}
-		if field(info, "role") != "master" {
-			return field(info, "master_link_status") == "up", nil
-		}
-		offset := field(info, "master_repl_offset")
-		for n := range strings.Count(info, "\nslave") {
-			if !strings.Contains(field(info, "slave"+strconv.Itoa(n)), "offset="+offset+",") {
-				return false, nil
-			}
-		}
-		return true, nil
+		return err == nil && replicationSettled(info), err
 	})
+}
+
+// replicationSettled reports, from a server's INFO replication, whether it is a replica
+// whose link to its master is up, or a master whose every replica has its offset.
+func replicationSettled(info string) bool {
+	if field(info, "role") != "master" {
+		return field(info, "master_link_status") == "up"
+	}
+	offset := field(info, "master_repl_offset")
+	for n := range strings.Count(info, "\nslave") {
+		if !strings.Contains(field(info, "slave"+strconv.Itoa(n)), "offset="+offset+",") {
+			return false
+		}
+	}
+	return true
 }
 
 // MasterOf returns the live node that currently serves key's slot as master.

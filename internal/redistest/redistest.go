@@ -42,6 +42,8 @@ type Server struct {
 	dir  string
 	port int
 	args []string // more redis-server arguments (cluster mode)
+	conf string   // a config file given first, with --sentinel (a Sentinel); else none
+	auth []string // AUTH arguments ([user] password) when the server requires them
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -52,15 +54,26 @@ type Server struct {
 // once it answers PING. It is stopped in t.Cleanup.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	return startServer(t, nil)
+	return startServer(t, serverSpec{})
 }
 
-// startServer starts a server with more arguments; args returns them for a port, so that
-// ports derived from it (the cluster bus) are chosen afresh on every attempt.
-func startServer(t testing.TB, args func(port int) ([]string, error)) *Server {
+// serverSpec is how startServer starts a server beyond the defaults.
+type serverSpec struct {
+	// args returns more arguments for a port, so that ports derived from it (the cluster
+	// bus) are chosen afresh on every attempt.
+	args func(port int) ([]string, error)
+	// conf, when set, is a config file: the server runs as a Sentinel with it.
+	conf string
+	// auth are the AUTH arguments ([user] password) the server will require.
+	auth []string
+}
+
+// startServer starts a server as spec says.
+func startServer(t testing.TB, spec serverSpec) *Server {
 	t.Helper()
 	bin := lookup(t)
-	s := &Server{t: t, bin: bin, dir: t.TempDir()}
+	s := &Server{t: t, bin: bin, dir: t.TempDir(), conf: spec.conf, auth: spec.auth}
+	args := spec.args
 	t.Cleanup(s.Stop)
 	var err error
 	for range portAttempts {
@@ -138,13 +151,17 @@ func (s *Server) start() error {
 	if s.cmd != nil {
 		return errors.New("server already running")
 	}
-	args := append([]string{
+	var args []string
+	if s.conf != "" {
+		args = []string{s.conf, "--sentinel"}
+	}
+	args = append(append(args,
 		"--port", strconv.Itoa(s.port),
 		"--bind", "127.0.0.1",
 		"--save", "",
 		"--appendonly", "no",
 		"--dir", s.dir,
-	}, s.args...)
+	), s.args...)
 	cmd := exec.Command(s.bin, args...)
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
@@ -159,7 +176,7 @@ func (s *Server) start() error {
 	for {
 		// The port was free a moment ago; make sure it is our process that
 		// answers, not one that grabbed the port meanwhile.
-		if pid, err := probe(s.Addr()); err == nil && pid == cmd.Process.Pid {
+		if pid, err := probe(s.Addr(), s.auth...); err == nil && pid == cmd.Process.Pid {
 			s.cmd, s.exit = cmd, exit
 			return nil
 		}
@@ -176,19 +193,24 @@ func (s *Server) start() error {
 	}
 }
 
-// probe sends PING (expecting +PONG) and INFO server, within a short
-// deadline, and returns the process id of the server that answered.
-func probe(addr string) (int, error) {
+// probe sends PING (expecting +PONG) and INFO server, after AUTH with auth when given,
+// within a short deadline, and returns the process id of the server that answered.
+func probe(addr string, auth ...string) (int, error) {
 	c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 	if err != nil {
 		return 0, err
 	}
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(time.Second))
+	r := bufio.NewReader(c)
+	if len(auth) > 0 {
+		if err := authenticate(c, r, auth); err != nil {
+			return 0, err
+		}
+	}
 	if _, err := c.Write([]byte("PING\r\nINFO server\r\n")); err != nil {
 		return 0, err
 	}
-	r := bufio.NewReader(c)
 	line, err := r.ReadString('\n')
 	if err != nil {
 		return 0, err
@@ -214,6 +236,21 @@ func probe(addr string) (int, error) {
 		}
 	}
 	return 0, errors.New("INFO reply has no process_id")
+}
+
+// authenticate sends AUTH with args (inline, so they must hold no spaces) and expects +OK.
+func authenticate(c net.Conn, r *bufio.Reader, args []string) error {
+	if _, err := c.Write([]byte("AUTH " + strings.Join(args, " ") + "\r\n")); err != nil {
+		return err
+	}
+	line, err := r.ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(line) != "+OK" {
+		return fmt.Errorf("unexpected AUTH reply %q", line)
+	}
+	return nil
 }
 
 // freePort returns a loopback port that was free a moment ago.
