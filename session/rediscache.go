@@ -68,6 +68,8 @@ type redisSubscription struct {
 	subscribed atomic.Bool
 	// aliveUntil (Unix nanoseconds): serving stops then unless the subscription speaks.
 	aliveUntil atomic.Int64
+	// announced: OnChange was last told that the caches serve.
+	announced atomic.Bool
 }
 
 // newRedisSubscription returns the subscription, not started, behind the Invalidations of a
@@ -122,33 +124,33 @@ func (c *redisSubscription) serving(now int64) bool {
 func (c *redisSubscription) flush() { c.inv.announce(invalidateAll) }
 
 // storeFailed empties the caches and stops serving until the subscription next proves alive:
-// a Redis command failed, so Redis may be unreachable.
+// a Redis command failed, so Redis may be unreachable (or the subscription stopped hearing
+// its probes).
 func (c *redisSubscription) storeFailed(err error) {
-	was := c.serving(time.Now().UnixNano())
 	c.aliveUntil.Store(0)
 	c.flush()
-	if was && c.opts.OnChange != nil {
-		c.opts.OnChange(false, err)
-	}
+	c.report(false, err)
 }
 
 // stopServing marks the subscription lost and empties the caches.
 func (c *redisSubscription) stopServing(err error) {
-	was := c.serving(time.Now().UnixNano())
 	c.subscribed.Store(false)
 	c.aliveUntil.Store(0)
 	c.flush()
-	if was && c.opts.OnChange != nil {
-		c.opts.OnChange(false, err)
-	}
+	c.report(false, err)
 }
 
 // alive records that the subscription just heard one of its probes.
 func (c *redisSubscription) alive() {
-	now := time.Now()
-	was := c.serving(now.UnixNano())
-	c.aliveUntil.Store(now.Add(silentHeartbeats * c.opts.Heartbeat).UnixNano())
-	if !was && c.subscribed.Load() && c.opts.OnChange != nil {
-		c.opts.OnChange(true, nil)
+	c.aliveUntil.Store(time.Now().Add(silentHeartbeats * c.opts.Heartbeat).UnixNano())
+	if c.subscribed.Load() {
+		c.report(true, nil)
+	}
+}
+
+// report tells OnChange when the caches start or stop serving, once per change.
+func (c *redisSubscription) report(serving bool, err error) {
+	if c.announced.Swap(serving) != serving && c.opts.OnChange != nil {
+		c.opts.OnChange(serving, err)
 	}
 }

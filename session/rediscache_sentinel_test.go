@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,25 +26,44 @@ func newFailoverClient(t *testing.T, sn *redistest.Sentinel) *redis.Client {
 }
 
 // TestRedisCacheFollowsASentinelFailover (about 20 s): two instances on go-redis failover
-// clients cache a session; the Sentinels fail the master over. Right after the switch,
-// while the old master still runs as a master (the Sentinels make it a replica only
-// about 10 s later), and again once it replicates the new one, a session ended on one
-// instance stops being served by the other within a second: the invalidations published
-// on the new master reach every instance's cache.
+// clients cache sessions; the Sentinels fail the master over. go-redis leaves the
+// subscriptions on the old master, which runs as a master for about 10 s more: within 2 s
+// of the switch both caches must have stopped serving and serve again, subscribed on the
+// new master. Then, and again once the old master replicates the new one, a session ended
+// on one instance stops being served by the other within a second while the other's cache
+// keeps its other sessions: the invalidations published on the new master reach it.
 func TestRedisCacheFollowsASentinelFailover(t *testing.T) {
 	sn := redistest.StartSentinel(t, redistest.SentinelOptions{})
-	a := newInstanceOn(t, newFailoverClient(t, sn), RedisCacheOptions{})
-	b := newInstanceOn(t, newFailoverClient(t, sn), RedisCacheOptions{})
+	var startsA, startsB atomic.Int32 // how often each cache started serving
+	counter := func(n *atomic.Int32) RedisCacheOptions {
+		return RedisCacheOptions{OnChange: func(serving bool, _ error) {
+			if serving {
+				n.Add(1)
+			}
+		}}
+	}
+	a := newInstanceOn(t, newFailoverClient(t, sn), counter(&startsA))
+	b := newInstanceOn(t, newFailoverClient(t, sn), counter(&startsB))
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	before := mustCreate(t, a.m, sampleSession(t))
+	servedA, servedB := startsA.Load(), startsB.Load()
 	promoted, err := sn.Failover(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	switched := time.Now()
+	// go-redis leaves the subscriptions on the old master: each cache must stop serving
+	// and serve again, subscribed on the new master.
+	waitUntil(t, 2*time.Second, "both caches to serve again after the switch", func() bool {
+		return startsA.Load() > servedA && startsB.Load() > servedB
+	})
+	t.Logf("both caches serve again %v after the switch", time.Since(switched).Round(time.Millisecond))
 	endedOnAReachesB := func(t *testing.T) {
 		var tk Ticket
 		s := sampleSession(t)
+		witness := mustCreate(t, a.m, sampleSession(t))
+		b.load(t, witness)
 		waitUntil(t, 5*time.Second, "a login on the new master", func() bool {
 			var err error
 			tk, err = a.m.Create(ctx, s)
@@ -72,6 +92,9 @@ func TestRedisCacheFollowsASentinelFailover(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 		}
 		t.Logf("B refused the ended session %v after the logout on A", time.Since(start).Round(time.Millisecond))
+		if !b.cached(witness.ID) {
+			t.Fatal("B's cache was emptied meanwhile (a lost subscription?): the test proves nothing")
+		}
 	}
 	t.Run("right after the switch", endedOnAReachesB)
 	if err := sn.WaitSettled(ctx, promoted); err != nil {

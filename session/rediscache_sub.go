@@ -19,8 +19,11 @@ const (
 	staleHeartbeats = 8
 )
 
-// errProbesLost ends a subscription that hears none of its probes.
-var errProbesLost = errors.New("session: cache subscription hears none of its probes (not on the master's stream, e.g. after a Sentinel failover): subscribing again")
+// Why the caches stop serving when the probes stay away.
+var (
+	errProbesMissing = errors.New("session: cache subscription has heard none of its probes for four heartbeats")
+	errProbesLost    = errors.New("session: cache subscription hears none of its probes (not on the master's stream, e.g. after a Sentinel failover): subscribing again")
+)
 
 // run is the subscriber: it keeps a subscription to the invalidation channel (and to a probe
 // channel of its own), applies every message, and stops the caches serving (emptying them)
@@ -52,11 +55,18 @@ func (c *redisSubscription) subscription(probe string) {
 	defer ps.Close()
 	pause := c.opts.Heartbeat
 	heard, next := time.Now(), time.Now() // the last probe heard (or the start); the next probe due
+	lapsed := false                       // no probe for silentHeartbeats since heard
 	for c.ctx.Err() == nil {
 		if now := time.Now(); !now.Before(next) {
 			if now.Sub(heard) > staleHeartbeats*c.opts.Heartbeat {
 				c.stopServing(errProbesLost)
 				return
+			}
+			if !lapsed && now.Sub(heard) > silentHeartbeats*c.opts.Heartbeat {
+				// Serving has ended by itself; empty the caches too: what was published
+				// meanwhile may never arrive, even if the probes come back.
+				lapsed = true
+				c.storeFailed(errProbesMissing)
 			}
 			if err := c.client.Publish(c.ctx, probe, "").Err(); err != nil && c.ctx.Err() == nil {
 				// As any failed command of the store: the subscription itself may be intact,
@@ -91,7 +101,7 @@ func (c *redisSubscription) subscription(probe string) {
 			case c.channel:
 				c.inv.announce(m.Payload)
 			case probe:
-				heard = time.Now()
+				heard, lapsed = time.Now(), false
 				c.alive()
 			}
 		}
