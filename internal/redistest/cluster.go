@@ -45,7 +45,7 @@ func StartCluster(t testing.TB, masters, replicas int) *Cluster {
 	if masters < 3 {
 		t.Fatalf("redistest: a cluster needs at least 3 masters to fail over, not %d", masters)
 	}
-	requireVersion(t, 7) // cluster-port, CLUSTER ADDSLOTSRANGE and CLUSTER SHARDS
+	requireVersion(t, 7, "the cluster") // cluster-port, CLUSTER ADDSLOTSRANGE and CLUSTER SHARDS
 	c := &Cluster{t: t, masters: masters, clients: map[*Server]*redis.Client{}}
 	t.Cleanup(c.closeClients)
 	for range masters * (1 + replicas) {
@@ -154,8 +154,8 @@ func (c *Cluster) setup(ctx context.Context) error {
 }
 
 // requireVersion skips the test (fails it under RequireEnv=1) when redis-server is older
-// than major.
-func requireVersion(t testing.TB, major int) {
+// than major, which what needs.
+func requireVersion(t testing.TB, major int, what string) {
 	t.Helper()
 	out, err := exec.Command(lookup(t), "--version").Output()
 	if err != nil {
@@ -167,7 +167,7 @@ func requireVersion(t testing.TB, major int) {
 	if err == nil && got >= major {
 		return
 	}
-	msg := fmt.Sprintf("redistest: the cluster needs redis-server %d or newer, found %q", major, strings.TrimSpace(string(out)))
+	msg := fmt.Sprintf("redistest: %s needs redis-server %d or newer, found %q", what, major, strings.TrimSpace(string(out)))
 	if os.Getenv(RequireEnv) == "1" {
 		t.Fatal(msg)
 	}

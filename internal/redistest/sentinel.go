@@ -79,6 +79,7 @@ func StartSentinel(t testing.TB, o SentinelOptions) *Sentinel {
 	if o.SentinelUsername != "" && o.SentinelPassword == "" {
 		t.Fatal("redistest: SentinelOptions.SentinelUsername needs a SentinelPassword")
 	}
+	requireVersion(t, 6, "a Sentinel with ACL users and passwords") // sentinel-user, requirepass on Sentinels
 	s := &Sentinel{t: t, opts: o, clients: map[*Server]*redis.Client{}, sentinels: map[*Server]*redis.SentinelClient{}}
 	t.Cleanup(s.closeClients)
 	data := []string{"--repl-diskless-sync-delay", "0"} // the replica syncs at once, not after 5 s
