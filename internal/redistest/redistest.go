@@ -12,6 +12,7 @@ package redistest
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -42,8 +43,9 @@ type Server struct {
 	dir  string
 	port int
 	args []string // more redis-server arguments (cluster mode)
-	conf string   // a config file given first, with --sentinel (a Sentinel); else none
-	auth []string // AUTH arguments ([user] password) when the server requires them
+	conf string    // a config file given first, with --sentinel (a Sentinel); else none
+	auth []string  // AUTH arguments ([user] password) when the server requires them
+	tls  *TLSFiles // when set, the server speaks TLS only
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -66,13 +68,16 @@ type serverSpec struct {
 	conf string
 	// auth are the AUTH arguments ([user] password) the server will require.
 	auth []string
+	// tls, when set, makes the server speak TLS only (the port is its tls-port), also to
+	// its master and to other Sentinels.
+	tls *TLSFiles
 }
 
 // startServer starts a server as spec says.
 func startServer(t testing.TB, spec serverSpec) *Server {
 	t.Helper()
 	bin := lookup(t)
-	s := &Server{t: t, bin: bin, dir: t.TempDir(), conf: spec.conf, auth: spec.auth}
+	s := &Server{t: t, bin: bin, dir: t.TempDir(), conf: spec.conf, auth: spec.auth, tls: spec.tls}
 	args := spec.args
 	t.Cleanup(s.Stop)
 	var err error
@@ -155,8 +160,12 @@ func (s *Server) start() error {
 	if s.conf != "" {
 		args = []string{s.conf, "--sentinel"}
 	}
+	if s.tls == nil {
+		args = append(args, "--port", strconv.Itoa(s.port))
+	} else {
+		args = append(append(args, "--port", "0", "--tls-port", strconv.Itoa(s.port)), s.tls.serverArgs()...)
+	}
 	args = append(append(args,
-		"--port", strconv.Itoa(s.port),
 		"--bind", "127.0.0.1",
 		"--save", "",
 		"--appendonly", "no",
@@ -176,7 +185,7 @@ func (s *Server) start() error {
 	for {
 		// The port was free a moment ago; make sure it is our process that
 		// answers, not one that grabbed the port meanwhile.
-		if pid, err := probe(s.Addr(), s.auth...); err == nil && pid == cmd.Process.Pid {
+		if pid, err := probe(s.Addr(), s.clientTLS(), s.auth...); err == nil && pid == cmd.Process.Pid {
 			s.cmd, s.exit = cmd, exit
 			return nil
 		}
@@ -193,10 +202,26 @@ func (s *Server) start() error {
 	}
 }
 
-// probe sends PING (expecting +PONG) and INFO server, after AUTH with auth when given,
-// within a short deadline, and returns the process id of the server that answered.
-func probe(addr string, auth ...string) (int, error) {
-	c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+// clientTLS returns the TLS configuration of a client of s, nil for plain TCP.
+func (s *Server) clientTLS() *tls.Config {
+	if s.tls == nil {
+		return nil
+	}
+	return s.tls.Client
+}
+
+// probe sends PING (expecting +PONG) and INFO server, over TLS with tlsConf when set, after
+// AUTH with auth when given, within a short deadline, and returns the process id of the
+// server that answered.
+func probe(addr string, tlsConf *tls.Config, auth ...string) (int, error) {
+	d := &net.Dialer{Timeout: 200 * time.Millisecond}
+	var c net.Conn
+	var err error
+	if tlsConf == nil {
+		c, err = d.Dial("tcp", addr)
+	} else {
+		c, err = tls.DialWithDialer(d, "tcp", addr, tlsConf)
+	}
 	if err != nil {
 		return 0, err
 	}

@@ -47,6 +47,9 @@ type SentinelOptions struct {
 	// SentinelUsername, with SentinelPassword, is an ACL user on every Sentinel, whose
 	// default user is then off (sentinel-user between them).
 	SentinelUsername string
+	// TLS, when set, makes every server speak TLS only, with these certificates (see
+	// NewTLSFiles), also between the replica and the master and among the Sentinels.
+	TLS *TLSFiles
 }
 
 // Sentinel is a master, one replica and three Sentinels monitoring them: throwaway
@@ -86,9 +89,9 @@ func StartSentinel(t testing.TB, o SentinelOptions) *Sentinel {
 	if o.Password != "" {
 		data = append(data, "--requirepass", o.Password, "--masterauth", o.Password)
 	}
-	master := startServer(t, serverSpec{args: fixedArgs(data), auth: s.dataAuth()})
+	master := startServer(t, serverSpec{args: fixedArgs(data), auth: s.dataAuth(), tls: o.TLS})
 	replicaArgs := append(slices.Clone(data), "--replicaof", "127.0.0.1", strconv.Itoa(master.port))
-	replica := startServer(t, serverSpec{args: fixedArgs(replicaArgs), auth: s.dataAuth()})
+	replica := startServer(t, serverSpec{args: fixedArgs(replicaArgs), auth: s.dataAuth(), tls: o.TLS})
 	s.Data = []*Server{master, replica}
 
 	ctx, cancel := context.WithTimeout(context.Background(), sentinelSetupTimeout)
@@ -103,7 +106,7 @@ func StartSentinel(t testing.TB, o SentinelOptions) *Sentinel {
 		if err := os.WriteFile(conf, []byte(s.sentinelConf(master)), 0o600); err != nil {
 			t.Fatalf("redistest: writing a Sentinel's config: %v", err)
 		}
-		s.Sentinels = append(s.Sentinels, startServer(t, serverSpec{conf: conf, auth: s.sentinelAuth()}))
+		s.Sentinels = append(s.Sentinels, startServer(t, serverSpec{conf: conf, auth: s.sentinelAuth(), tls: o.TLS}))
 	}
 	if err := s.WaitSettled(ctx, master); err != nil {
 		t.Fatalf("redistest: sentinel set-up: %v", err)
@@ -175,7 +178,7 @@ func (s *Sentinel) Client(d *Server) *redis.Client {
 		return c
 	}
 	c := redis.NewClient(&redis.Options{
-		Addr: d.Addr(), Password: s.opts.Password, DialTimeout: time.Second, ReadTimeout: 2 * time.Second,
+		Addr: d.Addr(), Password: s.opts.Password, TLSConfig: d.clientTLS(), DialTimeout: time.Second, ReadTimeout: 2 * time.Second,
 		WriteTimeout: time.Second, MaxRetries: -1, Protocol: 2,
 	})
 	s.clients[d] = c
@@ -189,7 +192,7 @@ func (s *Sentinel) SentinelClient(sn *Server) *redis.SentinelClient {
 		return c
 	}
 	c := redis.NewSentinelClient(&redis.Options{
-		Addr: sn.Addr(), Username: s.opts.SentinelUsername, Password: s.opts.SentinelPassword,
+		Addr: sn.Addr(), Username: s.opts.SentinelUsername, Password: s.opts.SentinelPassword, TLSConfig: sn.clientTLS(),
 		DialTimeout: time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: time.Second, MaxRetries: -1, Protocol: 2,
 	})
 	s.sentinels[sn] = c

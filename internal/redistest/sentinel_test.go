@@ -2,6 +2,7 @@ package redistest
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"testing"
@@ -23,6 +24,7 @@ func TestSentinelFailsOver(t *testing.T) {
 		{"no credentials", SentinelOptions{}},
 		{"passwords and a Sentinel user", SentinelOptions{MasterName: "sessions", Password: "data-secret",
 			SentinelUsername: "gate", SentinelPassword: "sentinel-secret"}},
+		{"TLS and a Sentinel password", SentinelOptions{SentinelPassword: "sentinel-secret", TLS: NewTLSFiles(t)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel() // mostly waiting for the Sentinels
@@ -32,14 +34,18 @@ func TestSentinelFailsOver(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			if tc.opts.SentinelPassword != "" {
-				anon := redis.NewSentinelClient(&redis.Options{Addr: s.Sentinels[0].Addr(), MaxRetries: -1})
+				anon := redis.NewSentinelClient(&redis.Options{Addr: s.Sentinels[0].Addr(), TLSConfig: s.Sentinels[0].clientTLS(), MaxRetries: -1})
 				defer anon.Close()
 				if err := anon.GetMasterAddrByName(ctx, s.MasterName()).Err(); err == nil {
 					t.Fatal("a Sentinel answered a client without credentials")
 				}
 			}
+			var tlsConf *tls.Config
+			if tc.opts.TLS != nil {
+				tlsConf = tc.opts.TLS.Client
+			}
 			client := redis.NewFailoverClient(&redis.FailoverOptions{
-				MasterName: s.MasterName(), SentinelAddrs: s.Addrs(), Password: tc.opts.Password,
+				MasterName: s.MasterName(), SentinelAddrs: s.Addrs(), Password: tc.opts.Password, TLSConfig: tlsConf,
 				SentinelUsername: tc.opts.SentinelUsername, SentinelPassword: tc.opts.SentinelPassword,
 			})
 			defer client.Close()
