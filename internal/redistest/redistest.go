@@ -42,7 +42,7 @@ type Server struct {
 	bin  string
 	dir  string
 	port int
-	args []string // more redis-server arguments (cluster mode)
+	args []string  // more redis-server arguments (cluster mode)
 	conf string    // a config file given first, with --sentinel (a Sentinel); else none
 	auth []string  // AUTH arguments ([user] password) when the server requires them
 	tls  *TLSFiles // when set, the server speaks TLS only
