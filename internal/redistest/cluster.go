@@ -42,23 +42,39 @@ type Cluster struct {
 // stopped when the test ends.
 func StartCluster(t testing.TB, masters, replicas int) *Cluster {
 	t.Helper()
+	return startCluster(t, masters, replicas, nil)
+}
+
+// StartClusterTLS is StartCluster with every node speaking TLS only, with files (see
+// NewTLSFiles), on its client port and on the cluster bus.
+func StartClusterTLS(t testing.TB, masters, replicas int, files *TLSFiles) *Cluster {
+	t.Helper()
+	return startCluster(t, masters, replicas, files)
+}
+
+func startCluster(t testing.TB, masters, replicas int, files *TLSFiles) *Cluster {
+	t.Helper()
 	if masters < 3 {
 		t.Fatalf("redistest: a cluster needs at least 3 masters to fail over, not %d", masters)
 	}
 	requireVersion(t, 7, "the cluster") // cluster-port, CLUSTER ADDSLOTSRANGE and CLUSTER SHARDS
 	c := &Cluster{t: t, masters: masters, clients: map[*Server]*redis.Client{}}
 	t.Cleanup(c.closeClients)
+	var tlsArgs []string
+	if files != nil {
+		tlsArgs = []string{"--tls-cluster", "yes"}
+	}
 	for range masters * (1 + replicas) {
-		s := startServer(t, serverSpec{args: func(int) ([]string, error) {
+		s := startServer(t, serverSpec{tls: files, args: func(int) ([]string, error) {
 			bus, err := freePort()
-			return []string{
+			return append([]string{
 				"--cluster-enabled", "yes",
 				"--cluster-config-file", "nodes.conf",
 				"--cluster-node-timeout", strconv.Itoa(int(clusterNodeTimeout / time.Millisecond)),
 				"--cluster-port", strconv.Itoa(bus),
 				"--cluster-replica-validity-factor", "0",
 				"--repl-diskless-sync-delay", "0", // replicas sync at once, not after 5 s
-			}, err
+			}, tlsArgs...), err
 		}})
 		c.Nodes = append(c.Nodes, s)
 	}
@@ -85,7 +101,7 @@ func (c *Cluster) Client(s *Server) *redis.Client {
 		return cl
 	}
 	cl := redis.NewClient(&redis.Options{
-		Addr: s.Addr(), DialTimeout: time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: time.Second,
+		Addr: s.Addr(), TLSConfig: s.clientTLS(), DialTimeout: time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: time.Second,
 		MaxRetries: -1, Protocol: 2,
 	})
 	c.clients[s] = cl

@@ -41,15 +41,7 @@ func TestRedisSentinelOverTLSFollowsAFailover(t *testing.T) {
 
 	plain := o
 	plain.session = fmt.Sprintf(store, "cache off")
-	port := testcaddy.FreePort(t)
-	plainBase := fmt.Sprintf("http://localhost:%d", port)
-	testcaddy.Start(t, caddyBin, e.caddyfile(plain, port), plainBase+"/.auth/healthz")
-	if resp, body := get(t, http.DefaultClient, plainBase+"/.auth/readyz"); resp.StatusCode != http.StatusServiceUnavailable {
-		t.Errorf("readyz of a gateway without tls: %d %s, want 503", resp.StatusCode, body)
-	}
-	if got := replay(t, plainBase, cookie); got != http.StatusServiceUnavailable {
-		t.Errorf("a gateway without tls answers a protected request with %d, want 503", got)
-	}
+	withoutTLSFailsClosed(t, e, plain, cookie)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -72,4 +64,44 @@ func TestRedisSentinelOverTLSFollowsAFailover(t *testing.T) {
 	waitFor(t, time.Second, "A to refuse the session revoked on B", func() bool {
 		return replay(t, a, fresh) == http.StatusUnauthorized
 	})
+}
+
+// withoutTLSFailsClosed starts one more gateway as o says (its store without tls) and
+// requires it to be unready and to answer a protected request with cookie with 503.
+func withoutTLSFailsClosed(t *testing.T, e *env, o envOptions, cookie string) {
+	t.Helper()
+	port := testcaddy.FreePort(t)
+	base := fmt.Sprintf("http://localhost:%d", port)
+	testcaddy.Start(t, caddyBin, e.caddyfile(o, port), base+"/.auth/healthz")
+	if resp, body := get(t, http.DefaultClient, base+"/.auth/readyz"); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("readyz of a gateway without tls: %d %s, want 503", resp.StatusCode, body)
+	}
+	if got := replay(t, base, cookie); got != http.StatusServiceUnavailable {
+		t.Errorf("a gateway without tls answers a protected request with %d, want 503", got)
+	}
+}
+
+// TestRedisClusterOverTLS (about 4 s): a Redis Cluster of 3 masters and 3 replicas that
+// speaks TLS only (client ports and bus; certificates of a throwaway authority, which Caddy
+// trusts through SSL_CERT_FILE). Two instances with tls: a login on A works on B, an admin
+// revocation on B ends the session on A. A gateway without tls fails closed.
+func TestRedisClusterOverTLS(t *testing.T) {
+	files := redistest.NewTLSFiles(t)
+	t.Setenv("SSL_CERT_FILE", files.CAFile)
+	cl := redistest.StartClusterTLS(t, 3, 1, files)
+	store := "session redis_cluster " + strings.Join(cl.Addrs(), " ") + " {\n\t\t\t%s\n\t\t}"
+	o := envOptions{instances: 2, session: fmt.Sprintf(store, "tls"), extra: "admin_token " + adminTokenE2E}
+	e := newEnv(t, o)
+	a, b := e.bases[0], e.bases[1]
+	cookie := loginAt(t, e, a, 1001)
+	if got := replay(t, b, cookie); got != http.StatusOK {
+		t.Fatalf("a session made on A gets %d on B", got)
+	}
+	adminRevoke(t, b, "1001")
+	waitFor(t, time.Second, "A to refuse the session revoked on B", func() bool {
+		return replay(t, a, cookie) == http.StatusUnauthorized
+	})
+	plain := o
+	plain.session = fmt.Sprintf(store, "cache off")
+	withoutTLSFailsClosed(t, e, plain, loginAt(t, e, a, 1002))
 }
