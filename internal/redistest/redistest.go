@@ -1,7 +1,9 @@
 // Package redistest runs throwaway redis-server processes for tests: each on a
 // free loopback port, with no persistence, stopped when the test ends. It only
 // ever stops servers it started; a Redis already running on the machine is
-// never touched.
+// never touched. Start runs one server, StartCluster (StartClusterTLS) a Redis
+// Cluster, StartSentinel a master, a replica and three Sentinels (optionally with
+// passwords and TLS, see NewTLSFiles).
 //
 // When redis-server is not on PATH and the test runs as root on a machine with
 // apt-get, Start installs Debian's redis-server package (once, serialized
