@@ -41,7 +41,7 @@ const (
 // sentinelEnv starts a master, a replica and three Sentinels (redistest.StartSentinel), and
 // two gateway instances on them (session redis_sentinel with the master's password, the
 // Sentinels' user and its password read from a file), with the admin endpoint, the unlink
-// webhook and /metrics.
+// webhook, /metrics and the load's public path outside the login.
 func sentinelEnv(t *testing.T) (*env, *redistest.Sentinel) {
 	t.Helper()
 	sn := redistest.StartSentinel(t, redistest.SentinelOptions{
@@ -58,7 +58,7 @@ func sentinelEnv(t *testing.T) (*env, *redistest.Sentinel) {
 		session:   session,
 		extra:     "admin_key demo-admin-key\n\t\tapp_id 100001\n\t\tadmin_token " + adminTokenE2E,
 		matcher:   "@private",
-		site:      "@private not path /metrics\n\tmetrics /metrics",
+		site:      "@private not path /metrics " + publicPath + "\n\tmetrics /metrics",
 	})
 	return e, sn
 }
@@ -104,6 +104,31 @@ func servedFromCache(t *testing.T, base, cookie string) bool {
 	}
 	n := storeGets(t, base)
 	return replay(t, base, cookie) == http.StatusOK && storeGets(t, base) == n
+}
+
+// cachesServe waits until every instance serves cookie's session from its cache and
+// returns how often each has logged that its cache started serving.
+func cachesServe(t *testing.T, e *env, cookie string) []int {
+	t.Helper()
+	starts := make([]int, len(e.instances))
+	for i, in := range e.instances {
+		waitFor(t, time.Second, e.bases[i]+"'s session cache to serve", func() bool {
+			return servedFromCache(t, e.bases[i], cookie)
+		})
+		starts[i] = strings.Count(in.Logs(), cacheServingLog)
+	}
+	return starts
+}
+
+// cachesServeAgain waits until every instance has logged that its cache started serving
+// more often than starts says (cachesServe): it has subscribed again, on the new master.
+func cachesServeAgain(t *testing.T, e *env, starts []int) {
+	t.Helper()
+	for i, in := range e.instances {
+		waitFor(t, resubscribeLimit, e.bases[i]+"'s session cache to serve again on the new master", func() bool {
+			return strings.Count(in.Logs(), cacheServingLog) > starts[i]
+		})
+	}
 }
 
 // revocationReachesCache logs userID and a witness in at holder, which caches both
@@ -165,13 +190,7 @@ func TestRedisSentinelFailoverKeepsSessionsAndRevocations(t *testing.T) {
 	}
 	witness := loginAt(t, e, a, 1001)
 	revokedByAdmin, revokedByWebhook := loginAt(t, e, a, 1002), loginAt(t, e, b, 1003)
-	servingBefore := make([]int, len(e.instances))
-	for i, in := range e.instances {
-		waitFor(t, time.Second, e.bases[i]+"'s session cache to serve", func() bool {
-			return servedFromCache(t, e.bases[i], witness)
-		})
-		servingBefore[i] = strings.Count(in.Logs(), cacheServingLog)
-	}
+	servingBefore := cachesServe(t, e, witness)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -194,11 +213,7 @@ func TestRedisSentinelFailoverKeepsSessionsAndRevocations(t *testing.T) {
 	// go-redis moves commands to the new master but leaves a subscription where it is: each
 	// instance's cache must notice that its probes (published on the new master) no longer
 	// arrive, stop serving, and subscribe again on the new master.
-	for i, in := range e.instances {
-		waitFor(t, resubscribeLimit, e.bases[i]+"'s session cache to serve again on the new master", func() bool {
-			return strings.Count(in.Logs(), cacheServingLog) > servingBefore[i]
-		})
-	}
+	cachesServeAgain(t, e, servingBefore)
 	t.Logf("both caches serve again, subscribed on the new master, %v after the switch", time.Since(switched).Round(time.Millisecond))
 	if got := replay(t, a, loginAt(t, e, b, 1004)); got != http.StatusOK {
 		t.Fatalf("a login on B after the failover gets %d on A", got)

@@ -161,7 +161,17 @@ func (s *Sentinel) Failover(ctx context.Context) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = poll(ctx, "every Sentinel to name "+next.Addr()+" as master", func() (string, error) {
+	if err := s.WaitMaster(ctx, next); err != nil {
+		return nil, fmt.Errorf("after SENTINEL FAILOVER: %w", err)
+	}
+	return next, nil
+}
+
+// WaitMaster waits until next answers as master and every live Sentinel names it: a
+// failover to it is done (after Failover, or after the master was killed). The old master,
+// if it runs, may still be a master for a while: see Failover.
+func (s *Sentinel) WaitMaster(ctx context.Context, next *Server) error {
+	return poll(ctx, "every Sentinel to name "+next.Addr()+" as master", func() (string, error) {
 		info, err := s.Client(next).Info(ctx, "replication").Result()
 		if err != nil || field(info, "role") != "master" {
 			return next.Addr() + " is not master yet", err
@@ -177,8 +187,4 @@ func (s *Sentinel) Failover(ctx context.Context) (*Server, error) {
 		}
 		return "", nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("after SENTINEL FAILOVER: %w", err)
-	}
-	return next, nil
 }
