@@ -90,9 +90,12 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 //		insecure_cookies
 //		cookie_domain         <domain>
 //		session               memory | redis <url> | redis_cluster <addr...> | redis_sentinel <master> <addr...> {
-//			username <name>
-//			password <password>
-//			cache    off
+//			username          <name>
+//			password          <password>
+//			sentinel_username <name>
+//			sentinel_password <password>
+//			tls
+//			cache             off
 //		}
 //		session_lifetime      <duration>
 //		idle_timeout          <duration>
@@ -206,8 +209,7 @@ func unmarshalOptions(d *caddyfile.Dispenser, cfg *config.Config) error {
 }
 
 // parseSession reads `session memory | redis <url> | redis_cluster <addr...> |
-// redis_sentinel <master> <addr...>` with an optional block of username, password and
-// cache off.
+// redis_sentinel <master> <addr...>` with an optional block (parseSessionBlock).
 func parseSession(d *caddyfile.Dispenser) (*config.SessionStore, error) {
 	s := &config.SessionStore{}
 	if !d.NextArg() {
@@ -238,26 +240,44 @@ func parseSession(d *caddyfile.Dispenser) (*config.SessionStore, error) {
 	default:
 		return nil, d.Errf("session %q is not supported: use memory, redis, redis_cluster or redis_sentinel", s.Store)
 	}
+	if err := parseSessionBlock(d, s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// parseSessionBlock reads the session option's block: username, password,
+// sentinel_username, sentinel_password, tls and cache off.
+func parseSessionBlock(d *caddyfile.Dispenser, s *config.SessionStore) error {
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		var err error
 		switch d.Val() {
 		case "username":
-			if err := oneArg(d, &s.Username); err != nil {
-				return nil, err
-			}
+			err = oneArg(d, &s.Username)
 		case "password":
-			if err := oneArg(d, &s.Password); err != nil {
-				return nil, err
+			err = oneArg(d, &s.Password)
+		case "sentinel_username":
+			err = oneArg(d, &s.SentinelUsername)
+		case "sentinel_password":
+			err = oneArg(d, &s.SentinelPassword)
+		case "tls":
+			if d.NextArg() {
+				return d.Err("session tls takes no value: write tls alone to connect with TLS")
 			}
+			s.TLS = true
 		case "cache":
 			if !d.NextArg() || d.Val() != "off" || d.NextArg() {
-				return nil, d.Err("session cache takes one value: off (the cache is on by default)")
+				return d.Err("session cache takes one value: off (the cache is on by default)")
 			}
 			s.NoCache = true
 		default:
-			return nil, d.Errf("unknown session option %q: use username, password or cache", d.Val())
+			return d.Errf("unknown session option %q: use username, password, sentinel_username, sentinel_password, tls or cache", d.Val())
+		}
+		if err != nil {
+			return err
 		}
 	}
-	return s, nil
+	return nil
 }
 
 func oneArg(d *caddyfile.Dispenser, dst *string) error {

@@ -82,7 +82,10 @@ func TestCaddyfileErrorsNameTheOption(t *testing.T) {
 		{"session memory with args", "session memory x", "session memory takes no arguments"},
 		{"sentinel without addrs", "session redis_sentinel mymaster", "redis_sentinel needs the master name"},
 		{"unknown store", "session etcd", `session "etcd" is not supported`},
-		{"unknown session option", "session redis_cluster a:1 {\n tls on\n }", `unknown session option "tls"`},
+		{"unknown session option", "session redis_cluster a:1 {\n ssl\n }", `unknown session option "ssl"`},
+		{"session tls with a value", "session redis_cluster a:1 {\n tls on\n }", "session tls takes no value"},
+		{"sentinel password without value", "session redis_sentinel m a:1 {\n sentinel_password\n }", "sentinel_password needs a value"},
+		{"sentinel username with two values", "session redis_sentinel m a:1 {\n sentinel_username a b\n }", "sentinel_username takes one value"},
 		{"header with one arg", "header X-Auth-Id", "header takes a header name and a claim"},
 		{"bad lifetime", "session_lifetime forever", `session_lifetime "forever"`},
 		{"insecure cookies with arg", "insecure_cookies yes", "insecure_cookies takes no arguments"},
@@ -123,6 +126,9 @@ func TestCaddyfileParsesEveryOption(t *testing.T) {
 		insecure_cookies
 		session redis_sentinel mymaster 10.0.0.1:26379 10.0.0.2:26379 {
 			password {env.REDIS_PASSWORD}
+			sentinel_username sentinel-reader
+			sentinel_password {env.SENTINEL_PASSWORD}
+			tls
 		}
 		session_lifetime 12h
 		header X-User id
@@ -156,7 +162,8 @@ func TestCaddyfileParsesEveryOption(t *testing.T) {
 	if c.Provider != "oidc" || c.ClientSecret != "{env.SECRET}" || len(c.CookieSecrets) != 2 || !c.InsecureCookies {
 		t.Fatalf("parsed %+v", c)
 	}
-	if c.Session.Store != "redis_sentinel" || c.Session.MasterName != "mymaster" || len(c.Session.Addresses) != 2 || c.Session.Password != "{env.REDIS_PASSWORD}" {
+	if c.Session.Store != "redis_sentinel" || c.Session.MasterName != "mymaster" || len(c.Session.Addresses) != 2 || c.Session.Password != "{env.REDIS_PASSWORD}" ||
+		c.Session.SentinelUsername != "sentinel-reader" || c.Session.SentinelPassword != "{env.SENTINEL_PASSWORD}" || !c.Session.TLS {
 		t.Fatalf("session %+v", c.Session)
 	}
 	if len(c.Headers) != 2 || c.Headers[1].Header != "X-Mail" || c.Logout != "account" || c.PostLogoutRedirect != "/bye" ||

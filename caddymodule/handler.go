@@ -196,6 +196,8 @@ func (h *Handler) expandPlaceholders() {
 		expand(&c.Session.URL)
 		expand(&c.Session.Username)
 		expand(&c.Session.Password)
+		expand(&c.Session.SentinelUsername)
+		expand(&c.Session.SentinelPassword)
 		for i := range c.Session.Addresses {
 			expand(&c.Session.Addresses[i])
 		}

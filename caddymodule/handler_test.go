@@ -137,12 +137,19 @@ func TestProvisionExpandsEnvironmentPlaceholders(t *testing.T) {
 	h := validHandler()
 	h.ClientID = "{env.KAKAOGATE_TEST_CLIENT}"
 	h.CookieSecrets = []string{"{env.KAKAOGATE_TEST_SECRET}"}
+	t.Setenv("KAKAOGATE_TEST_SENTINEL_USER", "sentinel-user")
+	t.Setenv("KAKAOGATE_TEST_SENTINEL_PASSWORD", "sentinel-secret")
+	h.Session = &config.SessionStore{Store: config.StoreRedisSentinel, MasterName: "m", Addresses: []string{"127.0.0.1:1"},
+		SentinelUsername: "{env.KAKAOGATE_TEST_SENTINEL_USER}", SentinelPassword: "{env.KAKAOGATE_TEST_SENTINEL_PASSWORD}"}
 	if err := h.Provision(newContext(t)); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = h.Cleanup() })
 	if h.ClientID != "rest-key" || h.CookieSecrets[0] != testSecret {
 		t.Fatalf("placeholders not expanded: %q", h.ClientID)
+	}
+	if h.Session.SentinelUsername != "sentinel-user" || h.Session.SentinelPassword != "sentinel-secret" {
+		t.Fatalf("sentinel credentials not expanded: %q", h.Session.SentinelUsername)
 	}
 }
 

@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -191,7 +192,7 @@ func newRedisClient(s *config.SessionStore) (redis.UniversalClient, error) {
 		return redis.NewClient(opts), nil
 	case config.StoreRedisCluster:
 		return redis.NewClusterClient(&redis.ClusterOptions{
-			Addrs: s.Addresses, Username: s.Username, Password: s.Password,
+			Addrs: s.Addresses, Username: s.Username, Password: s.Password, TLSConfig: redisTLS(s),
 			DialTimeout: redisDialTimeout, ReadTimeout: redisIOTimeout, WriteTimeout: redisIOTimeout,
 			PoolTimeout: redisPoolTimeout, MaxRetries: redisMaxRetries, DialerRetries: redisDialerRetries,
 			ContextTimeoutEnabled: true, ClusterStateReloadInterval: redisClusterReload,
@@ -199,6 +200,7 @@ func newRedisClient(s *config.SessionStore) (redis.UniversalClient, error) {
 	case config.StoreRedisSentinel:
 		return redis.NewFailoverClient(&redis.FailoverOptions{
 			MasterName: s.MasterName, SentinelAddrs: s.Addresses, Username: s.Username, Password: s.Password,
+			SentinelUsername: s.SentinelUsername, SentinelPassword: s.SentinelPassword, TLSConfig: redisTLS(s),
 			DialTimeout: redisDialTimeout, ReadTimeout: redisIOTimeout, WriteTimeout: redisIOTimeout,
 			PoolTimeout: redisPoolTimeout, MaxRetries: redisMaxRetries, DialerRetries: redisDialerRetries,
 			ContextTimeoutEnabled: true,
@@ -206,6 +208,18 @@ func newRedisClient(s *config.SessionStore) (redis.UniversalClient, error) {
 	default:
 		return nil, fmt.Errorf("session store %q has no Redis client", s.Store)
 	}
+}
+
+// redisTLS returns the TLS settings of a redis_cluster or redis_sentinel store with tls on,
+// else nil (plain TCP). They match what go-redis gives a rediss:// URL: TLS 1.2 or newer and
+// the server's certificate checked against the system's roots. ServerName stays empty so
+// that each connection checks the host it dials (every cluster node, every Sentinel, and
+// the master a Sentinel names), as crypto/tls does when it is unset.
+func redisTLS(s *config.SessionStore) *tls.Config {
+	if !s.TLS {
+		return nil
+	}
+	return &tls.Config{MinVersion: tls.VersionTLS12}
 }
 
 // pooledProvider is an OpenID provider (discovery + JWKS cache) shared through providerPool,

@@ -168,6 +168,19 @@ type SessionStore struct {
 	Username string `json:"username,omitempty"`
 	// Password authenticates to Redis Cluster or to the Sentinel-managed master.
 	Password string `json:"password,omitempty"`
+	// SentinelUsername authenticates to the Sentinels themselves (an ACL user), for store
+	// redis_sentinel; it needs SentinelPassword. Default: none.
+	SentinelUsername string `json:"sentinel_username,omitempty"`
+	// SentinelPassword authenticates to the Sentinels themselves (their requirepass, or the
+	// password of SentinelUsername), for store redis_sentinel. Placeholders such as
+	// {env.SENTINEL_PASSWORD} are expanded at start-up. Default: the Sentinels are reached
+	// without credentials.
+	SentinelPassword string `json:"sentinel_password,omitempty"`
+	// TLS connects with TLS (1.2 or newer, the server certificate checked against the
+	// system's roots for the host of each address) to every node of a Redis Cluster, or to
+	// the Sentinels and the master they name. Store redis takes TLS from its rediss:// URL
+	// instead. Default: off.
+	TLS bool `json:"tls,omitempty"`
 	// NoCache turns off the in-process cache of sessions in front of Redis, so every
 	// authenticated request reads Redis (one round trip). The cache serves a session loaded
 	// in the last 5 seconds only while subscribed to the invalidations every instance

@@ -143,7 +143,7 @@ func (s *SessionStore) validate() error {
 			return fmt.Errorf("session address %q must be host:port", a)
 		}
 	}
-	return nil
+	return s.validateConnection()
 }
 
 // IsLocalPath reports whether p is a path on this site: it starts with one slash and cannot

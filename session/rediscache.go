@@ -17,11 +17,14 @@ import (
 //   - every RedisStore that changes or ends a session (Manager.Save, Delete, DeleteUser, on
 //     any instance) publishes the session id or user id on <KeyPrefix>invalidate once Redis
 //     has acknowledged the change, and every instance's caches drop it on receipt;
-//   - the cache serves only while this instance is subscribed to that channel and the
-//     subscription answered within the last four heartbeats; it is emptied whenever the
-//     subscription fails or is made again (messages may have been missed), and whenever any
-//     Redis command of the store fails: a store that cannot be reached is never vouched for
-//     from memory for longer than that;
+//   - the cache serves only while this instance is subscribed to that channel and heard,
+//     within the last four heartbeats, one of the probes it publishes every heartbeat through
+//     the store's client (so on the master the store writes to, also after a Sentinel
+//     failover) on a channel of its own; it is emptied whenever the subscription fails or is
+//     made again (messages may have been missed), and whenever any Redis command of the store
+//     fails: a store that cannot be reached is never vouched for from memory for longer than
+//     that. A subscription that hears no probe for eight heartbeats is made again on a new
+//     connection;
 //   - it holds at most Size sessions, each for at most TTL, which also bounds how long a
 //     change made by a gateway without this cache (an older version) can go unseen.
 type RedisCacheOptions struct {
@@ -30,8 +33,10 @@ type RedisCacheOptions struct {
 	// TTL is the longest one session is served from the cache before Redis is read again.
 	// Default: 5s.
 	TTL time.Duration
-	// Heartbeat is how often a quiet subscription is checked with a PING; the cache stops
-	// serving when it has heard nothing for four heartbeats (400ms by default). Default: 100ms.
+	// Heartbeat is how often the subscription is checked with a probe (a PUBLISH through
+	// the store's client, one Redis command, that only this subscriber hears); the cache stops
+	// serving when it has heard no probe for four heartbeats (400ms by default), and
+	// subscribes again after eight. Default: 100ms.
 	Heartbeat time.Duration
 	// OnChange, if set, is called when the cache starts serving (err nil) and when it stops
 	// (with the reason), from the subscriber's goroutine or a failing caller's.
@@ -42,7 +47,7 @@ type RedisCacheOptions struct {
 const (
 	DefaultCacheTTL       = 5 * time.Second
 	DefaultCacheHeartbeat = 100 * time.Millisecond
-	// silentHeartbeats is how many heartbeats without a word end serving.
+	// silentHeartbeats is how many heartbeats without a probe heard end serving.
 	silentHeartbeats = 4
 )
 
@@ -63,6 +68,8 @@ type redisSubscription struct {
 	subscribed atomic.Bool
 	// aliveUntil (Unix nanoseconds): serving stops then unless the subscription speaks.
 	aliveUntil atomic.Int64
+	// announced: OnChange was last told that the caches serve.
+	announced atomic.Bool
 }
 
 // newRedisSubscription returns the subscription, not started, behind the Invalidations of a
@@ -117,33 +124,33 @@ func (c *redisSubscription) serving(now int64) bool {
 func (c *redisSubscription) flush() { c.inv.announce(invalidateAll) }
 
 // storeFailed empties the caches and stops serving until the subscription next proves alive:
-// a Redis command failed, so Redis may be unreachable.
+// a Redis command failed, so Redis may be unreachable (or the subscription stopped hearing
+// its probes).
 func (c *redisSubscription) storeFailed(err error) {
-	was := c.serving(time.Now().UnixNano())
 	c.aliveUntil.Store(0)
 	c.flush()
-	if was && c.opts.OnChange != nil {
-		c.opts.OnChange(false, err)
-	}
+	c.report(false, err)
 }
 
 // stopServing marks the subscription lost and empties the caches.
 func (c *redisSubscription) stopServing(err error) {
-	was := c.serving(time.Now().UnixNano())
 	c.subscribed.Store(false)
 	c.aliveUntil.Store(0)
 	c.flush()
-	if was && c.opts.OnChange != nil {
-		c.opts.OnChange(false, err)
+	c.report(false, err)
+}
+
+// alive records that the subscription just heard one of its probes.
+func (c *redisSubscription) alive() {
+	c.aliveUntil.Store(time.Now().Add(silentHeartbeats * c.opts.Heartbeat).UnixNano())
+	if c.subscribed.Load() {
+		c.report(true, nil)
 	}
 }
 
-// alive records that the subscription just spoke.
-func (c *redisSubscription) alive() {
-	now := time.Now()
-	was := c.serving(now.UnixNano())
-	c.aliveUntil.Store(now.Add(silentHeartbeats * c.opts.Heartbeat).UnixNano())
-	if !was && c.subscribed.Load() && c.opts.OnChange != nil {
-		c.opts.OnChange(true, nil)
+// report tells OnChange when the caches start or stop serving, once per change.
+func (c *redisSubscription) report(serving bool, err error) {
+	if c.announced.Swap(serving) != serving && c.opts.OnChange != nil {
+		c.opts.OnChange(serving, err)
 	}
 }

@@ -26,6 +26,12 @@ type instance struct {
 
 func newInstance(t *testing.T, addr string, o RedisCacheOptions) *instance {
 	t.Helper()
+	return newInstanceOn(t, newRedisClient(t, addr), o)
+}
+
+// newInstanceOn is newInstance with its own client (a failover client, say).
+func newInstanceOn(t *testing.T, client *redis.Client, o RedisCacheOptions) *instance {
+	t.Helper()
 	if o.Size == 0 {
 		o.Size = 100
 	}
@@ -35,7 +41,6 @@ func newInstance(t *testing.T, addr string, o RedisCacheOptions) *instance {
 	if o.Heartbeat == 0 {
 		o.Heartbeat = testHeartbeat
 	}
-	client := newRedisClient(t, addr)
 	store := NewRedisStore(client, RedisOptions{Cache: o})
 	t.Cleanup(store.Close)
 	m, err := NewManager(store, ManagerOptions{Lifetime: time.Hour})

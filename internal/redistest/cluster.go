@@ -42,24 +42,40 @@ type Cluster struct {
 // stopped when the test ends.
 func StartCluster(t testing.TB, masters, replicas int) *Cluster {
 	t.Helper()
+	return startCluster(t, masters, replicas, nil)
+}
+
+// StartClusterTLS is StartCluster with every node speaking TLS only, with files (see
+// NewTLSFiles), on its client port and on the cluster bus.
+func StartClusterTLS(t testing.TB, masters, replicas int, files *TLSFiles) *Cluster {
+	t.Helper()
+	return startCluster(t, masters, replicas, files)
+}
+
+func startCluster(t testing.TB, masters, replicas int, files *TLSFiles) *Cluster {
+	t.Helper()
 	if masters < 3 {
 		t.Fatalf("redistest: a cluster needs at least 3 masters to fail over, not %d", masters)
 	}
-	requireVersion(t, 7) // cluster-port, CLUSTER ADDSLOTSRANGE and CLUSTER SHARDS
+	requireVersion(t, 7, "the cluster") // cluster-port, CLUSTER ADDSLOTSRANGE and CLUSTER SHARDS
 	c := &Cluster{t: t, masters: masters, clients: map[*Server]*redis.Client{}}
 	t.Cleanup(c.closeClients)
+	var tlsArgs []string
+	if files != nil {
+		tlsArgs = []string{"--tls-cluster", "yes"}
+	}
 	for range masters * (1 + replicas) {
-		s := startServer(t, func(int) ([]string, error) {
+		s := startServer(t, serverSpec{tls: files, args: func(int) ([]string, error) {
 			bus, err := freePort()
-			return []string{
+			return append([]string{
 				"--cluster-enabled", "yes",
 				"--cluster-config-file", "nodes.conf",
 				"--cluster-node-timeout", strconv.Itoa(int(clusterNodeTimeout / time.Millisecond)),
 				"--cluster-port", strconv.Itoa(bus),
 				"--cluster-replica-validity-factor", "0",
 				"--repl-diskless-sync-delay", "0", // replicas sync at once, not after 5 s
-			}, err
-		})
+			}, tlsArgs...), err
+		}})
 		c.Nodes = append(c.Nodes, s)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), clusterSetupTimeout)
@@ -85,7 +101,7 @@ func (c *Cluster) Client(s *Server) *redis.Client {
 		return cl
 	}
 	cl := redis.NewClient(&redis.Options{
-		Addr: s.Addr(), DialTimeout: time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: time.Second,
+		Addr: s.Addr(), TLSConfig: s.clientTLS(), DialTimeout: time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: time.Second,
 		MaxRetries: -1, Protocol: 2,
 	})
 	c.clients[s] = cl
@@ -154,8 +170,8 @@ func (c *Cluster) setup(ctx context.Context) error {
 }
 
 // requireVersion skips the test (fails it under RequireEnv=1) when redis-server is older
-// than major.
-func requireVersion(t testing.TB, major int) {
+// than major, which what needs.
+func requireVersion(t testing.TB, major int, what string) {
 	t.Helper()
 	out, err := exec.Command(lookup(t), "--version").Output()
 	if err != nil {
@@ -167,7 +183,7 @@ func requireVersion(t testing.TB, major int) {
 	if err == nil && got >= major {
 		return
 	}
-	msg := fmt.Sprintf("redistest: the cluster needs redis-server %d or newer, found %q", major, strings.TrimSpace(string(out)))
+	msg := fmt.Sprintf("redistest: %s needs redis-server %d or newer, found %q", what, major, strings.TrimSpace(string(out)))
 	if os.Getenv(RequireEnv) == "1" {
 		t.Fatal(msg)
 	}
@@ -189,20 +205,23 @@ func busPort(s *Server) (int, error) {
 func (c *Cluster) WaitInSync(ctx context.Context) error {
 	return c.waitAll(ctx, "the replicas to catch up", func(s *Server) (bool, error) {
 		info, err := c.Client(s).Info(ctx, "replication").Result()
-		if err != nil {
-			return false, err
-		}
-		if field(info, "role") != "master" {
-			return field(info, "master_link_status") == "up", nil
-		}
-		offset := field(info, "master_repl_offset")
-		for n := range strings.Count(info, "\nslave") {
-			if !strings.Contains(field(info, "slave"+strconv.Itoa(n)), "offset="+offset+",") {
-				return false, nil
-			}
-		}
-		return true, nil
+		return err == nil && replicationSettled(info), err
 	})
+}
+
+// replicationSettled reports, from a server's INFO replication, whether it is a replica
+// whose link to its master is up, or a master whose every replica has its offset.
+func replicationSettled(info string) bool {
+	if field(info, "role") != "master" {
+		return field(info, "master_link_status") == "up"
+	}
+	offset := field(info, "master_repl_offset")
+	for n := range strings.Count(info, "\nslave") {
+		if !strings.Contains(field(info, "slave"+strconv.Itoa(n)), "offset="+offset+",") {
+			return false
+		}
+	}
+	return true
 }
 
 // MasterOf returns the live node that currently serves key's slot as master.

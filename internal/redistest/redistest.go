@@ -1,7 +1,9 @@
 // Package redistest runs throwaway redis-server processes for tests: each on a
 // free loopback port, with no persistence, stopped when the test ends. It only
 // ever stops servers it started; a Redis already running on the machine is
-// never touched.
+// never touched. Start runs one server, StartCluster (StartClusterTLS) a Redis
+// Cluster, StartSentinel a master, a replica and three Sentinels (optionally with
+// passwords and TLS, see NewTLSFiles).
 //
 // When redis-server is not on PATH and the test runs as root on a machine with
 // apt-get, Start installs Debian's redis-server package (once, serialized
@@ -12,6 +14,7 @@ package redistest
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -41,7 +44,10 @@ type Server struct {
 	bin  string
 	dir  string
 	port int
-	args []string // more redis-server arguments (cluster mode)
+	args []string  // more redis-server arguments (cluster mode)
+	conf string    // a config file given first, with --sentinel (a Sentinel); else none
+	auth []string  // AUTH arguments ([user] password) when the server requires them
+	tls  *TLSFiles // when set, the server speaks TLS only
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -52,15 +58,29 @@ type Server struct {
 // once it answers PING. It is stopped in t.Cleanup.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	return startServer(t, nil)
+	return startServer(t, serverSpec{})
 }
 
-// startServer starts a server with more arguments; args returns them for a port, so that
-// ports derived from it (the cluster bus) are chosen afresh on every attempt.
-func startServer(t testing.TB, args func(port int) ([]string, error)) *Server {
+// serverSpec is how startServer starts a server beyond the defaults.
+type serverSpec struct {
+	// args returns more arguments for a port, so that ports derived from it (the cluster
+	// bus) are chosen afresh on every attempt.
+	args func(port int) ([]string, error)
+	// conf, when set, is a config file: the server runs as a Sentinel with it.
+	conf string
+	// auth are the AUTH arguments ([user] password) the server will require.
+	auth []string
+	// tls, when set, makes the server speak TLS only (the port is its tls-port), also to
+	// its master and to other Sentinels.
+	tls *TLSFiles
+}
+
+// startServer starts a server as spec says.
+func startServer(t testing.TB, spec serverSpec) *Server {
 	t.Helper()
 	bin := lookup(t)
-	s := &Server{t: t, bin: bin, dir: t.TempDir()}
+	s := &Server{t: t, bin: bin, dir: t.TempDir(), conf: spec.conf, auth: spec.auth, tls: spec.tls}
+	args := spec.args
 	t.Cleanup(s.Stop)
 	var err error
 	for range portAttempts {
@@ -138,13 +158,21 @@ func (s *Server) start() error {
 	if s.cmd != nil {
 		return errors.New("server already running")
 	}
-	args := append([]string{
-		"--port", strconv.Itoa(s.port),
+	var args []string
+	if s.conf != "" {
+		args = []string{s.conf, "--sentinel"}
+	}
+	if s.tls == nil {
+		args = append(args, "--port", strconv.Itoa(s.port))
+	} else {
+		args = append(append(args, "--port", "0", "--tls-port", strconv.Itoa(s.port)), s.tls.serverArgs()...)
+	}
+	args = append(append(args,
 		"--bind", "127.0.0.1",
 		"--save", "",
 		"--appendonly", "no",
 		"--dir", s.dir,
-	}, s.args...)
+	), s.args...)
 	cmd := exec.Command(s.bin, args...)
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
@@ -159,7 +187,7 @@ func (s *Server) start() error {
 	for {
 		// The port was free a moment ago; make sure it is our process that
 		// answers, not one that grabbed the port meanwhile.
-		if pid, err := probe(s.Addr()); err == nil && pid == cmd.Process.Pid {
+		if pid, err := probe(s.Addr(), s.clientTLS(), s.auth...); err == nil && pid == cmd.Process.Pid {
 			s.cmd, s.exit = cmd, exit
 			return nil
 		}
@@ -176,19 +204,40 @@ func (s *Server) start() error {
 	}
 }
 
-// probe sends PING (expecting +PONG) and INFO server, within a short
-// deadline, and returns the process id of the server that answered.
-func probe(addr string) (int, error) {
-	c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+// clientTLS returns the TLS configuration of a client of s, nil for plain TCP.
+func (s *Server) clientTLS() *tls.Config {
+	if s.tls == nil {
+		return nil
+	}
+	return s.tls.Client
+}
+
+// probe sends PING (expecting +PONG) and INFO server, over TLS with tlsConf when set, after
+// AUTH with auth when given, within a short deadline, and returns the process id of the
+// server that answered.
+func probe(addr string, tlsConf *tls.Config, auth ...string) (int, error) {
+	d := &net.Dialer{Timeout: 200 * time.Millisecond}
+	var c net.Conn
+	var err error
+	if tlsConf == nil {
+		c, err = d.Dial("tcp", addr)
+	} else {
+		c, err = tls.DialWithDialer(d, "tcp", addr, tlsConf)
+	}
 	if err != nil {
 		return 0, err
 	}
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(time.Second))
+	r := bufio.NewReader(c)
+	if len(auth) > 0 {
+		if err := authenticate(c, r, auth); err != nil {
+			return 0, err
+		}
+	}
 	if _, err := c.Write([]byte("PING\r\nINFO server\r\n")); err != nil {
 		return 0, err
 	}
-	r := bufio.NewReader(c)
 	line, err := r.ReadString('\n')
 	if err != nil {
 		return 0, err
@@ -214,6 +263,21 @@ func probe(addr string) (int, error) {
 		}
 	}
 	return 0, errors.New("INFO reply has no process_id")
+}
+
+// authenticate sends AUTH with args (inline, so they must hold no spaces) and expects +OK.
+func authenticate(c net.Conn, r *bufio.Reader, args []string) error {
+	if _, err := c.Write([]byte("AUTH " + strings.Join(args, " ") + "\r\n")); err != nil {
+		return err
+	}
+	line, err := r.ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(line) != "+OK" {
+		return fmt.Errorf("unexpected AUTH reply %q", line)
+	}
+	return nil
 }
 
 // freePort returns a loopback port that was free a moment ago.

@@ -19,7 +19,7 @@ func TestServerLifecycle(t *testing.T) {
 		t.Fatalf("Addr() = %q, want a loopback address", addr)
 	}
 	t.Run("answers PING once started", func(t *testing.T) {
-		pid, err := probe(addr)
+		pid, err := probe(addr, nil)
 		if err != nil {
 			t.Fatalf("probe: %v", err)
 		}
@@ -29,7 +29,7 @@ func TestServerLifecycle(t *testing.T) {
 	})
 	t.Run("Stop makes it unreachable", func(t *testing.T) {
 		s.Stop()
-		if _, err := probe(addr); err == nil {
+		if _, err := probe(addr, nil); err == nil {
 			t.Fatal("server still answers after Stop")
 		}
 		s.Stop() // a second Stop is a no-op
@@ -39,14 +39,14 @@ func TestServerLifecycle(t *testing.T) {
 		if s.Addr() != addr {
 			t.Fatalf("Addr() = %q after restart, want %q", s.Addr(), addr)
 		}
-		if _, err := probe(addr); err != nil {
+		if _, err := probe(addr, nil); err != nil {
 			t.Fatalf("probe after Start: %v", err)
 		}
 	})
 	t.Run("Restart replaces the process", func(t *testing.T) {
 		before := s.cmd.Process.Pid
 		s.Restart()
-		pid, err := probe(addr)
+		pid, err := probe(addr, nil)
 		if err != nil {
 			t.Fatalf("probe after Restart: %v", err)
 		}
@@ -62,7 +62,7 @@ func TestTwoServersAreIndependent(t *testing.T) {
 		t.Fatalf("both servers on %s", a.Addr())
 	}
 	a.Stop()
-	if _, err := probe(b.Addr()); err != nil {
+	if _, err := probe(b.Addr(), nil); err != nil {
 		t.Fatalf("stopping one server broke the other: %v", err)
 	}
 }
@@ -114,7 +114,7 @@ func TestStartDoesNotAdoptAForeignServer(t *testing.T) {
 	if s.cmd != nil {
 		t.Fatal("server recorded as running")
 	}
-	if pid, err := probe(l.Addr().String()); err != nil || pid != 1 {
+	if pid, err := probe(l.Addr().String(), nil); err != nil || pid != 1 {
 		t.Fatalf("the foreign server was disturbed: pid %d, err %v", pid, err)
 	}
 }
@@ -133,7 +133,7 @@ func TestProbeRejectsNonRedis(t *testing.T) {
 		defer c.Close()
 		fmt.Fprint(c, "HTTP/1.1 400 Bad Request\r\n\r\n")
 	}()
-	if _, err := probe(l.Addr().String()); err == nil {
+	if _, err := probe(l.Addr().String(), nil); err == nil {
 		t.Fatal("probe accepted a server that is not Redis")
 	}
 }
