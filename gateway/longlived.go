@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"golang.org/x/net/http/httpguts"
 
@@ -62,11 +63,7 @@ func (g *Gateway) serveLongLived(w http.ResponseWriter, r *http.Request, next Ne
 	}
 	sessionID, deadline := t.ID, sess.ExpiresAt
 	if bearer {
-		sessionID, t = "", session.Ticket{}
-		deadline = g.now().Add(bearerCacheTTL)
-		if !sess.AccessExpiry.IsZero() && sess.AccessExpiry.Before(deadline) {
-			deadline = sess.AccessExpiry
-		}
+		sessionID, t, deadline = "", session.Ticket{}, bearerDeadline(g.now(), sess.AccessExpiry)
 	}
 	var lc *liveConn
 	ctx, cancel := context.WithCancel(r.Context())
@@ -122,4 +119,15 @@ func (w *trackedWriter) Flush() { _ = w.FlushError() }
 // FlushError flushes the underlying writer and reports its error.
 func (w *trackedWriter) FlushError() error {
 	return http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// bearerDeadline is when a long-lived request admitted at now with a bearer token expiring
+// at tokenExpiry (zero: unknown) ends: at the token's expiry, or when the gateway would ask
+// the provider about the token again (bearerCacheTTL), whichever comes first.
+func bearerDeadline(now, tokenExpiry time.Time) time.Time {
+	deadline := now.Add(bearerCacheTTL)
+	if !tokenExpiry.IsZero() && tokenExpiry.Before(deadline) {
+		return tokenExpiry
+	}
+	return deadline
 }
