@@ -19,6 +19,7 @@ import (
 	"github.com/kakaogate/kakaogate/config"
 	"github.com/kakaogate/kakaogate/internal/redistest"
 	"github.com/kakaogate/kakaogate/kakaotest"
+	"github.com/kakaogate/kakaogate/oidc/oidctest"
 	"github.com/kakaogate/kakaogate/session"
 )
 
@@ -392,5 +393,20 @@ func TestLongLivedDetection(t *testing.T) {
 				t.Fatalf("longLived allocates %v times", n)
 			}
 		})
+	}
+}
+
+// TestWebsocketClosesOnBackChannelLogout: the provider's back-channel logout of the session
+// closes its websocket within a second.
+func TestWebsocketClosesOnBackChannelLogout(t *testing.T) {
+	h := newOIDC(t, harnessOptions{op: oidctest.Options{Claims: map[string]any{"sid": opSessionID}}, after: liveUpstream(t)})
+	c := h.browser()
+	h.expectLogin(t, c, h.authorize(c, "/app", 0), "/app", "user-1")
+	ws := dialWS(t, h, "Cookie: "+h.gw.cookies.session+"="+h.sessionCookie(c).Value)
+	if r := h.backchannel(h.op.SignLogoutToken(h.op.LogoutTokenClaims(opSessionID))); r.StatusCode != http.StatusOK {
+		t.Fatalf("back-channel logout: %d %s", r.StatusCode, r.body)
+	}
+	if took := ws.closedWithin(t); took > closeWithin {
+		t.Fatalf("closed %v after the back-channel logout, want within %v", took, closeWithin)
 	}
 }
