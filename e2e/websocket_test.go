@@ -186,9 +186,9 @@ func TestWebsocketClosesWhenTheSessionEndsOnAnotherInstance(t *testing.T) {
 	}
 }
 
-// TestWebsocketClosesAtSessionExpiry: with session_lifetime 1m, a websocket opened right
+// TestCase_gw_conn_02_SessionExpiryClosesWebsocket: with session_lifetime 1m, a websocket opened right
 // after the login closes when the session expires, within a second of it.
-func TestWebsocketClosesAtSessionExpiry(t *testing.T) {
+func TestCase_gw_conn_02_SessionExpiryClosesWebsocket(t *testing.T) {
 	e := liveEnv(t, 1, "", "session_lifetime 1m")
 	c := e.browser()
 	before := time.Now()
