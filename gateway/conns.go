@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -196,10 +197,22 @@ func (c *connRegistry) endEvery(reason string) {
 	c.endConns(conns, reason)
 }
 
+// endConns ends conns and logs one line for them all (a lost subscription may end thousands).
 func (c *connRegistry) endConns(conns []*liveConn, reason string) {
+	n := 0
 	for _, lc := range conns {
-		c.end(lc, reason)
+		if lc.end(reason) {
+			n++
+		}
 	}
+	if n == 0 {
+		return
+	}
+	fields := []zap.Field{zap.Int("count", n), zap.String("reason", reason)}
+	if user := conns[0].userID; !slices.ContainsFunc(conns, func(lc *liveConn) bool { return lc.userID != user }) {
+		fields = append(fields, zap.String("user_id", user))
+	}
+	c.logger.Info("long-lived connections closed", fields...)
 }
 
 // end ends lc and logs why.

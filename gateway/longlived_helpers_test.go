@@ -196,4 +196,3 @@ func (h *harness) unlinkWebhook(t *testing.T, user string) {
 		t.Fatalf("webhook: %d %s", res.StatusCode, res.body)
 	}
 }
-
