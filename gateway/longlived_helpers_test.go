@@ -58,8 +58,9 @@ func liveUpstream(t *testing.T) func(h *harness, up Next) Next {
 type liveConnection interface {
 	// alive checks the connection answers now.
 	alive(t *testing.T)
-	// closedWithin waits up to waitAtMost for the connection to close and returns how long it took.
-	closedWithin(t *testing.T) time.Duration
+	// closedWithin waits up to waitAtMost for the connection to close and returns how long
+	// after since it was closed.
+	closedWithin(t *testing.T, since time.Time) time.Duration
 }
 
 type wsClient struct{ ws *websocket.Conn }
@@ -97,7 +98,7 @@ func (c *wsClient) alive(t *testing.T) {
 	}
 }
 
-func (c *wsClient) closedWithin(t *testing.T) time.Duration {
+func (c *wsClient) closedWithin(t *testing.T, since time.Time) time.Duration {
 	t.Helper()
 	start := time.Now()
 	_ = c.ws.SetReadDeadline(start.Add(waitAtMost))
@@ -107,7 +108,7 @@ func (c *wsClient) closedWithin(t *testing.T) time.Duration {
 	if err == nil || errors.As(err, &ne) && ne.Timeout() {
 		t.Fatalf("the websocket is still open %v later (read: %q, %v)", waitAtMost, got, err)
 	}
-	return time.Since(start)
+	return time.Since(since)
 }
 
 type streamClient struct {
@@ -144,9 +145,8 @@ func (c *streamClient) alive(t *testing.T) {
 	}
 }
 
-func (c *streamClient) closedWithin(t *testing.T) time.Duration {
+func (c *streamClient) closedWithin(t *testing.T, since time.Time) time.Duration {
 	t.Helper()
-	start := time.Now()
 	done := make(chan error, 1)
 	go func() {
 		_, err := io.Copy(io.Discard, c.lines)
@@ -154,7 +154,7 @@ func (c *streamClient) closedWithin(t *testing.T) time.Duration {
 	}()
 	select {
 	case <-done:
-		return time.Since(start)
+		return time.Since(since)
 	case <-time.After(waitAtMost):
 		t.Fatalf("the event stream is still open %v later", waitAtMost)
 		return 0
