@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
 
 	"github.com/kakaogate/kakaogate/config"
 	"github.com/kakaogate/kakaogate/internal/redistest"
@@ -226,4 +227,48 @@ func TestWebsocketClosesOnBackChannelLogout(t *testing.T) {
 	if took := ws.closedWithin(t, start); took > closeWithin {
 		t.Fatalf("closed %v after the back-channel logout, want within %v", took, closeWithin)
 	}
+}
+
+// TestWebsocketClosesWhenTheSubscriptionFails: over a Redis store with its cache, a failed
+// invalidation subscription (Redis kills it) may have lost announcements: the websocket is
+// closed within a second (fail closed), and a new one opens once the subscription is back.
+func TestWebsocketClosesWhenTheSubscriptionFails(t *testing.T) {
+	srv := redistest.Start(t)
+	client := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	admin := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	t.Cleanup(func() { _ = client.Close(); _ = admin.Close() })
+	store := session.NewRedisStore(client, session.RedisOptions{Cache: session.RedisCacheOptions{Size: 10}})
+	t.Cleanup(store.Close)
+	h := newHarness(t, harnessOptions{store: store, after: liveUpstream(t)})
+	waitServing := func() {
+		deadline := time.Now().Add(waitAtMost)
+		for !store.CacheServing() {
+			if time.Now().After(deadline) {
+				t.Fatal("the session cache never served")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitServing()
+	c := h.browser()
+	h.login(c, "/", 1001)
+	cookie := "Cookie: " + h.gw.cookies.session + "=" + h.sessionCookie(c).Value
+	ws := dialWS(t, h, cookie)
+	start := time.Now()
+	if err := admin.Do(context.Background(), "client", "kill", "type", "pubsub").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if took := ws.closedWithin(t, start); took > closeWithin {
+		t.Fatalf("closed %v after the subscription failed, want within %v", took, closeWithin)
+	}
+	logged := func() bool {
+		return h.logs.FilterMessage("long-lived connections closed").FilterField(zap.String("reason", endLost)).Len() > 0
+	}
+	for deadline := time.Now().Add(waitAtMost); !logged(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) { // the line follows the close
+			t.Fatalf("no log line says the connection closed because announcements may have been lost")
+		}
+	}
+	waitServing()
+	dialWS(t, h, cookie).alive(t)
 }
