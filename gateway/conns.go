@@ -73,10 +73,9 @@ type liveConn struct {
 	cancel    context.CancelFunc
 	timer     *time.Timer // ends it at the deadline
 
-	mu     sync.Mutex
-	ended  bool
-	conn   net.Conn // the hijacked connection, once hijacked
-	reason string
+	mu    sync.Mutex
+	ended bool
+	conn  net.Conn // the hijacked connection, once hijacked
 }
 
 // newConnRegistry watches sessions' announcements; ok is false when the store makes none.
@@ -242,7 +241,7 @@ func (lc *liveConn) end(reason string) bool {
 		lc.mu.Unlock()
 		return false
 	}
-	lc.ended, lc.reason = true, reason
+	lc.ended = true
 	conn := lc.conn
 	lc.mu.Unlock()
 	lc.cancel()
