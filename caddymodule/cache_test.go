@@ -62,7 +62,7 @@ func TestRedisStoreCacheFollowsTheOption(t *testing.T) {
 	t.Cleanup(func() { admin.Close() })
 	for _, noCache := range []bool{false, true} {
 		s := &config.SessionStore{Store: config.StoreRedis, URL: "redis://" + srv.Addr() + "/0", NoCache: noCache}
-		ps, key, err := acquireStore(s, time.Hour, func(string, time.Duration, error) {})
+		ps, key, err := acquireStore(storeSettings{Store: s, Lifetime: time.Hour}, func(string, time.Duration, error) {})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -95,6 +95,9 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 //			cache    off
 //		}
 //		session_lifetime      <duration>
+//		idle_timeout          <duration>
+//		session_cookie        persistent|browser
+//		max_sessions_per_user <n>
 //		header                <Header-Name> <claim>
 //		logout                service|account
 //		post_logout_redirect  <path>
@@ -112,6 +115,7 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 //		login_hint            <hint>
 //		service_terms         <tag...>
 //		signup                app|auto
+//		signup_properties     <name>=<value>|<name>...
 //		assertion
 //		id_token_max_age      <duration>
 //		failed_exchange_limit off|<global> <per_client> [<window>]

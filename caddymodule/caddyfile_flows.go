@@ -1,6 +1,8 @@
 package caddymodule
 
 import (
+	"strings"
+
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 
 	"github.com/kakaogate/kakaogate/config"
@@ -10,7 +12,7 @@ import (
 var repeatable = map[string]bool{"header": true, "allow": true, "require_scope": true, "provider": true}
 
 // unmarshalFlowOption reads the options of the Kakao flows into f: its login options, access
-// rules, unlink options, admin token and upstream extras (syntax in UnmarshalCaddyfile's doc
+// rules, unlink options, admin token, upstream extras and session options (syntax in UnmarshalCaddyfile's doc
 // comment). It reports whether opt was one of them.
 func unmarshalFlowOption(d *caddyfile.Dispenser, opt string, f *config.Config) (bool, error) {
 	var err error
@@ -48,6 +50,8 @@ func unmarshalFlowOption(d *caddyfile.Dispenser, opt string, f *config.Config) (
 		f.ServiceTerms, err = someArgs(d)
 	case "signup":
 		err = oneOf(d, &f.Signup, config.SignupApp, config.SignupAuto)
+	case "signup_properties":
+		err = parseSignupProperties(d, f)
 	case "assertion":
 		err = flag(d, &f.Assertion)
 	case "id_token_max_age":
@@ -56,6 +60,12 @@ func unmarshalFlowOption(d *caddyfile.Dispenser, opt string, f *config.Config) (
 		err = parseFailedExchangeLimit(d, f)
 	case "bearer":
 		err = parseBearer(d, f)
+	case "idle_timeout":
+		err = parseIdleTimeout(d, f)
+	case "session_cookie":
+		err = oneOf(d, &f.SessionCookie, config.SessionCookiePersistent, config.SessionCookieBrowser)
+	case "max_sessions_per_user":
+		err = parseMaxSessionsPerUser(d, f)
 	default:
 		return false, nil
 	}
@@ -69,5 +79,30 @@ func flag(d *caddyfile.Dispenser, dst *bool) error {
 		return d.Errf("%s takes no arguments", opt)
 	}
 	*dst = true
+	return nil
+}
+
+// parseSignupProperties reads signup_properties <name>=<value>|<name>...: a name with a value
+// is sent with that fixed value on every signup; a bare name may be supplied by the signup
+// request. Quote an argument whose value has spaces: "motto=hello world".
+func parseSignupProperties(d *caddyfile.Dispenser, f *config.Config) error {
+	args, err := someArgs(d)
+	if err != nil {
+		return err
+	}
+	for _, a := range args {
+		name, value, fixed := strings.Cut(a, "=")
+		if !fixed {
+			f.SignupFormProperties = append(f.SignupFormProperties, name)
+			continue
+		}
+		if f.SignupProperties == nil {
+			f.SignupProperties = map[string]string{}
+		}
+		if _, dup := f.SignupProperties[name]; dup {
+			return d.Errf("signup_properties gives %q twice", name)
+		}
+		f.SignupProperties[name] = value
+	}
 	return nil
 }

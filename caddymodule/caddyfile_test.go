@@ -92,6 +92,8 @@ func TestCaddyfileErrorsNameTheOption(t *testing.T) {
 		{"bad prompt", "prompt none", `prompt "none" is not supported`},
 		{"repeated signup", "signup app\n signup auto", "signup is given twice"},
 		{"scopes empty", "scopes", "scopes needs at least one value"},
+		{"signup properties empty", "signup_properties", "signup_properties needs at least one value"},
+		{"signup property fixed twice", "signup_properties plan=a plan=b", `signup_properties gives "plan" twice`},
 		{"templates without a directory", "templates", "templates needs a value"},
 		{"templates with two directories", "templates a b", "templates takes one value"},
 	}
@@ -143,6 +145,7 @@ func TestCaddyfileParsesEveryOption(t *testing.T) {
 		login_hint ryan@example.com
 		service_terms terms_a terms_b
 		signup auto
+		signup_properties plan=free "motto=hello world" empty= marketing_opt_in ref
 		assertion
 	}`)
 	var h Handler
@@ -166,6 +169,10 @@ func TestCaddyfileParsesEveryOption(t *testing.T) {
 		len(f.Allow) != 2 || f.Allow[1].Values[1] != "30~39" || f.Prompt != "select_account" ||
 		f.LoginHint == "" || len(f.ServiceTerms) != 2 || f.Signup != "auto" || !f.Assertion {
 		t.Fatalf("flow options parsed as %+v", f)
+	}
+	if len(f.SignupProperties) != 3 || f.SignupProperties["plan"] != "free" || f.SignupProperties["motto"] != "hello world" ||
+		f.SignupProperties["empty"] != "" || strings.Join(f.SignupFormProperties, " ") != "marketing_opt_in ref" {
+		t.Fatalf("signup_properties parsed as %v and %v", f.SignupProperties, f.SignupFormProperties)
 	}
 	if time.Duration(c.SessionLifetime) != 12*time.Hour {
 		t.Fatalf("lifetime %v", c.SessionLifetime)

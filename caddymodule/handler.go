@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -51,6 +50,7 @@ type Handler struct {
 	Protect caddyhttp.RawMatcherSets `json:"protect,omitempty" caddy:"namespace=http.matchers"`
 
 	protect     caddyhttp.MatcherSets
+	scope       string // the protect matchers as configured, to name the handler
 	gw          *gateway.Gateway
 	logger      *zap.Logger
 	storeKey    string
@@ -74,9 +74,11 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 // mistake are left unbuilt: Validate, which Caddy calls next, reports every mistake with its
 // fix, and Cleanup releases whatever was acquired. Provision does no network I/O: discovery,
 // key fetching and Redis connections happen on first use, so `caddy validate` works with the
-// IdP down.
+// IdP down. Last, it joins its site in the kakaogate app, which refuses a handler whose
+// session settings differ from another's that a request may meet (see App).
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.logger = ctx.Logger()
+	h.scope = handlerScope(h.Protect)
 	if h.Protect != nil {
 		mods, err := ctx.LoadModule(h, "Protect")
 		if err != nil {
@@ -91,7 +93,10 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if h.Config.Validate() != nil {
 		return nil // nothing is built from a mistake; Validate reports it
 	}
-	return h.build(ctx)
+	if err := h.build(ctx); err != nil {
+		return err
+	}
+	return h.joinSite(ctx)
 }
 
 // Validate reports every mistake in the options, each naming the option and its fix. It only
@@ -116,7 +121,10 @@ func (h *Handler) build(ctx caddy.Context) error {
 		return fmt.Errorf("metrics: %w", err)
 	}
 	h.metricsKey = metricsKey
-	store, storeKey, err := acquireStore(cfg.Session, time.Duration(cfg.SessionLifetime), metrics.observeStore)
+	if err := checkJournalDir(cfg.Session); err != nil {
+		return fmt.Errorf("session store: %w", err)
+	}
+	store, storeKey, err := acquireStore(storeSettingsOf(cfg), metrics.observeStore)
 	if err != nil {
 		return fmt.Errorf("session store: %w", err)
 	}

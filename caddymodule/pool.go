@@ -47,34 +47,65 @@ const (
 // pooledStore is a session store shared through storePool, with the one Manager over it
 // (whose cache of opened sessions every handler shares) and the revocation queue that retries
 // ending a user's sessions while the store is down: they live as long as the store, so a
-// config reload does not drop pending revocations. Both log through sink, to the newest
-// handler using them.
+// config reload does not drop pending revocations. For a Redis store the queue is also kept
+// in the store's revocation journal (journal.go), so it survives the process. Both log
+// through sink, to the newest handler using them.
 type pooledStore struct {
-	sessions *session.Manager
-	locker   session.Locker
-	revoker  *session.Revoker
-	closer   func() error
-	sink     *logSink
+	sessions   *session.Manager
+	locker     session.Locker
+	revoker    *session.Revoker
+	closer     func() error
+	journalKey string // journalPool key; empty without a journal
+	sink       *logSink
 }
 
-// Destruct stops the revocation queue and closes the store's connections once no
-// configuration uses them any more.
+// Destruct stops the revocation queue, releases its journal and closes the store's
+// connections once no configuration uses them any more.
 func (p *pooledStore) Destruct() error {
 	p.revoker.Close()
-	return p.closer()
+	var err error
+	if p.journalKey != "" {
+		_, err = journalPool.Delete(p.journalKey)
+	}
+	return errors.Join(err, p.closer())
+}
+
+// storeSettings are what a pooled store and its Manager are built from; equal settings share
+// one store.
+type storeSettings struct {
+	Store      *config.SessionStore `json:"store"`
+	Lifetime   time.Duration        `json:"lifetime"`
+	Idle       time.Duration        `json:"idle,omitempty"`
+	MaxPerUser int                  `json:"max_per_user,omitempty"`
+}
+
+// storeSettingsOf returns the store settings of a valid configuration.
+func storeSettingsOf(cfg *config.Config) storeSettings {
+	return storeSettings{
+		Store: cfg.Session, Lifetime: time.Duration(cfg.SessionLifetime),
+		Idle: time.Duration(cfg.IdleTimeout), MaxPerUser: cfg.MaxSessionsPerUser,
+	}
 }
 
 // newPooledStore builds the Manager over store, reporting every store call to observe, and
-// its revocation queue.
-func newPooledStore(store session.Store, locker session.Locker, lifetime time.Duration, logger *zap.Logger, observe session.Observer, closer func() error) (*pooledStore, error) {
-	m, err := session.NewManager(store, session.ManagerOptions{Lifetime: lifetime, Observer: observe})
+// its revocation queue, kept in journal unless nil.
+func newPooledStore(store session.Store, locker session.Locker, s storeSettings, logger *zap.Logger, observe session.Observer, journal *session.Journal, closer func() error) (*pooledStore, error) {
+	m, err := session.NewManager(store, session.ManagerOptions{Lifetime: s.Lifetime, IdleTimeout: s.Idle, Observer: observe})
 	if err != nil {
 		return nil, err
 	}
 	revoker := session.NewRevoker(m, session.RevokerOptions{
+		Journal: journal,
+		OnSkippedEntry: func(path string, line int, err error) {
+			logger.Error("revocation journal: entry skipped", zap.String("path", path), zap.Int("line", line), zap.Error(err))
+		},
 		OnError: func(userID string, err error) {
-			if errors.Is(err, session.ErrRevokeQueueFull) || errors.Is(err, session.ErrRevokerClosed) {
+			switch {
+			case errors.Is(err, session.ErrRevokeQueueFull) || errors.Is(err, session.ErrRevokerClosed):
 				logger.Error("revocation dropped: the user's sessions were NOT ended", zap.String("user_id", userID), zap.Error(err))
+				return
+			case errors.Is(err, session.ErrJournal):
+				logger.Error("revocation journal failed", zap.String("user_id", userID), zap.Error(err))
 				return
 			}
 			logger.Error("revocation still failing; will retry", zap.String("user_id", userID), zap.Error(err))
@@ -88,19 +119,19 @@ func newPooledStore(store session.Store, locker session.Locker, lifetime time.Du
 
 // storeKey identifies a session store by its settings (secrets included, so two
 // configurations with different Redis passwords never share a client).
-func storeKey(s *config.SessionStore, lifetime time.Duration) string {
+func storeKey(s storeSettings) string {
 	b, _ := json.Marshal(s)
-	return "session:" + string(b) + "|" + lifetime.String()
+	return "session:" + string(b)
 }
 
 // acquireStore returns the shared store for s with its Manager, creating them on first use;
 // every store call of the Manager is reported to observe. It does no network I/O: go-redis
 // connects lazily. The caller attaches its logger to the store's sink.
-func acquireStore(s *config.SessionStore, lifetime time.Duration, observe session.Observer) (*pooledStore, string, error) {
-	key := storeKey(s, lifetime)
+func acquireStore(s storeSettings, observe session.Observer) (*pooledStore, string, error) {
+	key := storeKey(s)
 	v, _, err := storePool.LoadOrNew(key, func() (caddy.Destructor, error) {
 		sink := newLogSink()
-		p, err := newStore(s, lifetime, sink.logger(), observe)
+		p, err := newStore(s, sink.logger(), observe)
 		if err != nil {
 			return nil, err
 		}
@@ -114,17 +145,22 @@ func acquireStore(s *config.SessionStore, lifetime time.Duration, observe sessio
 }
 
 // newStore builds the store for s and its Manager, logging to logger.
-func newStore(s *config.SessionStore, lifetime time.Duration, logger *zap.Logger, observe session.Observer) (*pooledStore, error) {
-	if s.Store == config.StoreMemory {
-		m := session.NewMemoryStore(session.MemoryOptions{})
-		return newPooledStore(m, session.NewMemoryLocker(nil), lifetime, logger, observe, m.Close)
+func newStore(s storeSettings, logger *zap.Logger, observe session.Observer) (*pooledStore, error) {
+	if s.Store.Store == config.StoreMemory {
+		m := session.NewMemoryStore(session.MemoryOptions{MaxPerUser: s.MaxPerUser})
+		return newPooledStore(m, session.NewMemoryLocker(nil), s, logger, observe, nil, m.Close)
 	}
-	client, err := newRedisClient(s)
+	client, err := newRedisClient(s.Store)
 	if err != nil {
 		return nil, err
 	}
-	opts := session.RedisOptions{MaxLifetime: lifetime}
-	if !s.NoCache {
+	journal, journalKey, err := acquireJournal(s.Store)
+	if err != nil {
+		client.Close()
+		return nil, err
+	}
+	opts := session.RedisOptions{MaxLifetime: s.Lifetime, MaxPerUser: s.MaxPerUser}
+	if !s.Store.NoCache {
 		opts.Cache = redisCacheOptions(logger)
 	}
 	store := session.NewRedisStore(client, opts)
@@ -132,7 +168,13 @@ func newStore(s *config.SessionStore, lifetime time.Duration, logger *zap.Logger
 		store.Close()
 		return client.Close()
 	}
-	return newPooledStore(store, session.NewRedisLocker(client, opts), lifetime, logger, observe, closer)
+	p, err := newPooledStore(store, session.NewRedisLocker(client, opts), s, logger, observe, journal, closer)
+	if err != nil {
+		_, _ = journalPool.Delete(journalKey)
+		return nil, errors.Join(err, closer())
+	}
+	p.journalKey = journalKey
+	return p, nil
 }
 
 // newRedisClient builds the go-redis client for a redis, redis_cluster or redis_sentinel store.

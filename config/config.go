@@ -137,10 +137,12 @@ type Config struct {
 	Bearer *BearerOptions `json:"bearer,omitempty"`
 
 	LoginOptions
+	SignupOptions
 	AccessRules
 	UnlinkOptions
 	CookieOptions
 	EdgeOptions
+	SessionOptions
 }
 
 // HeaderClaim maps one upstream request header to one claim.
@@ -222,6 +224,7 @@ func (c *Config) SetDefaults() {
 	}
 	c.LoginOptions.setDefaults(c.Provider)
 	c.EdgeOptions.setDefaults()
+	c.SessionOptions.setDefaults()
 	c.setProviderDefaults()
 }
 

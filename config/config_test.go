@@ -242,11 +242,13 @@ func TestInheritFillsEveryOption(t *testing.T) {
 		Bearer: &BearerOptions{Off: true, Audiences: []string{"native"}},
 		LoginOptions: LoginOptions{AutoLogin: AutoLoginOff, Optional: true, Prompt: PromptLogin, LoginHint: "h",
 			ServiceTerms: []string{"terms"}, Signup: SignupAuto},
+		SignupOptions: SignupOptions{SignupProperties: map[string]string{"plan": "free"}, SignupFormProperties: []string{"ref"}},
 		AccessRules:   AccessRules{RequireScopes: []string{"gender"}, Allow: []AllowRule{{Claim: "gender", Values: []string{"female"}}}},
 		UnlinkOptions: UnlinkOptions{AdminKey: "key", AppID: "1", OnUnlink: "http://127.0.0.1/unlinked"},
 		CookieOptions: CookieOptions{CookieDomain: "app.example"},
 		EdgeOptions: EdgeOptions{IDTokenMaxAge: Duration(time.Minute),
 			FailedExchanges: &ExchangeLimit{Off: true, Global: 1, PerClient: 1, Window: Duration(time.Second)}},
+		SessionOptions: SessionOptions{IdleTimeout: Duration(time.Minute), SessionCookie: SessionCookieBrowser, MaxSessionsPerUser: 7},
 	}
 	checkAllSet(t, reflect.ValueOf(global), "Config")
 	var c Config

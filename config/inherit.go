@@ -33,10 +33,12 @@ func (c *Config) Inherit(defaults Config) {
 	c.Assertion = c.Assertion || defaults.Assertion
 	c.inheritBearer(defaults.Bearer)
 	c.LoginOptions.inherit(defaults.LoginOptions)
+	c.SignupOptions.inherit(defaults.SignupOptions)
 	c.AccessRules.inherit(defaults.AccessRules)
 	c.UnlinkOptions.inherit(defaults.UnlinkOptions)
 	c.CookieOptions.inherit(defaults.CookieOptions)
 	c.EdgeOptions.inherit(defaults.EdgeOptions)
+	c.SessionOptions.inherit(defaults.SessionOptions)
 }
 
 func setString(dst *string, def string) {

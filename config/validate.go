@@ -183,10 +183,12 @@ func ValidHeaderName(name string) bool {
 // validateOptions checks the login, access, unlink, admin and upstream options.
 func (c *Config) validateOptions() []error {
 	errs := c.LoginOptions.validate(c.Provider)
+	errs = append(errs, c.SignupOptions.validate(c.Provider)...)
 	errs = append(errs, c.AccessRules.validate()...)
 	errs = append(errs, c.UnlinkOptions.validate(c.Provider)...)
 	errs = append(errs, c.CookieOptions.validate(c.InsecureCookies, c.RedirectURL)...)
 	errs = append(errs, c.EdgeOptions.validate()...)
+	errs = append(errs, c.SessionOptions.validate(time.Duration(c.SessionLifetime))...)
 	errs = append(errs, c.validateBearer()...)
 	if c.AdminToken != "" && len(c.AdminToken) < secret.MinLen {
 		errs = append(errs, fmt.Errorf("admin_token must be at least %d bytes, not %d (e.g. the output of `openssl rand -base64 48`)", secret.MinLen, len(c.AdminToken)))

@@ -132,3 +132,32 @@ func TestAutoLoginOffNeverUsesPromptNone(t *testing.T) {
 		t.Fatalf("auto_login off: %d %s", resp.StatusCode, loc)
 	}
 }
+
+// TestTalkAutoLoginErrorWithoutStateEndsLoggedOut: when the silent login's error comes back
+// without state, the in-app browser still lands on the page logged out (the login page, once,
+// no loop), not on an invalid_state error; an interactive login's stateless error stays refused.
+func TestTalkAutoLoginErrorWithoutStateEndsLoggedOut(t *testing.T) {
+	e := newEnv(t, envOptions{emulator: func(o *kakaotest.Options) { o.ErrorsWithoutState = true }})
+	if err := e.emulator.SetTalkUser(1002); err != nil { // never linked: consent_required
+		t.Fatal(err)
+	}
+	c := e.talkBrowser()
+	resp, body := get(t, c, e.base+"/members")
+	if resp.StatusCode != http.StatusUnauthorized || resp.Request.URL.Path != "/members" || strings.Contains(body, "invalid_state") {
+		t.Fatalf("stateless error of the silent login: %d at %s, want the login page at /members\n%s", resp.StatusCode, resp.Request.URL, body)
+	}
+	get(t, c, e.base+"/members")
+	if n := e.emulator.Calls("/oauth/authorize"); n != 1 {
+		t.Fatalf("authorize calls = %d, want 1 (no retry, no loop)", n)
+	}
+
+	desktop := e.browser()
+	get(t, noRedirects(desktop), e.base+"/.auth/login?rd=%2Fmembers")
+	refused, body := get(t, desktop, e.base+"/.auth/callback?error=access_denied")
+	if refused.StatusCode != http.StatusBadRequest || !strings.Contains(body, "invalid_state") {
+		t.Fatalf("interactive login's stateless error: %d, want 400 invalid_state\n%s", refused.StatusCode, body)
+	}
+	if e.up.count() != 0 {
+		t.Fatal("a request reached the upstream without a session")
+	}
+}

@@ -1,11 +1,13 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kakaogate/kakaogate/internal/testcaddy"
 	"github.com/kakaogate/kakaogate/kakaotest"
 )
 
@@ -156,10 +158,16 @@ func TestHandlerUnderHandlePath(t *testing.T) {
 	}
 }
 
-// TestHandlersThatDisagreeAreRefused: two handlers on one request with different path
-// prefixes cannot share a session (nor can different secrets, providers or stores); the request gets an error page and the log names the setting.
+// TestHandlersThatDisagreeAreRefused: two handlers of one site with different path prefixes
+// cannot share a session (nor can different secrets, providers or stores). The configuration
+// is refused when it is loaded: `caddy validate` and `caddy run` fail, naming the site, both
+// handlers, the setting and the fix.
 func TestHandlersThatDisagreeAreRefused(t *testing.T) {
-	e := newEnv(t, envOptions{body: `
+	closed := testcaddy.FreePort(t)
+	gate := fmt.Sprintf("client_id id\n\t\tissuer http://127.0.0.1:%d\n\t\tapi_url http://127.0.0.1:%d\n\t\tcookie_secret %s",
+		closed, closed, testSecret)
+	tests := []struct{ name, body string }{
+		{"two handlers at the top of the site", `
 	kakaogate {
 		@GATE@
 		optional
@@ -168,8 +176,54 @@ func TestHandlersThatDisagreeAreRefused(t *testing.T) {
 	kakaogate @admin {
 		@GATE@
 		path_prefix /auth2
+	}`},
+		{"a site-wide handler and one in a handle block", `
+	kakaogate {
+		@GATE@
+		optional
 	}
-	reverse_proxy @UPSTREAM@`})
+	handle /admin/* {
+		kakaogate {
+			@GATE@
+			path_prefix /auth2
+		}
+	}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cf := testcaddy.WriteFile(t, "Caddyfile", fmt.Sprintf("{\n\tadmin 127.0.0.1:%d\n\tpersist_config off\n}\n"+
+				"http://localhost:%d {\n%s\n\trespond ok\n}", testcaddy.FreePort(t), testcaddy.FreePort(t),
+				strings.ReplaceAll(tt.body, "@GATE@", gate)))
+			for _, cmd := range []string{"validate", "run"} {
+				out, err := testcaddy.Run(caddyBin, cmd, "--config", cf, "--adapter", "caddyfile")
+				for _, want := range []string{"site localhost: set provider, client_id, cookie_secret, session and path_prefix once in the global kakaogate option",
+					"the kakaogate handler for every request and the one ", "differ in path_prefix (/.auth before, /auth2 here)"} {
+					if err == nil || !strings.Contains(out, want) {
+						t.Fatalf("caddy %s: err=%v, want output containing %q:\n%s", cmd, err, want, out)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestHandlersThatDisagreeInANamedRoute: a handler in a named route (invoke) has no place in
+// the site the configuration check can see, so a request that meets it after a handler with
+// another path prefix gets an error page and the log names the setting.
+func TestHandlersThatDisagreeInANamedRoute(t *testing.T) {
+	e := newEnv(t, envOptions{body: `
+	kakaogate {
+		@GATE@
+		optional
+	}
+	invoke admin-gate
+	reverse_proxy @UPSTREAM@`, after: `
+&(admin-gate) {
+	kakaogate {
+		@GATE@
+		path_prefix /auth2
+	}
+}`})
 	before := e.up.count()
 	resp, body := get(t, e.browser(), e.base+"/admin/x")
 	if resp.StatusCode != http.StatusInternalServerError || e.up.count() != before {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 
@@ -16,7 +15,7 @@ import (
 // to free ones) and does what the README tells a new user to do: open the site, log in as a
 // test user on the emulator's page, and land on the sample app showing the injected headers.
 func TestDemoCaddyfileLogsInAndShowsHeaders(t *testing.T) {
-	cf, gw := exampleOnFreePorts(t, "../examples/demo/Caddyfile", "8080", "8081", "9090", "2019")
+	cf, gw := testcaddy.ExampleOnFreePorts(t, "../examples/demo/Caddyfile", "8080", "8081", "9090", "2019")
 	base := fmt.Sprintf("http://localhost:%d", gw)
 	caddy := testcaddy.Start(t, caddyBin, cf, base+"/.auth/me")
 
@@ -48,36 +47,6 @@ func TestDemoCaddyfileLogsInAndShowsHeaders(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("logout page: %d", resp.StatusCode)
 	}
-}
-
-// exampleOnFreePorts reads the example Caddyfile at path and moves its fixed ports (the
-// gateway's first) to free loopback ports; it returns the Caddyfile and the gateway's port.
-func exampleOnFreePorts(t *testing.T, path string, ports ...string) (string, int) {
-	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pairs []string
-	free := make([]int, len(ports))
-	for i, p := range ports {
-		free[i] = testcaddy.FreePort(t)
-		from, to := ":"+p, fmt.Sprintf(":%d", free[i])
-		if p == "2019" {
-			from, to = "localhost:2019", fmt.Sprintf("127.0.0.1:%d", free[i])
-		}
-		pairs = append(pairs, from, to)
-	}
-	cf := strings.NewReplacer(pairs...).Replace(string(raw))
-	if !strings.Contains(cf, "\tadmin ") { // Caddy's default admin port is shared by every test
-		cf = strings.Replace(cf, "{\n", fmt.Sprintf("{\n\tadmin 127.0.0.1:%d\n", testcaddy.FreePort(t)), 1)
-	}
-	for _, fixed := range ports {
-		if strings.Contains(cf, ":"+fixed) {
-			t.Fatalf("%s uses port %s somewhere the test did not expect", path, fixed)
-		}
-	}
-	return cf, free[0]
 }
 
 // assertNoStartupWarnings checks that a newcomer's first start shows no warning to puzzle

@@ -72,6 +72,9 @@ type envOptions struct {
 	// and the reverse_proxy: @GATE@ becomes the lines every kakaogate block needs (client,
 	// issuer, secret, session) and @UPSTREAM@ the upstream's host:port.
 	body string
+	// after, with body, is more Caddyfile after the site block (a named route &(name) { … }),
+	// with the same replacements.
+	after string
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -114,9 +117,9 @@ func (e *env) caddyfile(o envOptions, port int) string {
 	if o.body != "" {
 		gate := fmt.Sprintf("client_id demo-rest-api-key\n\t\tclient_secret demo-client-secret\n\t\tissuer %s\n\t\tapi_url %s\n\t\tcookie_secret %s\n\t\t%s",
 			e.emulator.URL(), e.emulator.URL(), testSecret, session)
-		body := strings.NewReplacer("@GATE@", gate, "@UPSTREAM@", strings.TrimPrefix(e.up.URL, "http://")).Replace(o.body)
-		return fmt.Sprintf("{\n\tadmin 127.0.0.1:%d\n\tpersist_config off\n}\n\nhttp://localhost:%d {\n\tbind 127.0.0.1\n\t%s\n%s\n}\n",
-			testcaddy.FreePort(e.t), port, o.site, body)
+		repl := strings.NewReplacer("@GATE@", gate, "@UPSTREAM@", strings.TrimPrefix(e.up.URL, "http://"))
+		return fmt.Sprintf("{\n\tadmin 127.0.0.1:%d\n\tpersist_config off\n}\n\nhttp://localhost:%d {\n\tbind 127.0.0.1\n\t%s\n%s\n}\n%s\n",
+			testcaddy.FreePort(e.t), port, o.site, repl.Replace(o.body), repl.Replace(o.after))
 	}
 	return fmt.Sprintf(`{
 	admin 127.0.0.1:%d

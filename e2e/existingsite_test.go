@@ -16,7 +16,7 @@ import (
 // members area logs in through the emulator and shows who the person is, and its logout
 // link ends the session.
 func TestExistingSiteExample(t *testing.T) {
-	cf, gw := exampleOnFreePorts(t, "../examples/existing-site/Caddyfile", "8080", "3000", "9090")
+	cf, gw := testcaddy.ExampleOnFreePorts(t, "../examples/existing-site/Caddyfile", "8080", "3000", "9090")
 	base := fmt.Sprintf("http://localhost:%d", gw)
 	caddy := testcaddy.Start(t, caddyBin, cf, base+"/.auth/healthz")
 	assertNoStartupWarnings(t, caddy.Logs())

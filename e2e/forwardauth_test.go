@@ -94,10 +94,12 @@ func nginxConfig(port, gate int, upstream string) string {
 		auth_request_set $auth_user_id $upstream_http_x_auth_user_id;
 		auth_request_set $auth_nickname $upstream_http_x_auth_nickname;
 		auth_request_set $auth_email $upstream_http_x_auth_email;
+		auth_request_set $auth_signed_up $upstream_http_x_auth_signed_up;
 		proxy_set_header X-Auth-Status $auth_status;
 		proxy_set_header X-Auth-User-Id $auth_user_id;
 		proxy_set_header X-Auth-Nickname $auth_nickname;
 		proxy_set_header X-Auth-Email $auth_email;
+		proxy_set_header X-Auth-Signed-Up $auth_signed_up;
 		error_page 401 = @login;
 		proxy_pass http://%[3]s;
 	}
@@ -126,7 +128,7 @@ http://localhost:%d {
 			request_header -X-Auth-*
 			forward_auth 127.0.0.1:%[3]d {
 				uri /.auth/verify?redirect=1
-				copy_headers X-Auth-Status X-Auth-User-Id X-Auth-Nickname X-Auth-Email
+				copy_headers X-Auth-Status X-Auth-User-Id X-Auth-Nickname X-Auth-Email X-Auth-Signed-Up
 			}
 			reverse_proxy %s
 		}
@@ -155,7 +157,7 @@ func TestForwardAuthCaddy(t *testing.T) {
 // journey logs two people in through the front (1002 has no email), checks what the
 // upstream saw, logs out and checks the person is shown the login page.
 func (e *forwardEnv) journey(t *testing.T) {
-	forged := []string{"X-Auth-User-Id: 666", "X-Auth-Email: forged@example.com", "X-Auth-Nickname: forged", "X-Auth-Status: authenticated"}
+	forged := []string{"X-Auth-User-Id: 666", "X-Auth-Email: forged@example.com", "X-Auth-Nickname: forged", "X-Auth-Status: authenticated", "X-Auth-Signed-Up: true"}
 
 	anonymous := noRedirects(browserClient())
 	resp, _ := get(t, anonymous, e.base+"/private/page?a=1&b=2", forged...)
@@ -187,6 +189,9 @@ func (e *forwardEnv) journey(t *testing.T) {
 		if seen.Get("X-Auth-User-Id") != fmt.Sprint(tc.user) || seen.Get("X-Auth-Status") != "authenticated" ||
 			seen.Get("X-Auth-Nickname") == "forged" || seen.Get("X-Auth-Nickname") == "" {
 			t.Fatalf("upstream saw identity %v as %d", seen, tc.user)
+		}
+		if got := seen.Values("X-Auth-Signed-Up"); len(got) != 0 {
+			t.Fatalf("upstream saw a client's X-Auth-Signed-Up %q as %d", got, tc.user)
 		}
 		if email := seen.Values("X-Auth-Email"); tc.email != (len(email) == 1 && email[0] != "" && email[0] != "forged@example.com") || (!tc.email && len(email) != 0) {
 			t.Fatalf("upstream saw X-Auth-Email %q as %d", email, tc.user)

@@ -30,7 +30,11 @@ func (g *Gateway) serveAdminRevoke(w http.ResponseWriter, r *http.Request) {
 		g.writeJSONError(w, r, http.StatusBadRequest, "invalid_request", "user_id is required")
 		return
 	}
-	ended, queued := g.revokeUser(r, userID, sourceAdmin)
+	ended, queued, err := g.revokeUser(r, userID, sourceAdmin)
+	if err != nil {
+		g.revocationFailed(w, r)
+		return
+	}
 	if queued {
 		writeJSON(w, http.StatusAccepted, map[string]any{"user_id": userID, "queued": true})
 		return

@@ -81,7 +81,10 @@ func (g *Gateway) serveBackchannelLogout(w http.ResponseWriter, r *http.Request,
 			return
 		}
 	}
-	g.revokeUser(r, userID, sourceBackchannel)
+	if _, _, err := g.revokeUser(r, userID, sourceBackchannel); err != nil {
+		g.revocationFailed(w, r) // not remembered: the provider's retry is processed
+		return
+	}
 	g.logoutTokens.remember(replayKey, g.now())
 	g.logoutDone(w)
 }

@@ -36,6 +36,12 @@ type benchGateway struct {
 
 func newBenchGateway(b *testing.B, store session.Store, onIdentity func(*http.Request, map[string]string)) *benchGateway {
 	b.Helper()
+	return newBenchGatewayWith(b, store, onIdentity, session.ManagerOptions{})
+}
+
+// newBenchGatewayWith is newBenchGateway with a Manager built from opts.
+func newBenchGatewayWith(b *testing.B, store session.Store, onIdentity func(*http.Request, map[string]string), opts session.ManagerOptions) *benchGateway {
+	b.Helper()
 	cfg := &config.Config{
 		ClientID: "bench-rest-api-key", ClientSecret: "bench-secret", CookieSecrets: []string{testCookieSecret},
 		Issuer: "http://127.0.0.1:9", APIURL: "http://127.0.0.1:9", // never called on this path
@@ -49,7 +55,7 @@ func newBenchGateway(b *testing.B, store session.Store, onIdentity func(*http.Re
 		b.Fatal(err)
 	}
 	b.Cleanup(provider.Close)
-	sessions, err := session.NewManager(store, session.ManagerOptions{})
+	sessions, err := session.NewManager(store, opts)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -141,6 +147,27 @@ func BenchmarkServeHTTPAuthenticated(b *testing.B) {
 		store := session.NewRedisStore(client, session.RedisOptions{Cache: session.RedisCacheOptions{Size: 100}})
 		b.Cleanup(store.Close)
 		bg := newBenchGateway(b, store, nil)
+		waitCacheServing(b, store)
+		b.ReportAllocs()
+		for b.Loop() {
+			bg.serve(b, w)
+		}
+	})
+	// With idle_timeout 30m: a use is recorded at most once a minute, so these measure the
+	// check that it is not due (one map read), not the store write.
+	idle := session.ManagerOptions{IdleTimeout: 30 * time.Minute}
+	b.Run("memory/idle timeout", func(b *testing.B) {
+		bg := newBenchGatewayWith(b, session.NewMemoryStore(session.MemoryOptions{}), nil, idle)
+		b.ReportAllocs()
+		for b.Loop() {
+			bg.serve(b, w)
+		}
+	})
+	b.Run("redis/cache/idle timeout", func(b *testing.B) {
+		client := benchRedis(b)
+		store := session.NewRedisStore(client, session.RedisOptions{Cache: session.RedisCacheOptions{Size: 100}})
+		b.Cleanup(store.Close)
+		bg := newBenchGatewayWith(b, store, nil, idle)
 		waitCacheServing(b, store)
 		b.ReportAllocs()
 		for b.Loop() {

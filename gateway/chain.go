@@ -82,6 +82,20 @@ func (first chainIdentity) differs(later chainIdentity) string {
 	return ""
 }
 
+// SessionIdentity is what a gateway's session is: provider, client, path prefix, cookie
+// names, secrets and store. Gateways that may meet on one request must have equal ones; the
+// Caddy module compares them when the configuration is loaded, the chain on each request.
+type SessionIdentity struct{ id chainIdentity }
+
+// SessionIdentity returns g's session identity, to compare with other gateways' (Differs).
+func (g *Gateway) SessionIdentity() SessionIdentity { return SessionIdentity{g.identity} }
+
+// Differs names the first setting in which later differs from first, e.g. "path_prefix
+// (/.auth before, /auth2 here)", and "" when none does: the rule the request chain applies.
+func (first SessionIdentity) Differs(later SessionIdentity) string {
+	return first.id.differs(later.id)
+}
+
 // joinChain returns r carrying the request's chain and reports whether g is the first
 // gateway on it.
 func (g *Gateway) joinChain(r *http.Request) (*http.Request, *chain, bool) {
@@ -140,11 +154,14 @@ func (g *Gateway) passOn(r *http.Request) {
 // clientCookie returns the value of the client's cookie called name, as the first gateway
 // on the request saw it.
 func (g *Gateway) clientCookie(r *http.Request, name string) (string, bool) {
-	lines := r.Header["Cookie"]
 	if ch := chainOf(r); ch != nil && ch.cookies != nil {
-		lines = ch.cookies
+		r = &http.Request{Header: http.Header{"Cookie": ch.cookies}} // as the client sent them
 	}
-	return cookieValue(lines, name)
+	c, err := r.Cookie(name)
+	if err != nil {
+		return "", false
+	}
+	return c.Value, true
 }
 
 // requestURL is the URL the client asked for, before any rewrite (handle_path, try_files):

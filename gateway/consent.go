@@ -31,7 +31,7 @@ func (g *Gateway) missingScopes(sess *session.Session) []string {
 func (g *Gateway) askConsent(w http.ResponseWriter, r *http.Request, p *idp, missing []string) {
 	if !isNavigation(r) {
 		writeJSON(w, http.StatusForbidden, map[string]any{
-			"error": "insufficient_scope", "required_scopes": missing,
+			"error": "insufficient_scope", "required_scopes": missing, "request_id": g.requestID(r),
 			"message": "more consent is needed: open " + g.cfg.PathPrefix + "/consent in a browser",
 		})
 		return

@@ -1,6 +1,12 @@
 package gateway
 
-import "testing"
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/kakaogate/kakaogate/config"
+)
 
 func TestAllUnobtainable(t *testing.T) {
 	tests := []struct {
@@ -23,5 +29,19 @@ func TestAllUnobtainable(t *testing.T) {
 				t.Fatalf("allUnobtainable(%v, %v) = %v, want %v", tt.claims, tt.missing, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestAPIRequestWithoutConsentIs403WithRequestID: an API request of a logged-in person who
+// has not agreed to a required scope gets the small JSON 403 naming the scopes and the
+// request id (quoted in the log line), not the consent screen.
+func TestAPIRequestWithoutConsentIs403WithRequestID(t *testing.T) {
+	h := newHarness(t, harnessOptions{configure: func(c *config.Config) { c.RequireScopes = []string{"phone_number"} }})
+	c := h.browser()
+	h.login(c, "/", 1002) // Muzi has no phone number to agree to
+	res := h.get(noFollow(c), "/api/orders", "Accept: application/json")
+	if res.StatusCode != http.StatusForbidden || !strings.Contains(res.body, `"required_scopes":["phone_number"]`) ||
+		!strings.Contains(res.body, `"request_id":"`) || h.up.count() != 0 {
+		t.Fatalf("API request without consent: %d %s", res.StatusCode, res.body)
 	}
 }

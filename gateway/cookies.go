@@ -127,16 +127,13 @@ func (n cookieNames) stripGatewayCookies(r *http.Request) {
 	if !found {
 		return
 	}
-	line, ok := withoutCookies(lines, n.prefix)
-	if !ok { // too many cookies to scan: net/http decides
-		var kept []string
-		for _, c := range r.Cookies() {
-			if !strings.HasPrefix(c.Name, n.prefix) {
-				kept = append(kept, c.Name+"="+c.Value)
-			}
+	var kept []string
+	for _, c := range r.Cookies() {
+		if !strings.HasPrefix(c.Name, n.prefix) {
+			kept = append(kept, c.Name+"="+c.Value)
 		}
-		line = strings.Join(kept, "; ")
 	}
+	line := strings.Join(kept, "; ")
 	if line == "" {
 		r.Header.Del("Cookie")
 		return

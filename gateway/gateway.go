@@ -53,7 +53,9 @@ type Options struct {
 	// with the session's claims (Caddy uses it to set {http.auth.user.*} placeholders).
 	OnIdentity func(r *http.Request, claims map[string]string)
 	// Revoker ends every session of a user, queueing and retrying while the store is down
-	// (unlink, its webhook, admin revocation). Default: a one-shot DeleteUser.
+	// (unlink, its webhook, admin revocation, back-channel logout); with a journal the queue
+	// is on disk and replayed on the first request. Default: a one-shot DeleteUser, whose
+	// failure is answered 503.
 	Revoker *session.Revoker
 	// Locker grants the lease that lets one gateway instance at a time refresh a session's
 	// tokens. Without it tokens are never refreshed.
@@ -223,6 +225,12 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) e
 	if g.randomIDs {
 		r = withRequestID(r)
 	}
+	if g.revoker != nil {
+		// Replay the revocation journal on the first request of any kind, so that its
+		// revocations are retried even before a session comes (one atomic load afterwards). A
+		// failure is not this request's: every session load fails closed until it succeeds.
+		_ = g.revoker.Ready()
+	}
 	r, ch, first := g.joinChain(r)
 	if !first {
 		if setting := ch.identity.differs(g.identity); setting != "" {
@@ -274,6 +282,8 @@ func (g *Gateway) serveEndpoint(w http.ResponseWriter, r *http.Request, endpoint
 		g.serveConsent(w, r)
 	case "unlink":
 		g.serveUnlink(w, r)
+	case "signup":
+		g.serveSignup(w, r)
 	case "webhook/unlink":
 		g.serveUnlinkWebhook(w, r)
 	case "admin/revoke":

@@ -80,6 +80,8 @@ type harnessOptions struct {
 	// public are paths the gateway lets through without a login (as a Caddyfile matcher
 	// would); default none: the whole site is protected.
 	public []string
+	// revoker, when set, builds the Revoker over the gateway's sessions (Options.Revoker).
+	revoker func(*session.Manager) *session.Revoker
 }
 
 // harness is one Gateway served by an httptest.Server in front of a recording upstream, with
@@ -178,13 +180,18 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	if locker == nil {
 		locker = session.NewMemoryLocker(h.clock.Now)
 	}
-	sessions, err := session.NewManager(store, session.ManagerOptions{Lifetime: time.Duration(cfg.SessionLifetime), Now: h.clock.Now})
+	sessions, err := session.NewManager(store, session.ManagerOptions{Lifetime: time.Duration(cfg.SessionLifetime), IdleTimeout: time.Duration(cfg.IdleTimeout), Now: h.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
+	var revoker *session.Revoker
+	if o.revoker != nil {
+		revoker = o.revoker(sessions)
+		t.Cleanup(revoker.Close)
+	}
 	h.gw, err = New(Options{
 		Config: cfg, RP: rp, Kakao: kakaoAPI, Sessions: sessions, Logger: logger, Locker: locker,
-		Now: h.clock.Now, OnIdentity: o.onIdentity,
+		Now: h.clock.Now, OnIdentity: o.onIdentity, Revoker: revoker,
 	})
 	if err != nil {
 		t.Fatal(err)

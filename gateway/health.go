@@ -54,6 +54,14 @@ func (g *Gateway) serveReadyz(w http.ResponseWriter, r *http.Request) {
 			return checkOK, nil
 		},
 	}
+	if g.revoker != nil && g.revoker.Durable() {
+		checks["revocation_journal"] = func(context.Context) (string, error) {
+			if err := g.revoker.Ready(); err != nil {
+				return checkUnavailable, err
+			}
+			return checkOK, nil
+		}
+	}
 	for name, check := range g.discoveryChecks() {
 		checks[name] = check
 	}

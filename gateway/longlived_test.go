@@ -1,6 +1,6 @@
 package gateway
 
-// Section I of docs/rp-security.md (issue 16): a session's end reaches every long-lived
+// Section J of docs/rp-security.md (issue 16): a session's end reaches every long-lived
 // connection it opened. The e2e tests named in docs/security.md run the same through the Caddy
 // binary, with two instances on one Redis.
 

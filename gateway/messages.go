@@ -115,6 +115,23 @@ const (
 	msgConsentUnavailableTitle
 	msgConsentUnavailableDetail
 
+	// Finishing a signup (signup app, <prefix>/signup).
+	msgSignUp
+	msgSignupTitle
+	msgSignupDetail
+	msgSignupNeedsLogin
+	msgSignupCSRFTitle
+	msgSignupCSRFDetail
+	msgSignupNotKakaoTitle
+	msgSignupNotKakaoDetail
+	msgSignupUnavailableTitle
+	msgSignupUnavailableDetail
+	msgSignupNotSavedDetail
+	msgSignupFailedTitle
+	msgSignupFailedDetail
+	msgSignupExpiredTitle
+	msgSignupExpiredDetail
+
 	msgCount // the number of ids; keep last
 )
 
@@ -222,6 +239,22 @@ var catalogue = [msgCount]text{
 	msgConsentDeclinedDetail:    {"You chose not to grant the extra permissions. This part of the site needs them, so it stays closed until you grant them; the rest of the site works as before.", "추가 항목에 동의하지 않으셨습니다. 이 영역은 그 항목에 동의해야 이용할 수 있어 아직 열리지 않습니다. 사이트의 다른 부분은 지금처럼 이용할 수 있습니다."},
 	msgConsentUnavailableTitle:  {"Your Kakao account does not have what this area needs", "이 영역에 필요한 정보가 카카오계정에 없습니다"},
 	msgConsentUnavailableDetail: {"This part of the site needs the information listed below, and your Kakao account does not hold it, so Kakao cannot share it. Add it to your Kakao account and try again, or contact the site's operator. You are still logged in.", "이 영역을 이용하려면 아래 정보가 필요하지만 카카오계정에 등록되어 있지 않아 카카오가 제공할 수 없습니다. 카카오계정에 정보를 추가한 뒤 다시 시도하거나 사이트 운영자에게 문의해 주세요. 로그인은 그대로 유지됩니다."},
+
+	msgSignUp:                  {"Agree and sign up", "동의하고 가입하기"},
+	msgSignupTitle:             {"Finish signing up?", "가입을 완료할까요?"},
+	msgSignupDetail:            {"Your Kakao account will be connected to this site as a member. You can disconnect it at any time.", "카카오계정을 이 사이트의 회원으로 연결합니다. 연결은 언제든지 끊을 수 있습니다."},
+	msgSignupNeedsLogin:        {"Log in first to finish signing up.", "가입을 완료하려면 먼저 로그인해 주세요."},
+	msgSignupCSRFTitle:         {"Signing up was not confirmed", "가입이 확인되지 않았습니다"},
+	msgSignupCSRFDetail:        {"The form had expired or did not come from this site. Please use the sign-up button again.", "양식이 만료되었거나 이 사이트에서 보낸 것이 아닙니다. 가입 버튼을 다시 눌러 주세요."},
+	msgSignupNotKakaoTitle:     {"Signing up here is for Kakao accounts", "카카오계정으로 로그인한 경우에만 가입할 수 있습니다"},
+	msgSignupNotKakaoDetail:    {"You are logged in with another login service, which needs no sign-up here.", "다른 로그인 서비스로 로그인하셨기 때문에 여기서 가입할 필요가 없습니다."},
+	msgSignupUnavailableTitle:  {"Signing up is temporarily unavailable", "일시적으로 가입할 수 없습니다"},
+	msgSignupUnavailableDetail: {"We could not reach Kakao just now, so nothing was changed. Please try again in a moment.", "지금은 카카오에 연결할 수 없어 아무것도 변경되지 않았습니다. 잠시 후 다시 시도해 주세요."},
+	msgSignupNotSavedDetail:    {"Kakao has completed your sign-up, but we could not update your session just now. Please try again in a moment.", "카카오 가입은 완료되었지만 지금은 로그인 정보를 갱신할 수 없습니다. 잠시 후 다시 시도해 주세요."},
+	msgSignupFailedTitle:       {"Kakao did not complete the sign-up", "카카오가 가입을 완료하지 못했습니다"},
+	msgSignupFailedDetail:      {"Nothing was changed. If this keeps happening, tell the site's operator the request id below.", "아무것도 변경되지 않았습니다. 계속 반복되면 아래 요청 ID를 사이트 운영자에게 알려 주세요."},
+	msgSignupExpiredTitle:      {"Please log in again to sign up", "가입하려면 다시 로그인해 주세요"},
+	msgSignupExpiredDetail:     {"Your login with Kakao has expired. Log in again and you will come back here.", "카카오 로그인이 만료되었습니다. 다시 로그인하면 이 화면으로 돌아옵니다."},
 }
 
 // scopeNames are the display names of Kakao's consent items; other scopes show their id.

@@ -8,6 +8,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/kakaogate/kakaogate/config"
 	"github.com/kakaogate/kakaogate/session"
 )
 
@@ -146,7 +147,7 @@ func (g *Gateway) loadSession(w http.ResponseWriter, r *http.Request) (session.T
 		g.cookies.expire(w, g.cookies.session)
 		return session.Ticket{}, nil, errNoSession
 	}
-	return ticket, sess, nil
+	return ticket, g.followSignup(r.Context(), ticket, sess), nil
 }
 
 // readTicket opens the session cookie. It returns http.ErrNoCookie when there is none.
@@ -171,7 +172,9 @@ func (g *Gateway) readTicket(r *http.Request) (session.Ticket, error) {
 	return t, nil
 }
 
-// setSessionCookie hands the browser the sealed ticket of a new session.
+// setSessionCookie hands the browser the sealed ticket of a new session: with Max-Age, the
+// session's lifetime, or with session_cookie browser without Max-Age or Expires, so the
+// browser drops it when it closes. The sealed value expires after the lifetime either way.
 func (g *Gateway) setSessionCookie(w http.ResponseWriter, t session.Ticket) error {
 	raw, err := t.MarshalBinary()
 	if err != nil {
@@ -181,6 +184,10 @@ func (g *Gateway) setSessionCookie(w http.ResponseWriter, t session.Ticket) erro
 	if err != nil {
 		return fmt.Errorf("sealing session cookie: %w", err)
 	}
-	http.SetCookie(w, g.cookies.newCookie(g.cookies.session, v, time.Duration(g.cfg.SessionLifetime)))
+	maxAge := time.Duration(g.cfg.SessionLifetime)
+	if g.cfg.SessionCookie == config.SessionCookieBrowser {
+		maxAge = 0 // net/http writes no Max-Age for 0
+	}
+	http.SetCookie(w, g.cookies.newCookie(g.cookies.session, v, maxAge))
 	return nil
 }

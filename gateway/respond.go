@@ -81,7 +81,7 @@ func (g *Gateway) fail(w http.ResponseWriter, r *http.Request, p problem, err er
 	}
 	g.renderPage(w, r, p.Status, page, pageData{
 		Title: p.Title, Detail: p.Detail, Code: p.Code, RequestID: id, Retry: p.Retry, RetryAs: p.RetryAs,
-		Home: "/", Scopes: p.Scopes,
+		Home: g.publicHome(r), Scopes: p.Scopes, // no home link where "/" would only log in again
 	})
 }
 

@@ -116,3 +116,28 @@ func TestPrivatePagesAreNotStored(t *testing.T) {
 		t.Fatalf("private page: %d, Cache-Control %q", res.StatusCode, res.Header.Get("Cache-Control"))
 	}
 }
+
+// TestErrorPagesLinkHomeOnlyWhenPublic: an error page in the login flow (a stale or forged
+// state here) offers "home" only where "/" is public; on a fully protected site that link
+// would only start another login.
+func TestErrorPagesLinkHomeOnlyWhenPublic(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		public   []string
+		wantHome bool
+	}{
+		{"fully protected site", nil, false},
+		{"public home page", []string{"/"}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, harnessOptions{public: tt.public})
+			res := h.get(h.browser(), "/.auth/callback?code=junk&state=forged", "Accept: text/html")
+			if res.StatusCode < 400 || !strings.Contains(res.body, "<h1>") {
+				t.Fatalf("want an error page, got %d\n%s", res.StatusCode, res.body)
+			}
+			if got := strings.Contains(res.body, `href="/"`); got != tt.wantHome {
+				t.Fatalf("home link present: %v, want %v\n%s", got, tt.wantHome, res.body)
+			}
+		})
+	}
+}

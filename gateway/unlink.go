@@ -65,7 +65,10 @@ func (g *Gateway) serveUnlink(w http.ResponseWriter, r *http.Request) {
 		}, err)
 		return
 	}
-	g.revokeUser(r, sess.UserID, sourceUnlink)
+	if _, _, err := g.revokeUser(r, sess.UserID, sourceUnlink); err != nil {
+		g.storeUnavailable(w, r, err) // unlinked at Kakao; trying again ends the sessions
+		return
+	}
 	g.cookies.expire(w, g.cookies.session)
 	g.notifyUnlink(sess.UserID, "", sourceUnlink)
 	g.markSignedOut(w)
@@ -90,8 +93,9 @@ func (g *Gateway) unlinkAtKakao(ctx context.Context, sess *session.Session) erro
 }
 
 // serveUnlinkWebhook handles Kakao's unlink webhook (GET or POST): it checks the admin key and
-// app id, ends every session of the user (queued for retry if the store is down) and always
-// answers 200 quickly, also for users it never saw, as Kakao expects.
+// app id, ends every session of the user (queued durably for retry if the store is down) and
+// answers 200 quickly, also for users it never saw, as Kakao expects; 503 only when the
+// revocation could neither be done nor queued.
 func (g *Gateway) serveUnlinkWebhook(w http.ResponseWriter, r *http.Request) {
 	if g.cfg.AdminKey == "" || g.cfg.AppID == "" {
 		g.notFound(w, r)
@@ -113,7 +117,10 @@ func (g *Gateway) serveUnlinkWebhook(w http.ResponseWriter, r *http.Request) {
 	userID := strconv.FormatInt(ev.UserID, 10)
 	g.logger.Info("unlink webhook", zap.String("request_id", g.requestID(r)), zap.String("user_id", userID),
 		zap.String("referrer_type", ev.ReferrerType))
-	g.revokeUser(r, userID, sourceWebhook)
+	if _, _, err := g.revokeUser(r, userID, sourceWebhook); err != nil {
+		g.revocationFailed(w, r) // never 200 for a revocation that may be lost
+		return
+	}
 	g.notifyUnlink(userID, ev.ReferrerType, sourceWebhook)
 	setNoStore(w.Header())
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -95,7 +95,7 @@ func (g *Gateway) verifySession(w http.ResponseWriter, r, subject, orig *http.Re
 			return
 		}
 		writeJSON(w, http.StatusForbidden, map[string]any{
-			"error": "insufficient_scope", "required_scopes": missing,
+			"error": "insufficient_scope", "required_scopes": missing, "request_id": g.requestID(r),
 			"message": "more consent is needed: open " + g.cfg.PathPrefix + "/consent in a browser",
 		})
 		return

@@ -95,6 +95,9 @@ func TestVerifyRefusals(t *testing.T) {
 			if res.StatusCode != http.StatusOK && res.Header.Get("X-Auth-User-Id") != "" {
 				t.Fatalf("a refusal carries an identity: %q", res.Header.Get("X-Auth-User-Id"))
 			}
+			if res.StatusCode == http.StatusForbidden && strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") && !strings.Contains(res.body, `"request_id":"`) {
+				t.Fatalf("a 403 without its request_id: %s", res.body)
+			}
 			if h.up.count() != 0 {
 				t.Fatal("verify reached the upstream")
 			}

@@ -176,9 +176,11 @@ func (e *Emulator) redirectCode(w http.ResponseWriter, r *http.Request, req *aut
 
 // redirectError redirects to the request's redirect URI with an OAuth error.
 func (e *Emulator) redirectError(w http.ResponseWriter, r *http.Request, req *authRequest, code, description string) {
-	http.Redirect(w, r, addQuery(req.redirectURI, [][2]string{
-		{"error", code}, {"error_description", description}, {"state", req.state},
-	}), http.StatusFound)
+	params := [][2]string{{"error", code}, {"error_description", description}}
+	if !e.opts.ErrorsWithoutState {
+		params = append(params, [2]string{"state", req.state})
+	}
+	http.Redirect(w, r, addQuery(req.redirectURI, params), http.StatusFound)
 }
 
 // storePending keeps req (giving it an id on first use) until CodeTTL.

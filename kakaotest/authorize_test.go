@@ -352,3 +352,19 @@ func TestUncheckedItemIsNotAgreed(t *testing.T) {
 		t.Fatalf("agreed = %v, want the required nickname and the ticked image", got)
 	}
 }
+
+// TestErrorsWithoutState: with Options.ErrorsWithoutState an error redirect leaves out state
+// (the failure mode a client's silent login must survive); codes keep it.
+func TestErrorsWithoutState(t *testing.T) {
+	srv := newEmu(t, func(o *Options) { o.ErrorsWithoutState = true })
+	if status, body := postForm(t, srv, "/emulator/talk_user?id=1002", nil, ""); status != http.StatusOK {
+		t.Fatalf("talk_user: %d %v", status, body)
+	}
+	resp, err := browser(t, talkUA).Get(authorizeURL(srv, map[string]string{"prompt": "none", "state": "s"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw, _ := callback(t, resp); raw != "error=consent_required&error_description=user%20consent%20required." {
+		t.Fatalf("query = %q, want the error without state", raw)
+	}
+}

@@ -88,6 +88,11 @@
 //     may leave the flag out].
 //   - has_signed_up is returned by /v2/user/me whenever auto-link is off,
 //     whatever property_keys asks for.
+//   - With auto-link off, a preregistered user (has_signed_up false) gets
+//     -101 from APIs beyond login, user info, signup, logout and unlink (the
+//     emulator's talk memo API) [which APIs: unconfirmed]; /v1/user/signup
+//     links them once (then -102) and saves its properties, a key outside
+//     Options.PropertyKeys answering -201 [msg unconfirmed].
 //   - /v1/oidc/userinfo returns an unverified email with email_verified
 //     false; the ID token leaves such an email out.
 package kakaotest

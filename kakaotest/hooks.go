@@ -73,6 +73,16 @@ func (e *Emulator) TalkUser() int64 {
 	return e.talkUser
 }
 
+// SignedUp reports whether the user is linked and, with auto-link off, has
+// signed up (/v1/user/signup): has_signed_up true. With auto-link on it is
+// [Emulator.Linked].
+func (e *Emulator) SignedUp(id int64) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, ok := e.users[id]
+	return ok && s.linked && !e.preregistered(s)
+}
+
 // Linked reports whether the user is linked to the app.
 func (e *Emulator) Linked(id int64) bool {
 	e.mu.Lock()

@@ -105,6 +105,10 @@ type Options struct {
 	// consent are preregistered (has_signed_up false) until the app calls
 	// /v1/user/signup. Default: auto-link on (no has_signed_up field).
 	DisableAutoLink bool
+	// PropertyKeys are the app's custom user property keys defined in the
+	// Kakao console: /v1/user/signup with a property outside them answers
+	// -201 and links nobody. Default: every key is accepted.
+	PropertyKeys []string
 
 	// Scopes are the consent items requested when /oauth/authorize has no
 	// scope parameter. Default: [DefaultScopes].
@@ -113,6 +117,13 @@ type Options struct {
 	// console; a requested scope outside them (openid aside) stops on
 	// Kakao's error page KOE205. Default: every item the emulator knows.
 	ConsentItems []string
+	// ErrorsWithoutState makes the error redirects of /oauth/authorize
+	// (login_required, consent_required, access_denied, …) leave out the
+	// state parameter. [unconfirmed] Kakao documents state on every
+	// redirect, but OAuth providers have been seen to drop it from errors
+	// of prompt=none requests; a client must still end such a login safely.
+	// Default: false (state is always returned).
+	ErrorsWithoutState bool
 	// AppName is the app's name shown on the consent screen.
 	// Default: [DefaultAppName].
 	AppName string

@@ -53,7 +53,9 @@ var (
 	errWrongAdminKey = apiError{status: http.StatusUnauthorized, code: -401, msg: "wrong appKey type. adminKey is required"}
 	errNotLinked     = apiError{status: http.StatusBadRequest, code: -101, msg: "NotRegisteredUserException"}
 	errAlreadyLinked = apiError{status: http.StatusBadRequest, code: -102, msg: "already registered"}
-	errMethod        = apiError{status: http.StatusMethodNotAllowed, code: -2, msg: "method not allowed"}
+	// errUnknownProperty: a user property key the app has not defined [msg unconfirmed].
+	errUnknownProperty = apiError{status: http.StatusBadRequest, code: -201, msg: "invalid property key"}
+	errMethod          = apiError{status: http.StatusMethodNotAllowed, code: -2, msg: "method not allowed"}
 )
 
 // badParam is kapi's -2 "missing or invalid parameter".

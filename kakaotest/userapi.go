@@ -2,6 +2,7 @@ package kakaotest
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 )
@@ -72,7 +73,9 @@ func birthdate(s *userState) string {
 }
 
 // handleSignup serves POST /v1/user/signup (Bearer): links a preregistered
-// user (auto-link off). An already linked user gets -102.
+// user (auto-link off) and saves the optional properties (a JSON object of
+// strings) as the user's custom properties. An already linked user gets -102
+// (and nothing is saved); a property key outside Options.PropertyKeys -201.
 func (e *Emulator) handleSignup(w http.ResponseWriter, r *http.Request) {
 	if !allowMethods(w, r, http.MethodPost) {
 		return
@@ -82,10 +85,16 @@ func (e *Emulator) handleSignup(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, *apiErr)
 		return
 	}
+	var props map[string]string
 	if raw := r.Form.Get("properties"); raw != "" {
-		var props map[string]string
 		if err := json.Unmarshal([]byte(raw), &props); err != nil {
 			writeAPIError(w, badParam("properties must be a JSON object of strings"))
+			return
+		}
+	}
+	for k := range props {
+		if e.opts.PropertyKeys != nil && !slices.Contains(e.opts.PropertyKeys, k) {
+			writeAPIError(w, errUnknownProperty)
 			return
 		}
 	}
@@ -94,6 +103,7 @@ func (e *Emulator) handleSignup(w http.ResponseWriter, r *http.Request) {
 	already := !e.opts.DisableAutoLink || s.signedUp
 	if !already {
 		s.signedUp = true
+		saveProperties(s, props)
 	}
 	e.mu.Unlock()
 	if already {
@@ -101,6 +111,27 @@ func (e *Emulator) handleSignup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": c.userID})
+}
+
+// saveProperties stores props as s's custom properties (a new map: the old one
+// may be shared with the Options the user came from). Callers hold e.mu.
+func saveProperties(s *userState, props map[string]string) {
+	if len(props) == 0 {
+		return
+	}
+	merged := make(map[string]any, len(s.user.Properties)+len(props))
+	maps.Copy(merged, s.user.Properties)
+	for k, v := range props {
+		merged[k] = v
+	}
+	s.user.Properties = merged
+}
+
+// preregistered reports whether s is linked but not signed up yet (auto-link
+// off): Kakao's APIs beyond login, user info, signup, logout and unlink answer
+// -101 for such a user, as for one not linked. Callers hold e.mu.
+func (e *Emulator) preregistered(s *userState) bool {
+	return e.opts.DisableAutoLink && !s.signedUp
 }
 
 // scopeEntry is one element of /v2/user/scopes.
@@ -161,8 +192,13 @@ func (e *Emulator) handleTalkMemo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e.mu.Lock()
-	ok := e.users[c.userID].hasAgreed("talk_message")
+	s := e.users[c.userID]
+	prereg, ok := e.preregistered(s), s.hasAgreed("talk_message")
 	e.mu.Unlock()
+	if prereg {
+		writeAPIError(w, errNotLinked)
+		return
+	}
 	if !ok {
 		writeAPIError(w, apiError{
 			status: http.StatusForbidden, code: -402, msg: "insufficient scopes.",

@@ -27,6 +27,10 @@ func TestVerifyBearer(t *testing.T) {
 			c["nonce"] = "whatever"
 			c["aud"], c["azp"] = "ios-app", "ios-app"
 		}},
+		{name: "issued hours ago (no id_token_max_age for bearer tokens)", mutate: func(c map[string]any) {
+			c["iat"] = e.clock.Now().Add(-5 * time.Hour).Unix()
+			c["exp"] = e.clock.Now().Add(time.Hour).Unix()
+		}},
 		{name: "audience not accepted", mutate: func(c map[string]any) { c["aud"] = "other-app" }, want: ErrInvalidBearerToken},
 		{name: "wrong issuer", mutate: func(c map[string]any) { c["iss"] = "https://evil.example" }, want: ErrInvalidBearerToken},
 		{name: "expired", mutate: func(c map[string]any) { c["exp"] = e.clock.Now().Add(-time.Hour).Unix() }, want: ErrTokenExpired, expired: true},

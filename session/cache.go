@@ -149,6 +149,14 @@ func (c *sessionCache) evictLocked(now int64) {
 	}
 }
 
+// drop forgets the session id, found gone by this instance. It does not count as an
+// announcement: the session is gone everywhere, so a read racing with it is harmless.
+func (c *sessionCache) drop(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.entries, id)
+}
+
 // invalidate applies one announcement.
 func (c *sessionCache) invalidate(msg string) {
 	c.mu.Lock()

@@ -79,8 +79,9 @@ func (s errStore) Put(context.Context, string, string, []byte, time.Duration) er
 func (s errStore) Replace(context.Context, string, string, []byte, time.Duration) error {
 	return s.err
 }
-func (s errStore) Get(context.Context, string) ([]byte, error)     { return nil, s.err }
-func (s errStore) Delete(context.Context, string, string) error    { return s.err }
-func (s errStore) DeleteUser(context.Context, string) (int, error) { return 0, s.err }
-func (s errStore) Ping(context.Context) error                      { return s.err }
-func (s errStore) Invalidations() *Invalidations                   { return nil }
+func (s errStore) Touch(context.Context, string, time.Duration) error { return s.err }
+func (s errStore) Get(context.Context, string) ([]byte, error)        { return nil, s.err }
+func (s errStore) Delete(context.Context, string, string) error       { return s.err }
+func (s errStore) DeleteUser(context.Context, string) (int, error)    { return 0, s.err }
+func (s errStore) Ping(context.Context) error                         { return s.err }
+func (s errStore) Invalidations() *Invalidations                      { return nil }

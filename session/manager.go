@@ -21,6 +21,12 @@ type ManagerOptions struct {
 	// Observer, if set, is told of every call to the store (for latency and
 	// error metrics).
 	Observer Observer
+	// IdleTimeout, if set, ends a session nobody has used for this long; it
+	// must be at least MinIdleTimeout and shorter than Lifetime. Uses are
+	// recorded in the store at most once per RecordInterval(IdleTimeout) per
+	// session and Manager, so a session ends between IdleTimeout −
+	// RecordInterval and IdleTimeout after its last use. Default: off.
+	IdleTimeout time.Duration
 }
 
 // DefaultLifetime is ManagerOptions.Lifetime when unset.
@@ -38,11 +44,15 @@ type Manager struct {
 	now      func() time.Time
 	cache    *sessionCache // nil: every Load reads the store
 	observer Observer
+	pending  pendingSet // revocations queued by a Revoker, refused at once
+	idle     time.Duration
+	uses     *useLog // nil without an idle timeout
 }
 
-// Sealed blob layout: a version byte, the GCM nonce, then the ciphertext and tag.
+// Sealed blob layout: a version byte, the session's creation time (version 2,
+// see sealtime.go), the GCM nonce, then the ciphertext and tag.
 const (
-	sealVersion  byte = 1
+	sealVersion1 byte = 1
 	nonceLen          = 12
 	sealOverhead      = 1 + nonceLen + 16
 )
@@ -61,7 +71,13 @@ func NewManager(store Store, opts ManagerOptions) (*Manager, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	m := &Manager{store: store, lifetime: opts.Lifetime, now: opts.Now, observer: opts.Observer}
+	if opts.IdleTimeout != 0 && (opts.IdleTimeout < MinIdleTimeout || opts.IdleTimeout >= opts.Lifetime) {
+		return nil, fmt.Errorf("session: idle timeout %v must be at least %v and shorter than the lifetime %v", opts.IdleTimeout, MinIdleTimeout, opts.Lifetime)
+	}
+	m := &Manager{store: store, lifetime: opts.Lifetime, now: opts.Now, observer: opts.Observer, idle: opts.IdleTimeout}
+	if opts.IdleTimeout > 0 {
+		m.uses = newUseLog(RecordInterval(opts.IdleTimeout))
+	}
 	if inv := store.Invalidations(); inv != nil {
 		m.cache = newSessionCache(inv)
 	}
@@ -92,9 +108,12 @@ func (m *Manager) Create(ctx context.Context, s *Session) (Ticket, error) {
 		return Ticket{}, err
 	}
 	start := m.begin()
-	err = m.store.Put(ctx, id, s.UserID, blob, m.lifetime)
+	err = m.store.Put(ctx, id, s.UserID, blob, m.keepFor(now, s.ExpiresAt))
 	if err := m.observed(OpPut, start, err); err != nil {
 		return Ticket{}, fmt.Errorf("session: create: %w", err)
+	}
+	if m.uses != nil {
+		m.uses.set(id, now)
 	}
 	return t, nil
 }
@@ -102,7 +121,9 @@ func (m *Manager) Create(ctx context.Context, s *Session) (Ticket, error) {
 // Load returns the session t refers to. A malformed ticket, a missing or
 // expired session, or one that does not decrypt under t.Key is ErrNotFound
 // (possibly wrapped); a store failure is returned wrapped and is not
-// ErrNotFound.
+// ErrNotFound. With ManagerOptions.IdleTimeout, a session unused for that
+// long is ErrNotFound too, and Load records the use in the store (Touch) when
+// this Manager has not done so within RecordInterval.
 //
 // With the cache (a *MemoryStore; a *RedisStore with a cache) a session loaded
 // recently comes from memory, without a store round trip. The caller may change the returned Session's fields, but its
@@ -120,13 +141,31 @@ func (m *Manager) LoadFresh(ctx context.Context, t Ticket) (*Session, error) {
 }
 
 func (m *Manager) load(ctx context.Context, t Ticket, cached bool) (*Session, error) {
+	s, err := m.read(ctx, t, cached)
+	if err != nil || m.uses == nil {
+		return s, err
+	}
+	if err := m.recordUse(ctx, t.ID, s.ExpiresAt); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// read returns the session t refers to, from the cache when cached allows.
+func (m *Manager) read(ctx context.Context, t Ticket, cached bool) (*Session, error) {
 	if !validID(t.ID) {
 		return nil, fmt.Errorf("session: load: malformed id: %w", ErrNotFound)
+	}
+	if err := m.pending.replayed(); err != nil {
+		return nil, fmt.Errorf("session: load: %w", err)
 	}
 	var token uint64
 	keep := false
 	if m.cache != nil && cached {
 		if s, ok := m.cache.get(t.ID, t.Key); ok && m.now().Before(s.ExpiresAt) {
+			if m.pending.covers(s.UserID, s.CreatedAt) {
+				return nil, errRevokedPending
+			}
 			return shallowCopy(s), nil
 		}
 		token, keep = m.cache.token()
@@ -147,6 +186,9 @@ func (m *Manager) load(ctx context.Context, t Ticket, cached bool) (*Session, er
 	if !m.now().Before(s.ExpiresAt) {
 		return nil, fmt.Errorf("session: load: expired: %w", ErrNotFound)
 	}
+	if m.pending.covers(s.UserID, s.CreatedAt) {
+		return nil, errRevokedPending
+	}
 	if keep {
 		m.cache.keep(t.ID, s.UserID, token, t.Key, s)
 		return shallowCopy(s), nil
@@ -155,7 +197,8 @@ func (m *Manager) load(ctx context.Context, t Ticket, cached bool) (*Session, er
 }
 
 // Save stores s again under t (after a token refresh, say), sealed with a new
-// nonce. It keeps s.CreatedAt and s.ExpiresAt, using the time left as the TTL.
+// nonce. It keeps s.CreatedAt and s.ExpiresAt, using the time left as the TTL
+// (or the idle timeout, when shorter: a save is a use).
 // A session past ExpiresAt, or one deleted meanwhile (logout, revocation), is
 // ErrNotFound and is not brought back: the store checks and writes atomically
 // (Store.Replace).
@@ -169,7 +212,8 @@ func (m *Manager) Save(ctx context.Context, t Ticket, s *Session) error {
 	if s.UserID == "" {
 		return errors.New("session: save: empty user id")
 	}
-	ttl := s.ExpiresAt.Sub(m.now())
+	now := m.now()
+	ttl := m.keepFor(now, s.ExpiresAt)
 	if ttl <= 0 {
 		return fmt.Errorf("session: save: expired: %w", ErrNotFound)
 	}
@@ -182,6 +226,9 @@ func (m *Manager) Save(ctx context.Context, t Ticket, s *Session) error {
 	err = m.store.Replace(ctx, t.ID, s.UserID, blob, ttl)
 	if err := m.observed(OpReplace, start, err); err != nil {
 		return fmt.Errorf("session: save: %w", err)
+	}
+	if m.uses != nil {
+		m.uses.set(t.ID, now)
 	}
 	return nil
 }
@@ -231,25 +278,27 @@ func seal(t Ticket, s *Session) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, 1+nonceLen, sealOverhead+len(plain))
-	out[0] = sealVersion
-	if _, err := rand.Read(out[1 : 1+nonceLen]); err != nil {
+	out := appendSealHeader(make([]byte, 0, sealHeaderLen+sealOverhead+len(plain)), s.CreatedAt)
+	hdr := len(out)
+	out = out[:hdr+nonceLen]
+	if _, err := rand.Read(out[hdr:]); err != nil {
 		return nil, fmt.Errorf("session: random nonce: %w", err)
 	}
-	return aead.Seal(out, out[1:1+nonceLen], plain, []byte(t.ID)), nil
+	return aead.Seal(out, out[hdr:], plain, sealAD(t.ID, out[:hdr])), nil
 }
 
 // open reverses seal. It decrypts in place: blob must be the caller's.
 func open(t Ticket, blob []byte) (*Session, error) {
-	if len(blob) < sealOverhead || blob[0] != sealVersion {
+	hdr, ok := sealHeaderSize(blob)
+	if !ok || len(blob) < hdr-1+sealOverhead {
 		return nil, errors.New("malformed blob")
 	}
 	aead, err := newAEAD(t.Key)
 	if err != nil {
 		return nil, err
 	}
-	nonce, ct := blob[1:1+nonceLen], blob[1+nonceLen:]
-	plain, err := aead.Open(ct[:0], nonce, ct, []byte(t.ID))
+	nonce, ct := blob[hdr:hdr+nonceLen], blob[hdr+nonceLen:]
+	plain, err := aead.Open(ct[:0], nonce, ct, sealAD(t.ID, blob[:hdr]))
 	if err != nil {
 		return nil, errors.New("blob does not decrypt under the ticket's key")
 	}

@@ -33,8 +33,8 @@ func TestManagerOverRedis(t *testing.T) {
 			switch typ := client.Type(ctx, k).Val(); typ {
 			case "string":
 				values = []string{client.Get(ctx, k).Val()}
-			case "set":
-				values = client.SMembers(ctx, k).Val()
+			case "zset":
+				values = client.ZRange(ctx, k, 0, -1).Val()
 			default:
 				t.Fatalf("unexpected key type %q for %q", typ, k)
 			}

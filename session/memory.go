@@ -20,17 +20,29 @@ type MemoryOptions struct {
 	JanitorInterval time.Duration
 	// Now is the clock expiry is judged by; default time.Now.
 	Now func() time.Time
+	// MaxPerUser bounds the sessions one user holds; default
+	// DefaultMaxPerUser. A Put beyond it ends the user's oldest session (the
+	// one stored first).
+	MaxPerUser int
 }
 
 // DefaultMaxSessions is MemoryOptions.MaxSessions when unset.
 const DefaultMaxSessions = 100000
 
+// DefaultMaxPerUser is how many sessions one user may hold when
+// MemoryOptions.MaxPerUser or RedisOptions.MaxPerUser is unset: more than a
+// person uses (a phone, a laptop and a few browsers), few enough that a
+// runaway script cannot pile up sessions in one index.
+const DefaultMaxPerUser = 100
+
 // MemoryStore is a bounded, expiring, in-process Store for a single machine.
 // Sessions do not survive a restart. It is safe for concurrent use; call
 // Close to stop its janitor goroutine.
 type MemoryStore struct {
-	max int
-	now func() time.Time
+	max        int
+	maxPerUser int
+	now        func() time.Time
+	seq        uint64 // counts Puts of new sessions: their order of arrival
 
 	mu      sync.RWMutex
 	entries map[string]*memEntry
@@ -50,7 +62,8 @@ type memEntry struct {
 	id, userID string
 	blob       []byte
 	expires    time.Time
-	index      int // position in the expiry heap
+	seq        uint64 // when it was stored: the smallest is the user's oldest
+	index      int    // position in the expiry heap
 }
 
 // NewMemoryStore returns a MemoryStore and starts its janitor.
@@ -64,14 +77,18 @@ func NewMemoryStore(opts MemoryOptions) *MemoryStore {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.MaxPerUser <= 0 {
+		opts.MaxPerUser = DefaultMaxPerUser
+	}
 	m := &MemoryStore{
-		max:     opts.MaxSessions,
-		now:     opts.Now,
-		entries: make(map[string]*memEntry),
-		byUser:  make(map[string]map[string]struct{}),
-		inv:     newInvalidations(opts.MaxSessions, 0, nil),
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
+		max:        opts.MaxSessions,
+		maxPerUser: opts.MaxPerUser,
+		now:        opts.Now,
+		entries:    make(map[string]*memEntry),
+		byUser:     make(map[string]map[string]struct{}),
+		inv:        newInvalidations(opts.MaxSessions, 0, nil),
+		stop:       make(chan struct{}),
+		done:       make(chan struct{}),
 	}
 	go m.janitor(opts.JanitorInterval)
 	return m
@@ -123,10 +140,46 @@ func (m *MemoryStore) Put(_ context.Context, id, userID string, blob []byte, ttl
 	if len(m.entries) >= m.max {
 		m.removeLocked(m.expiry[0])
 	}
-	e := &memEntry{id: id, userID: userID, blob: clone(blob), expires: now.Add(ttl)}
+	m.seq++
+	e := &memEntry{id: id, userID: userID, blob: clone(blob), expires: now.Add(ttl), seq: m.seq}
 	m.entries[id] = e
 	heap.Push(&m.expiry, e)
 	m.indexLocked(userID, id)
+	m.capUserLocked(userID)
+	return nil
+}
+
+// capUserLocked ends the oldest sessions of userID while it holds more than
+// maxPerUser. The scan is over one user's sessions, at most maxPerUser+1.
+func (m *MemoryStore) capUserLocked(userID string) {
+	for len(m.byUser[userID]) > m.maxPerUser {
+		var oldest *memEntry
+		for id := range m.byUser[userID] {
+			if e, ok := m.entries[id]; ok && (oldest == nil || e.seq < oldest.seq) {
+				oldest = e
+			}
+		}
+		if oldest == nil {
+			return
+		}
+		m.removeLocked(oldest)
+	}
+}
+
+// Touch implements Store; an expired session counts as gone.
+func (m *MemoryStore) Touch(_ context.Context, id string, ttl time.Duration) error {
+	if ttl <= 0 {
+		return fmt.Errorf("session: non-positive ttl %v", ttl)
+	}
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.entries[id]
+	if !ok || !now.Before(e.expires) {
+		return ErrNotFound
+	}
+	e.expires = now.Add(ttl)
+	heap.Fix(&m.expiry, e.index)
 	return nil
 }
 

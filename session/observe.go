@@ -10,6 +10,7 @@ const (
 	OpPut        = "put"
 	OpReplace    = "replace"
 	OpGet        = "get"
+	OpTouch      = "touch"
 	OpDelete     = "delete"
 	OpDeleteUser = "delete_user"
 	OpPing       = "ping"

@@ -12,12 +12,17 @@ import (
 // RedisOptions configure a RedisStore.
 type RedisOptions struct {
 	// KeyPrefix starts every key; default "kakaogate:". Sessions live at
-	// <prefix>s:<id>, the per-user index at <prefix>u:<userID>.
+	// <prefix>s:<id>, the per-user index (a sorted set; see indexAdd) at
+	// <prefix>u:<userID>.
 	KeyPrefix string
 	// MaxLifetime is the longest a session can live; default 30 days. Every
 	// Put sets the user index's TTL to at least this, so the index outlives
-	// every session listed in it.
+	// every session listed in it, and lists each session until this long
+	// after its Put.
 	MaxLifetime time.Duration
+	// MaxPerUser bounds the sessions one user holds; default
+	// DefaultMaxPerUser. A Put beyond it ends the user's oldest sessions.
+	MaxPerUser int
 	// Cache lets each Manager over the store keep the sessions it opened recently,
 	// kept coherent across instances through Redis pub/sub; see RedisCacheOptions.
 	// Default: off.
@@ -32,10 +37,6 @@ const DefaultKeyPrefix = "kakaogate:"
 // defaultMaxLifetime is RedisOptions.MaxLifetime when unset.
 const defaultMaxLifetime = 30 * 24 * time.Hour
 
-// pruneThreshold is the index size above which Put drops the ids of sessions
-// that have expired, so the index of a user who logs in often stays small.
-const pruneThreshold = 64
-
 // RedisStore is a Store in Redis, shared by every gateway instance, so
 // sessions survive restarts. It works with a single server, Sentinel and
 // Cluster: it never sends a command that spans keys in different hash slots;
@@ -48,6 +49,7 @@ type RedisStore struct {
 	client      redis.UniversalClient
 	prefix      string
 	maxLifetime time.Duration
+	maxPerUser  int
 	inv         *Invalidations // nil without RedisOptions.Cache
 }
 
@@ -61,7 +63,10 @@ func NewRedisStore(client redis.UniversalClient, opts RedisOptions) *RedisStore 
 	if opts.MaxLifetime <= 0 {
 		opts.MaxLifetime = defaultMaxLifetime
 	}
-	r := &RedisStore{client: client, prefix: opts.KeyPrefix, maxLifetime: opts.MaxLifetime}
+	if opts.MaxPerUser <= 0 {
+		opts.MaxPerUser = DefaultMaxPerUser
+	}
+	r := &RedisStore{client: client, prefix: opts.KeyPrefix, maxLifetime: opts.MaxLifetime, maxPerUser: opts.MaxPerUser}
 	if opts.Cache.Size > 0 {
 		r.inv = newRedisSubscription(client, r.invalidationChannel(), opts.Cache).inv
 	}
@@ -85,58 +90,29 @@ func ms(d time.Duration) int64 {
 	return max(1, int64((d+time.Millisecond-1)/time.Millisecond))
 }
 
-// Put implements Store: SET <prefix>s:<id> blob PX ttl, SADD the id to the
-// user index and push the index's expiry out, in one pipeline.
+// Put implements Store: SET <prefix>s:<id> blob PX ttl and the index's
+// upkeep (see indexAdd), in one pipeline of a fixed number of commands,
+// whatever the number of sessions the user holds; then, only when the user
+// holds more than MaxPerUser, the ending of the oldest.
 func (r *RedisStore) Put(ctx context.Context, id, userID string, blob []byte, ttl time.Duration) error {
 	if err := validateEntry(id, userID, ttl); err != nil {
 		return err
 	}
 	uk := r.userKey(userID)
 	var card *redis.IntCmd
-	_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.Do(ctx, "set", r.sessionKey(id), blob, "px", ms(ttl))
-		p.SAdd(ctx, uk, id)
-		p.PExpire(ctx, uk, max(ttl, r.maxLifetime))
-		card = p.SCard(ctx, uk)
-		return nil
+	err := r.withIndex(ctx, uk, func() error {
+		_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+			p.Do(ctx, "set", r.sessionKey(id), blob, "px", ms(ttl))
+			card = r.indexAdd(ctx, p, uk, id, ttl)
+			return nil
+		})
+		return err
 	})
 	if err != nil {
 		return r.failed(fmt.Errorf("session: redis put: %w", err))
 	}
-	if card.Val() > pruneThreshold {
-		if err := r.prune(ctx, uk); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// prune removes from the index at uk the ids whose session key is gone.
-func (r *RedisStore) prune(ctx context.Context, uk string) error {
-	ids, err := r.client.SMembers(ctx, uk).Result()
-	if err != nil {
-		return fmt.Errorf("session: redis prune: %w", err)
-	}
-	exists := make([]*redis.IntCmd, len(ids))
-	if _, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, id := range ids {
-			exists[i] = p.Exists(ctx, r.sessionKey(id))
-		}
-		return nil
-	}); err != nil {
-		return fmt.Errorf("session: redis prune: %w", err)
-	}
-	var gone []any
-	for i, c := range exists {
-		if c.Val() == 0 {
-			gone = append(gone, ids[i])
-		}
-	}
-	if len(gone) == 0 {
-		return nil
-	}
-	if err := r.client.SRem(ctx, uk, gone...).Err(); err != nil {
-		return fmt.Errorf("session: redis prune: %w", err)
+	if over := card.Val() - int64(r.maxPerUser); over > 0 {
+		return r.endOldest(ctx, uk, id, over)
 	}
 	return nil
 }
@@ -169,54 +145,72 @@ func (r *RedisStore) Get(ctx context.Context, id string) ([]byte, error) {
 	return b, nil
 }
 
-// Delete implements Store: DEL the session key and SREM it from the user
+// Touch implements Store: PEXPIRE <prefix>s:<id> ttl, which sets nothing
+// when the key is gone.
+func (r *RedisStore) Touch(ctx context.Context, id string, ttl time.Duration) error {
+	if ttl <= 0 {
+		return fmt.Errorf("session: non-positive ttl %v", ttl)
+	}
+	ok, err := r.client.PExpire(ctx, r.sessionKey(id), ttl).Result()
+	if err != nil {
+		return r.failed(fmt.Errorf("session: redis touch: %w", err))
+	}
+	if !ok {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// Delete implements Store: DEL the session key and ZREM it from the user
 // index, in one pipeline. With an empty userID only the session key goes.
 func (r *RedisStore) Delete(ctx context.Context, id, userID string) error {
-	_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.Del(ctx, r.sessionKey(id))
-		if userID != "" {
-			p.SRem(ctx, r.userKey(userID), id)
-		}
-		return nil
-	})
+	run := func() error {
+		_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+			p.Del(ctx, r.sessionKey(id))
+			if userID != "" {
+				p.ZRem(ctx, r.userKey(userID), id)
+			}
+			return nil
+		})
+		return err
+	}
+	var err error
+	if userID == "" {
+		err = run()
+	} else {
+		err = r.withIndex(ctx, r.userKey(userID), run)
+	}
 	if err != nil {
 		return r.failed(fmt.Errorf("session: redis delete: %w", err))
 	}
 	return r.changed(ctx, invalidateSession+id)
 }
 
-// DeleteUser implements Store: SMEMBERS of the user index, then one pipeline
-// of a DEL per session key and an SREM of exactly those ids from the index (a
-// session created meanwhile stays listed, so it can still be revoked later;
-// the index key disappears once empty). It counts the session keys deleted.
+// DeleteUser implements Store: ZRANGE of the whole user index, then one
+// pipeline of a DEL per session key and a ZREM of exactly those ids from the
+// index (a session created meanwhile stays listed, so it can still be revoked
+// later; the index key disappears once empty). It counts the session keys
+// deleted.
 func (r *RedisStore) DeleteUser(ctx context.Context, userID string) (int, error) {
 	if userID == "" {
 		return 0, errors.New("session: empty user id")
 	}
 	uk := r.userKey(userID)
-	ids, err := r.client.SMembers(ctx, uk).Result()
+	var ids []string
+	err := r.withIndex(ctx, uk, func() error {
+		var err error
+		ids, err = r.client.ZRange(ctx, uk, 0, -1).Result()
+		return err
+	})
 	if err != nil {
 		return 0, r.failed(fmt.Errorf("session: redis delete user: %w", err))
 	}
 	if len(ids) == 0 {
 		return 0, r.changed(ctx, invalidateUser+userID)
 	}
-	dels := make([]*redis.IntCmd, len(ids))
-	members := make([]any, len(ids))
-	_, err = r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, id := range ids {
-			dels[i] = p.Del(ctx, r.sessionKey(id))
-			members[i] = id
-		}
-		p.SRem(ctx, uk, members...)
-		return nil
-	})
+	n, err := r.deleteListed(ctx, uk, ids)
 	if err != nil {
 		return 0, r.failed(fmt.Errorf("session: redis delete user: %w", err))
-	}
-	n := 0
-	for _, d := range dels {
-		n += int(d.Val())
 	}
 	return n, r.changed(ctx, invalidateUser+userID)
 }

@@ -40,11 +40,11 @@ func TestRedisStoreKeyLayout(t *testing.T) {
 			if pttl := client.PTTL(ctx, tt.wantPrefix+"s:sid").Val(); pttl <= time.Second || pttl > 1500*time.Millisecond {
 				t.Fatalf("session PTTL = %v, want about 1.5s (millisecond precision)", pttl)
 			}
-			if m := client.SMembers(ctx, tt.wantPrefix+"u:user:1").Val(); !slices.Equal(m, []string{"sid"}) {
+			if m := client.ZRange(ctx, tt.wantPrefix+"u:user:1", 0, -1).Val(); !slices.Equal(m, []string{"sid"}) {
 				t.Fatalf("user index = %q", m)
 			}
-			if pttl := client.PTTL(ctx, tt.wantPrefix+"u:user:1").Val(); pttl < 47*time.Hour || pttl > 48*time.Hour {
-				t.Fatalf("user index PTTL = %v, want the 48h max lifetime", pttl)
+			if pttl := client.PTTL(ctx, tt.wantPrefix+"u:user:1").Val(); pttl < 47*time.Hour || pttl > 48*time.Hour+indexSkew {
+				t.Fatalf("user index PTTL = %v, want the 48h max lifetime and the skew", pttl)
 			}
 		})
 	}
@@ -66,39 +66,34 @@ func TestRedisStoreKeyLayout(t *testing.T) {
 	})
 }
 
-func TestRedisStorePrunesStaleIndexEntries(t *testing.T) {
+func TestRedisStorePrunesEndedIndexEntries(t *testing.T) {
 	ctx := context.Background()
 	_, client := startRedis(t)
 	r := NewRedisStore(client, RedisOptions{KeyPrefix: "p:"})
-	for i := range pruneThreshold {
-		if err := r.Put(ctx, fmt.Sprint("old", i), "u", []byte("x"), time.Hour); err != nil {
-			t.Fatal(err)
-		}
-		client.Del(ctx, fmt.Sprint("p:s:old", i)) // as if it had expired
-	}
-	if n := client.SCard(ctx, "p:u:u").Val(); n != pruneThreshold {
-		t.Fatalf("index holds %d ids before crossing the threshold, want %d", n, pruneThreshold)
+	past := float64(time.Now().Add(-time.Second).UnixMilli())
+	for i := range 300 { // entries whose sessions have surely ended, as an old login leaves them
+		client.ZAdd(ctx, "p:u:u", redis.Z{Score: past, Member: fmt.Sprint("old", i)})
 	}
 	if err := r.Put(ctx, "live", "u", []byte("x"), time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if m := client.SMembers(ctx, "p:u:u").Val(); !slices.Equal(m, []string{"live"}) {
-		t.Fatalf("index after pruning holds %d ids, want only the live one", len(m))
+	if m := client.ZRange(ctx, "p:u:u", 0, -1).Val(); !slices.Equal(m, []string{"live"}) {
+		t.Fatalf("index after a Put holds %d ids, want only the live one", len(m))
 	}
 }
 
-// afterSMembers is a go-redis hook that runs fn once, right after the first
-// SMEMBERS reply: a login landing in the middle of DeleteUser.
-type afterSMembers struct{ fn func() }
+// afterIndexRead is a go-redis hook that runs fn once, right after the first
+// reply listing the user index (ZRANGE): a login landing in the middle of DeleteUser.
+type afterIndexRead struct{ fn func() }
 
-func (h *afterSMembers) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (h *afterSMembers) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+func (h *afterIndexRead) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *afterIndexRead) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return next
 }
-func (h *afterSMembers) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+func (h *afterIndexRead) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
 		err := next(ctx, cmd)
-		if cmd.Name() == "smembers" && h.fn != nil {
+		if cmd.Name() == "zrange" && h.fn != nil {
 			h.fn()
 			h.fn = nil
 		}
@@ -114,7 +109,7 @@ func TestRedisStoreDeleteUserKeepsASessionCreatedMeanwhile(t *testing.T) {
 	if err := r.Put(ctx, "a", "u", []byte("x"), time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	client.AddHook(&afterSMembers{fn: func() {
+	client.AddHook(&afterIndexRead{fn: func() {
 		if err := other.Put(ctx, "late", "u", []byte("y"), time.Hour); err != nil {
 			t.Error(err)
 		}
@@ -122,7 +117,7 @@ func TestRedisStoreDeleteUserKeepsASessionCreatedMeanwhile(t *testing.T) {
 	if n, err := r.DeleteUser(ctx, "u"); err != nil || n != 1 {
 		t.Fatalf("DeleteUser = %d, %v; want 1", n, err)
 	}
-	if m := client.SMembers(ctx, "kakaogate:u:u").Val(); !slices.Equal(m, []string{"late"}) {
+	if m := client.ZRange(ctx, "kakaogate:u:u", 0, -1).Val(); !slices.Equal(m, []string{"late"}) {
 		t.Fatalf("index = %q; the session created meanwhile must stay listed (revocable)", m)
 	}
 	if n, err := r.DeleteUser(ctx, "u"); err != nil || n != 1 {
@@ -147,6 +142,7 @@ func TestRedisStoreDown(t *testing.T) {
 		{"Get", func(ctx context.Context) error { _, err := r.Get(ctx, "sid"); return err }},
 		{"Put", func(ctx context.Context) error { return r.Put(ctx, "sid", "u", []byte("x"), time.Hour) }},
 		{"Replace", func(ctx context.Context) error { return r.Replace(ctx, "sid", "u", []byte("x"), time.Hour) }},
+		{"Touch", func(ctx context.Context) error { return r.Touch(ctx, "sid", time.Hour) }},
 		{"Delete", func(ctx context.Context) error { return r.Delete(ctx, "sid", "u") }},
 		{"DeleteUser", func(ctx context.Context) error { _, err := r.DeleteUser(ctx, "u"); return err }},
 		{"Ping", func(ctx context.Context) error { return r.Ping(ctx) }},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -45,6 +46,15 @@ type RevokerOptions struct {
 	// OnRetrySuccess, if set, is called when a retry has ended the user's n
 	// sessions, under the same conditions as OnError.
 	OnRetrySuccess func(userID string, n int)
+	// Journal, if set, makes the queue durable: a revocation is queued only
+	// once it is written and fsynced there (otherwise Revoke fails with an
+	// error wrapping ErrJournal), the file is replayed by Ready, and compacted
+	// as queued revocations are applied. Without it the queue lives in memory
+	// and is lost when the process exits. The Revoker does not close it.
+	Journal *Journal
+	// OnSkippedEntry, if set, is told of every journal line Ready skipped
+	// (corrupt, or of another store), with the file and line number.
+	OnSkippedEntry func(path string, line int, err error)
 }
 
 // Revoker defaults, taken by zero RevokerOptions fields.
@@ -62,16 +72,21 @@ const (
 )
 
 // Revoker ends every session of a user now (Manager.DeleteUser), or, if the
-// store fails, queues the user in memory and retries with backoff until it
+// store fails, queues the revocation and retries with backoff until it
 // succeeds. It is for the unlink webhook (Kakao never resends one) and admin
 // revocations.
 //
+// While a revocation is queued, the Manager refuses (ErrNotFound) every
+// session of the user created at or before it, from memory and at once, also
+// in the moment the store comes back and before the retry ran. A retry ends
+// only those sessions (Manager.DeleteUserBefore): a login after the
+// revocation stays.
+//
 // The queue holds each user once, oldest first; a user whose revocation keeps
-// failing moves to the back, so it does not hold up the others. It lives in
-// this process only: a queued revocation is lost if the process exits, and
-// reported to OnError if the Revoker is closed. A retry ends every session
-// the user has at that moment, including any created after the revocation was
-// asked for.
+// failing moves to the back, so it does not hold up the others. With
+// RevokerOptions.Journal the queue is on disk too: it survives the process,
+// and Ready replays it. Without it, a queued revocation is lost if the process
+// exits, and reported to OnError if the Revoker is closed.
 //
 // The retry goroutine starts with the first queued user and runs until Close;
 // it sleeps while the queue is empty. A Revoker is safe for concurrent use.
@@ -90,16 +105,24 @@ type Revoker struct {
 	started bool                     // the retry goroutine runs
 	closed  bool
 
+	// jmu orders journal writes: an Append and its queueing, against a
+	// compaction's snapshot of the queue and its rewrite. Taken before mu.
+	jmu   sync.Mutex
+	ready atomic.Bool // Ready succeeded: the journal is open and replayed
+
 	closeOnce sync.Once
 }
 
 type revokeEntry struct {
 	userID   string
-	failures int // failed attempts, including the synchronous one
+	at       time.Time // the latest revocation queued for the user
+	failures int       // failed attempts, including the synchronous one
 }
 
-// NewRevoker returns a Revoker ending sessions through m. It panics if m is
-// nil. Call Close when done with it.
+// NewRevoker returns a Revoker ending sessions through m, and makes m refuse
+// the sessions its queued revocations cover (m replays the journal, Ready,
+// before it answers for a session). Use one Revoker per Manager. It panics if
+// m is nil. Call Close when done with it.
 func NewRevoker(m *Manager, opts RevokerOptions) *Revoker {
 	if m == nil {
 		panic("session: NewRevoker: nil manager")
@@ -119,7 +142,7 @@ func NewRevoker(m *Manager, opts RevokerOptions) *Revoker {
 		opts.AttemptTimeout = DefaultRevokeAttemptTimeout
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Revoker{
+	r := &Revoker{
 		m:      m,
 		opts:   opts,
 		ctx:    ctx,
@@ -129,59 +152,91 @@ func NewRevoker(m *Manager, opts RevokerOptions) *Revoker {
 		queue:  list.New(),
 		byUser: make(map[string]*list.Element),
 	}
+	m.pending.revoker.Store(r)
+	return r
 }
 
 // Revoke ends every session of userID. It tries once, bounded by ctx and
 // AttemptTimeout: on success it returns the number of sessions ended (and
-// drops any queued retry for the user, now done). On failure it queues the
-// user for retries (once, however often Revoke is called for them) and
-// returns queued=true with the store error, which the caller should log: the
-// sessions are still valid until a retry succeeds. A failure that cannot be
-// queued (queue full, Revoker closed) returns queued=false and an error
-// wrapping the store error and ErrRevokeQueueFull or ErrRevokerClosed, and is
-// also reported to OnError.
+// drops any queued retry the attempt covered). On failure it queues the
+// revocation (written to the Journal first, if there is one) and returns
+// queued=true with the store error, which the caller should log: from then
+// on the Manager refuses the user's sessions created until now, and a retry
+// ends them in the store. A failure that cannot be queued (queue full,
+// Revoker closed, journal write failed) returns queued=false and an error
+// wrapping the store error and ErrRevokeQueueFull, ErrRevokerClosed or
+// ErrJournal, and is also reported to OnError: the revocation did not happen
+// and must not be acknowledged.
 func (r *Revoker) Revoke(ctx context.Context, userID string) (ended int, queued bool, err error) {
 	if userID == "" {
 		return 0, false, errors.New("session: revoke: empty user id")
 	}
+	if err := r.Ready(); err != nil {
+		r.onError(userID, err)
+		return 0, false, fmt.Errorf("session: revoke: %w", err)
+	}
+	at := r.m.now().UTC().Round(0)
 	n, err := r.attempt(ctx, userID)
 	if err == nil {
-		r.mu.Lock()
-		if el, ok := r.byUser[userID]; ok {
-			r.removeLocked(el)
-		}
-		r.mu.Unlock()
+		r.applied(userID, at)
 		return n, false, nil
 	}
 	err = fmt.Errorf("session: revoke: %w", err)
+	if dropped := r.enqueue(userID, at); dropped != nil {
+		err = fmt.Errorf("%w; not queued: %w", err, dropped)
+		r.onError(userID, err)
+		return 0, false, err
+	}
+	return 0, true, err
+}
 
-	var dropped error
+// enqueue queues the revocation of userID at at, journaled first, and wakes
+// the retry goroutine. It returns why it could not.
+func (r *Revoker) enqueue(userID string, at time.Time) error {
+	r.jmu.Lock()
+	defer r.jmu.Unlock()
 	r.mu.Lock()
-	switch _, ok := r.byUser[userID]; {
+	_, known := r.byUser[userID]
+	switch {
 	case r.closed:
-		dropped = ErrRevokerClosed
-	case ok:
 		r.mu.Unlock()
-		return 0, true, err
-	case r.queue.Len() >= r.opts.MaxQueued:
-		dropped = fmt.Errorf("%w (%d users): revocation dropped", ErrRevokeQueueFull, r.opts.MaxQueued)
-	default:
-		r.byUser[userID] = r.queue.PushBack(&revokeEntry{userID: userID, failures: 1})
-		if !r.started {
-			r.started = true
-			go r.run()
-		}
+		return ErrRevokerClosed
+	case !known && r.queue.Len() >= r.opts.MaxQueued:
 		r.mu.Unlock()
-		select {
-		case r.wake <- struct{}{}:
-		default:
-		}
-		return 0, true, err
+		return fmt.Errorf("%w (%d users): revocation dropped", ErrRevokeQueueFull, r.opts.MaxQueued)
 	}
 	r.mu.Unlock()
-	err = fmt.Errorf("%w; not queued: %w", err, dropped)
-	r.onError(userID, err)
-	return 0, false, err
+	if r.opts.Journal != nil {
+		if err := r.opts.Journal.Append(userID, at); err != nil {
+			return err
+		}
+	}
+	r.mu.Lock()
+	r.queueLocked(userID, at, 1)
+	r.mu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// queueLocked queues userID's revocation at at, or moves the user's queued
+// one to at if later, starts the retry goroutine, and republishes the
+// revocations the Manager refuses.
+func (r *Revoker) queueLocked(userID string, at time.Time, failures int) {
+	if el, ok := r.byUser[userID]; ok {
+		if e := el.Value.(*revokeEntry); at.After(e.at) {
+			e.at = at
+		}
+	} else {
+		r.byUser[userID] = r.queue.PushBack(&revokeEntry{userID: userID, at: at, failures: failures})
+	}
+	if !r.started {
+		r.started = true
+		go r.run()
+	}
+	r.publishLocked()
 }
 
 // Pending returns the number of users waiting for a retry.
@@ -192,9 +247,11 @@ func (r *Revoker) Pending() int {
 }
 
 // Close stops the retry goroutine, cancelling a retry in flight, and waits
-// for it to exit. Every revocation still queued is dropped and reported to
-// OnError with an error wrapping ErrRevokerClosed. Revoke keeps working
-// afterwards but no longer queues. Close is safe to call more than once.
+// for it to exit. With a Journal, the revocations still queued stay in it
+// for the next Ready (of a Revoker in this process or the next); the Journal
+// stays open (its owner closes it). Without one, they are dropped and reported to OnError
+// with an error wrapping ErrRevokerClosed. Revoke keeps working afterwards
+// but no longer queues. Close is safe to call more than once.
 func (r *Revoker) Close() {
 	r.closeOnce.Do(func() {
 		r.mu.Lock()
@@ -212,7 +269,11 @@ func (r *Revoker) Close() {
 		}
 		r.queue.Init()
 		clear(r.byUser)
+		r.publishLocked()
 		r.mu.Unlock()
+		if r.opts.Journal != nil {
+			return // the queued revocations stay in the journal, which its owner closes
+		}
 		for _, u := range users {
 			r.onError(u, fmt.Errorf("session: revoke: %w with the revocation still queued: dropped", ErrRevokerClosed))
 		}
@@ -268,9 +329,10 @@ func (r *Revoker) round() bool {
 			return true
 		}
 		e := el.Value.(*revokeEntry)
+		at := e.at
 		r.mu.Unlock()
 
-		n, err := r.attempt(r.ctx, e.userID)
+		n, err := r.attemptBefore(r.ctx, e.userID, at)
 		if r.ctx.Err() != nil {
 			return false // closed meanwhile: Close reports the user
 		}
@@ -278,14 +340,20 @@ func (r *Revoker) round() bool {
 		r.mu.Lock()
 		current := r.byUser[e.userID] == el // not removed by a successful Revoke meanwhile
 		switch {
-		case err == nil && current:
+		case err == nil && current && !e.at.After(at): // not revoked again meanwhile
 			r.removeLocked(el)
+			r.publishLocked()
+		case err == nil && current:
+			r.queue.MoveToBack(el) // the later revocation is applied in the next pass
 		case err != nil && current:
 			e.failures++
 			r.queue.MoveToBack(el)
 		}
 		failures := e.failures
 		r.mu.Unlock()
+		if err == nil && current {
+			r.compact(e.userID, at) // before it is reported done
+		}
 
 		switch {
 		case err != nil && current:

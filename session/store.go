@@ -18,6 +18,8 @@ var ErrNotFound = errors.New("session: not found")
 // concurrent use.
 type Store interface {
 	// Put stores blob under id for ttl (> 0) and records id in userID's index.
+	// When the index then lists more than the store's limit of sessions per
+	// user, the oldest listed are ended (deleted, as by Delete).
 	Put(ctx context.Context, id, userID string, blob []byte, ttl time.Duration) error
 	// Replace overwrites the blob of the session id for ttl (> 0), only if it
 	// still exists, atomically; otherwise it returns ErrNotFound. Manager.Save
@@ -27,6 +29,11 @@ type Store interface {
 	// Get returns the blob stored under id, or ErrNotFound when there is none
 	// or it has expired. The caller owns the returned slice.
 	Get(ctx context.Context, id string) ([]byte, error)
+	// Touch sets the session id to expire ttl (> 0) from now, only if it still
+	// exists; otherwise it returns ErrNotFound. It changes nothing else, so it
+	// announces nothing. Manager uses it to record that a session was used
+	// (ManagerOptions.IdleTimeout).
+	Touch(ctx context.Context, id string, ttl time.Duration) error
 	// Delete removes the session id and its entry in userID's index. Deleting
 	// a missing session is not an error.
 	Delete(ctx context.Context, id, userID string) error

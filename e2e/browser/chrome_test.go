@@ -1,6 +1,7 @@
 package browser
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -145,6 +146,7 @@ type tabOptions struct {
 	lang      string // Accept-Language, e.g. "ko-KR,ko;q=0.9,en;q=0.5"; default "en-US,en;q=0.9"
 	userAgent string // default: Chromium's own
 	mobile    bool   // a phone-sized viewport (the in-app browser); default a laptop's
+	width     int64  // with mobile, the phone's width in CSS pixels; default 412
 }
 
 // openTab gives the journey its own browser context (cookies, storage) and tab, bounded by
@@ -168,7 +170,7 @@ func openTab(t *testing.T, e *env, name string, o tabOptions) *tab {
 	width, height := int64(1024), int64(800)
 	var vopts []chromedp.EmulateViewportOption
 	if o.mobile {
-		width, height = 412, 860
+		width, height = cmp.Or(o.width, 412), 860
 		vopts = append(vopts, chromedp.EmulateMobile)
 	}
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height, vopts...)); err != nil {

@@ -152,6 +152,24 @@ func (in *Instance) Stop() {
 	}
 }
 
+// Kill ends the process at once with SIGKILL, as a crash would: nothing of its shutdown runs.
+// Restart starts it again with the same configuration and data directory. It is safe to call
+// on a stopped process.
+func (in *Instance) Kill() {
+	in.mu.Lock()
+	cmd, done, stopped := in.cmd, in.done, in.stopped
+	in.stopped = true
+	in.mu.Unlock()
+	if stopped || cmd == nil || cmd.Process == nil {
+		return
+	}
+	_ = cmd.Process.Kill()
+	<-done
+}
+
+// DataDir is the process's XDG_DATA_HOME: Caddy's data directory is its caddy subdirectory.
+func (in *Instance) DataDir() string { return filepath.Dir(in.config) }
+
 // Logs returns everything the process has written so far.
 func (in *Instance) Logs() string { return in.logs.String() }
 

@@ -2,7 +2,6 @@ package caddyemulator
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -13,19 +12,9 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig"
 
+	"github.com/kakaogate/kakaogate/internal/testcaddy"
 	"github.com/kakaogate/kakaogate/kakaotest"
 )
-
-// freePort returns a loopback port that was free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 // loadCaddyfile adapts and (re)loads a Caddyfile into the running Caddy.
 func loadCaddyfile(t *testing.T, cf string) {
@@ -51,7 +40,7 @@ func callbackCode(t *testing.T, resp *http.Response) string {
 }
 
 func TestServesThroughCaddyAndKeepsSessionsAcrossReload(t *testing.T) {
-	port := freePort(t)
+	port := testcaddy.FreePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	cf := fmt.Sprintf(`{
 		admin off
