@@ -25,7 +25,8 @@ import (
 //     session id (logout, back-channel logout, expiry in a memory store) and a fresh read of
 //     the store no longer finds it, or cannot say (fail closed);
 //   - every session of its user ends (unlink, its webhook, admin revocation);
-//   - its session expires (ExpiresAt), or, for a bearer identity, the token expires or the
+//   - its session expires (ExpiresAt) or ends idle (idle_timeout: a silent end, looked for
+//     when the session's key in the store would expire, see watchIdle), or, for a bearer identity, the token expires or the
 //     gateway would ask the provider about it again (bearerCacheTTL), whichever comes first;
 //   - announcements may have been lost (the Redis subscription failed or was made again, a
 //     Redis command failed): every tracked connection is closed, since a revocation may have
@@ -44,6 +45,7 @@ const (
 	endUnconfirmed  = "session not confirmed by the store"
 	endUserRevoked  = "user revoked"
 	endExpired      = "session expired"
+	endIdle         = "session idle"
 	endLost         = "session announcements may have been lost"
 	endClosing      = "gateway closing"
 )
@@ -75,7 +77,8 @@ type liveConn struct {
 
 	mu    sync.Mutex
 	ended bool
-	conn  net.Conn // the hijacked connection, once hijacked
+	conn  net.Conn    // the hijacked connection, once hijacked
+	idle  *time.Timer // looks for the session's idle end (watchIdle); nil without idle_timeout
 }
 
 // newConnRegistry watches sessions' announcements; ok is false when the store makes none.
@@ -106,7 +109,41 @@ func (c *connRegistry) open(sessionID, userID string, t session.Ticket, deadline
 	addConn(c.byUser, userID, lc)
 	lc.timer = time.AfterFunc(deadline.Sub(c.now()), func() { c.end(lc, endExpired) })
 	c.mu.Unlock()
+	if idle := c.sessions.IdleTimeout(); idle > 0 && sessionID != "" {
+		// The request's session was used just now (or recorded as used by this instance
+		// within RecordInterval): it cannot end idle before this.
+		c.watchIdle(lc, idle-session.RecordInterval(idle))
+	}
 	return lc
+}
+
+// idleMargin is how long after its key should have expired a session is looked at again.
+const idleMargin = 10 * time.Millisecond
+
+// watchIdle looks, after d, whether lc's session ended idle (ManagerOptions.IdleTimeout). An
+// idle end is silent (the store's key expires), so the store is asked how long the session
+// has left, without counting as a use, and asked again when that runs out: lc ends within
+// idleMargin plus a store round trip of the session's idle end, or when the store cannot say.
+func (c *connRegistry) watchIdle(lc *liveConn, d time.Duration) {
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	if lc.ended {
+		return
+	}
+	lc.idle = time.AfterFunc(d, func() {
+		ctx, cancel := context.WithTimeout(c.ctx, connCheckTimeout)
+		defer cancel()
+		left, err := c.sessions.TimeLeft(ctx, lc.sessionID)
+		switch {
+		case err == nil:
+			c.watchIdle(lc, left+idleMargin)
+		case errors.Is(err, session.ErrNotFound):
+			c.end(lc, endIdle)
+		default:
+			c.logger.Warn("long-lived connection closed: the session store could not say whether its session is idle", zap.Error(err))
+			c.end(lc, endUnconfirmed)
+		}
+	})
 }
 
 // done forgets lc once its request is over; a connection hijacked by a handler that has
@@ -157,7 +194,7 @@ func (c *connRegistry) check(sessionID string) {
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, connCheckTimeout)
 	defer cancel()
-	_, err := c.sessions.LoadFresh(ctx, t)
+	err := c.sessions.Alive(ctx, t) // not a use: a refresh elsewhere must not keep it from idling
 	switch {
 	case err == nil:
 		return
@@ -243,6 +280,9 @@ func (lc *liveConn) end(reason string) bool {
 	}
 	lc.ended = true
 	conn := lc.conn
+	if lc.idle != nil {
+		lc.idle.Stop()
+	}
 	lc.mu.Unlock()
 	lc.cancel()
 	if conn != nil {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
 	"golang.org/x/net/websocket"
 
 	"github.com/kakaogate/kakaogate/config"
@@ -194,5 +195,19 @@ func (h *harness) unlinkWebhook(t *testing.T, user string) {
 		"Authorization: KakaoAK "+kakaotest.DefaultAdminKey)
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("webhook: %d %s", res.StatusCode, res.body)
+	}
+}
+
+// waitLogged waits up to waitAtMost for a log line msg with the given reason (it follows the
+// close it reports).
+func waitLogged(t *testing.T, h *harness, msg, reason string) {
+	t.Helper()
+	for deadline := time.Now().Add(waitAtMost); ; time.Sleep(10 * time.Millisecond) {
+		if h.logs.FilterMessage(msg).FilterField(zap.String("reason", reason)).Len() > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no log line %q with reason %q", msg, reason)
+		}
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"go.uber.org/zap"
 
 	"github.com/kakaogate/kakaogate/config"
 	"github.com/kakaogate/kakaogate/internal/redistest"
@@ -265,14 +264,44 @@ func TestWebsocketClosesWhenTheSubscriptionFails(t *testing.T) {
 	if took := ws.closedWithin(t, start); took > closeWithin {
 		t.Fatalf("closed %v after the subscription failed, want within %v", took, closeWithin)
 	}
-	logged := func() bool {
-		return h.logs.FilterMessage("long-lived connections closed").FilterField(zap.String("reason", endLost)).Len() > 0
-	}
-	for deadline := time.Now().Add(waitAtMost); !logged(); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) { // the line follows the close
-			t.Fatalf("no log line says the connection closed because announcements may have been lost")
-		}
-	}
+	waitLogged(t, h, "long-lived connections closed", endLost)
 	waitServing()
 	dialWS(t, h, cookie).alive(t)
+}
+
+// TestCase_gw_conn_07_IdleEndClosesWebsocket: with idle_timeout, a session's websocket
+// closes within a second of the session's silent idle end (its traffic is not a use), while
+// the websocket of a session still in use stays open.
+func TestCase_gw_conn_07_IdleEndClosesWebsocket(t *testing.T) {
+	const idle = config.MinIdleTimeout
+	h := liveHarness(t, func(c *config.Config) { c.IdleTimeout = config.Duration(idle) })
+	idleC, usedC := h.browser(), h.browser()
+	h.login(usedC, "/", 1001)
+	start := time.Now()
+	h.login(idleC, "/", 1002)
+	idleWS := dialWS(t, h, "Cookie: "+h.gw.cookies.session+"="+h.sessionCookie(idleC).Value)
+	usedWS := dialWS(t, h, "Cookie: "+h.gw.cookies.session+"="+h.sessionCookie(usedC).Value)
+	stop := make(chan struct{})
+	used := make(chan struct{})
+	go func() { // the other session is used every second
+		defer close(used)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Second):
+				h.get(usedC, "/page", "Accept: application/json")
+			}
+		}
+	}()
+	idleWS.alive(t) // websocket traffic: no use of the session
+	time.Sleep(time.Until(start.Add(idle - waitAtMost/2)))
+	ended := idleWS.closedWithin(t, start)
+	close(stop)
+	<-used
+	if ended < idle || ended > idle+closeWithin {
+		t.Fatalf("the idle session's websocket closed %v after the login began, want within %v after %v", ended, closeWithin, idle)
+	}
+	usedWS.alive(t)
+	waitLogged(t, h, "long-lived connection closed", endIdle)
 }
