@@ -228,3 +228,26 @@ func TestCase_gw_conn_02_SessionExpiryClosesWebsocket(t *testing.T) {
 		t.Fatalf("closed %v after the login began, want between 1m and 1m%v after it", closed.Sub(before), after.Sub(before)+closeWithin)
 	}
 }
+
+// TestWebsocketClosesAtIdleEndOverRedis: with idle_timeout 10s over Redis (where the idle end
+// is silent: the session key expires), a websocket whose session nobody uses closes within a
+// second of the idle end; its own traffic is no use.
+func TestWebsocketClosesAtIdleEndOverRedis(t *testing.T) {
+	t.Parallel()
+	e := liveEnv(t, 2, "session redis redis://"+redistest.Start(t).Addr()+"/0", "idle_timeout 10s")
+	c := e.browser()
+	start := time.Now()
+	resp, err := kakaotestLogin(c, e.bases[0], 1001)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	after := time.Now() // the login's session was last used between start and after
+	conn := openWebsocket(t, e.bases[0], sessionCookie(c, e.bases[0])).(wsConn)
+	conn.echo(t)
+	time.Sleep(time.Until(start.Add(10*time.Second - waitAtMost/2)))
+	conn.closedAfter(t)
+	if closed := time.Now(); closed.Before(start.Add(10*time.Second)) || closed.After(after.Add(10*time.Second+closeWithin)) {
+		t.Fatalf("closed %v after the login began (which took %v), want within %v of the idle end 10s after it", closed.Sub(start), after.Sub(start), closeWithin)
+	}
+}

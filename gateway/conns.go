@@ -26,8 +26,10 @@ import (
 //     the store no longer finds it, or cannot say (fail closed);
 //   - every session of its user ends (unlink, its webhook, admin revocation);
 //   - its session expires (ExpiresAt) or ends idle (idle_timeout: a silent end, looked for
-//     when the session's key in the store would expire, see watchIdle), or, for a bearer identity, the token expires or the
-//     gateway would ask the provider about it again (bearerCacheTTL), whichever comes first;
+//     when the session's key in the store would expire, see watchIdle; the connection's own
+//     traffic is no use of the session);
+//   - for a bearer identity, the token expires or the gateway would ask the provider about
+//     it again (bearerCacheTTL), whichever comes first;
 //   - announcements may have been lost (the Redis subscription failed or was made again, a
 //     Redis command failed): every tracked connection is closed, since a revocation may have
 //     gone unheard; clients reconnect and are checked again;
