@@ -211,3 +211,39 @@ func waitLogged(t *testing.T, h *harness, msg, reason string) {
 		}
 	}
 }
+
+// TestTrackedWriterHijack: http.ResponseController reaches the tracked writer's Hijack, which
+// keeps http.ErrNotSupported recognizable (HTTP/2: Caddy then uses extended CONNECT) and
+// refuses, closing the connection, once the request's session has ended.
+func TestTrackedWriterHijack(t *testing.T) {
+	rec := httptest.NewRecorder()
+	w := &trackedWriter{ResponseWriter: rec, lc: &liveConn{cancel: func() {}}}
+	if _, _, err := http.NewResponseController(w).Hijack(); !errors.Is(err, http.ErrNotSupported) {
+		t.Fatalf("Hijack of a writer that cannot: %v, want http.ErrNotSupported", err)
+	}
+	if err := http.NewResponseController(w).Flush(); err != nil {
+		t.Fatalf("Flush: %v", err)
+	}
+	if !rec.Flushed {
+		t.Fatal("Flush did not reach the underlying writer")
+	}
+
+	hijacked := make(chan error, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, _ *http.Request) {
+		lc := &liveConn{cancel: func() {}}
+		lc.end("session ended")
+		_, _, err := http.NewResponseController(&trackedWriter{ResponseWriter: rw, lc: lc}).Hijack()
+		hijacked <- err
+	}))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL)
+	if err == nil {
+		resp.Body.Close()
+	}
+	if err := <-hijacked; !errors.Is(err, errConnEnded) {
+		t.Fatalf("Hijack after the session ended: %v, want errConnEnded", err)
+	}
+	if err == nil {
+		t.Fatal("the client got an answer on a connection that should have been closed")
+	}
+}
