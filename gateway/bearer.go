@@ -168,7 +168,7 @@ func (g *Gateway) protectBearer(w http.ResponseWriter, r *http.Request, next Nex
 	if !g.cfg.PassAccessToken {
 		r.Header.Del("Authorization")
 	}
-	return next(w, r)
+	return g.upstream(w, r, next, session.Ticket{}, sess, true)
 }
 
 // bearerTicket stands for the request's bearer identity where a session ticket is expected

@@ -37,6 +37,9 @@ type chain struct {
 	bearerRead, hasBearer bool
 	bearer                string
 
+	// tracked: a gateway passed the request on as a long-lived one, tracked (serveLongLived).
+	tracked bool
+
 	loaded  bool // the session below is the request's, whatever the gateway that read it
 	ticket  session.Ticket
 	sess    *session.Session

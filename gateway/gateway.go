@@ -104,6 +104,9 @@ type Gateway struct {
 	// bearer resolves Authorization: Bearer tokens; nil when bearer access is off.
 	bearer        *bearerResolver
 	bearerMetrics BearerMetrics
+	// conns keeps the long-lived connections passed upstream, to close them when their
+	// session ends (conns.go); nil when the store announces no session ends.
+	conns *connRegistry
 	// logoutTokens remembers processed back-channel logout tokens (replays end nothing).
 	logoutTokens tokenMemory
 
@@ -193,6 +196,7 @@ func New(o Options) (*Gateway, error) {
 	if err := g.setUpBearer(); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
+	g.setUpConns()
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	g.notifySlots = make(chan struct{}, maxNotifyInFlight)
 	g.notifyClient = &http.Client{
@@ -206,6 +210,9 @@ func New(o Options) (*Gateway, error) {
 func (g *Gateway) Close() {
 	if g.bearer != nil {
 		g.bearer.stopWatching()
+	}
+	if g.conns != nil {
+		g.conns.close()
 	}
 	g.cancel()
 	g.background.Wait()

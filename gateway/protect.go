@@ -50,7 +50,7 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request, next Next) err
 		// no-store wins; images, scripts and API answers keep theirs.)
 		w.Header().Set("Cache-Control", "no-store")
 	}
-	return next(w, r)
+	return g.upstream(w, r, next, ticket, sess, false)
 }
 
 // requestSession returns the request's verified session, refreshed when due: read once per

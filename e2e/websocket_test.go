@@ -1,0 +1,253 @@
+package e2e
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/websocket"
+
+	"github.com/kakaogate/kakaogate/internal/redistest"
+)
+
+// A session's end reaches every connection it opened (issue 16): through the Caddy binary,
+// a websocket and an event stream to a real upstream close within a second of the session's
+// end, wherever it ends.
+
+// closeWithin is the guarantee; waitAtMost bounds each wait for it.
+const (
+	closeWithin = time.Second
+	waitAtMost  = 3 * time.Second
+)
+
+// liveUpstream starts the app's real websocket endpoint (/ws, echoing, golang.org/x/net/websocket)
+// and event stream (/events) and returns its host:port.
+func liveUpstream(t *testing.T) string {
+	mux := http.NewServeMux()
+	mux.Handle("/ws", websocket.Handler(func(ws *websocket.Conn) { _, _ = io.Copy(ws, ws) }))
+	mux.HandleFunc("/events", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = io.WriteString(w, "data: hello\n\n")
+		_ = http.NewResponseController(w).Flush()
+		<-r.Context().Done()
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return strings.TrimPrefix(srv.URL, "http://")
+}
+
+// liveEnv starts instances gateways with session line session, /ws and /events proxied to
+// a live upstream, the admin endpoint and the unlink webhook on, and extra lines in the
+// kakaogate block.
+func liveEnv(t *testing.T, instances int, session, extra string) *env {
+	up := liveUpstream(t)
+	return newEnv(t, envOptions{instances: instances, session: session, body: fmt.Sprintf(`
+	kakaogate {
+		@GATE@
+		admin_key demo-admin-key
+		app_id 100001
+		admin_token %s
+		%s
+	}
+	reverse_proxy /ws %s
+	reverse_proxy /events %s
+	reverse_proxy @UPSTREAM@`, adminTokenE2E, extra, up, up)})
+}
+
+// liveConn is a websocket or event stream opened through a gateway.
+type liveConn interface {
+	// closedAfter waits up to waitAtMost for the connection to close and says how long it took.
+	closedAfter(t *testing.T) time.Duration
+}
+
+type wsConn struct{ ws *websocket.Conn }
+
+// openWebsocket opens /ws at base with the session cookie and checks it echoes.
+func openWebsocket(t *testing.T, base, cookie string) liveConn {
+	t.Helper()
+	cfg, err := websocket.NewConfig("ws"+strings.TrimPrefix(base, "http")+"/ws", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Header.Set("Cookie", "__Host-kakaogate="+cookie)
+	ws, err := websocket.DialConfig(cfg)
+	if err != nil {
+		t.Fatalf("websocket through %s: %v", base, err)
+	}
+	t.Cleanup(func() { _ = ws.Close() })
+	c := wsConn{ws}
+	c.echo(t)
+	return c
+}
+
+// echo checks the websocket answers.
+func (c wsConn) echo(t *testing.T) {
+	t.Helper()
+	_ = c.ws.SetDeadline(time.Now().Add(waitAtMost))
+	var got string
+	if err := websocket.Message.Send(c.ws, "ping"); err != nil {
+		t.Fatalf("websocket send: %v", err)
+	}
+	if err := websocket.Message.Receive(c.ws, &got); err != nil || got != "ping" {
+		t.Fatalf("websocket echo: %q, %v", got, err)
+	}
+}
+
+func (c wsConn) closedAfter(t *testing.T) time.Duration {
+	t.Helper()
+	start := time.Now()
+	_ = c.ws.SetReadDeadline(start.Add(waitAtMost))
+	var got string
+	err := websocket.Message.Receive(c.ws, &got)
+	var ne interface{ Timeout() bool }
+	if err == nil || errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("the websocket is still open %v later (read %q, %v)", waitAtMost, got, err)
+	}
+	return time.Since(start)
+}
+
+type streamConn struct{ body *bufio.Reader }
+
+// openStream opens /events at base with the session cookie and reads its first event.
+func openStream(t *testing.T, base, cookie string) liveConn {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+"/events", nil)
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Cookie", "__Host-kakaogate="+cookie)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = resp.Body.Close() })
+	body := bufio.NewReader(resp.Body)
+	if line, err := body.ReadString('\n'); resp.StatusCode != http.StatusOK || line != "data: hello\n" {
+		t.Fatalf("event stream: %d %q %v", resp.StatusCode, line, err)
+	}
+	return streamConn{body}
+}
+
+func (c streamConn) closedAfter(t *testing.T) time.Duration {
+	t.Helper()
+	start := time.Now()
+	done := make(chan struct{})
+	go func() { _, _ = io.Copy(io.Discard, c.body); close(done) }()
+	select {
+	case <-done:
+		return time.Since(start)
+	case <-time.After(waitAtMost):
+		t.Fatalf("the event stream is still open %v later", waitAtMost)
+		return 0
+	}
+}
+
+// TestWebsocketClosesWhenTheSessionEndsOnAnotherInstance: two gateways on one real Redis. A
+// websocket (or event stream) opened through A closes within a second of a logout, an
+// admin revocation or the unlink webhook received by B.
+func TestWebsocketClosesWhenTheSessionEndsOnAnotherInstance(t *testing.T) {
+	t.Parallel()
+	e := liveEnv(t, 2, "session redis redis://"+redistest.Start(t).Addr()+"/0", "")
+	a, b := e.bases[0], e.bases[1]
+	// A bystander's websocket on A, whose session never ends, must survive every step: another session of user 1001, the user of the logout.
+	bc := e.browser()
+	resp, err := kakaotestLogin(bc, a, 1001)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	bystander := openWebsocket(t, a, sessionCookie(bc, a)).(wsConn)
+	steps := []struct {
+		name string
+		user int64
+		open func(t *testing.T, base, cookie string) liveConn
+		end  func(t *testing.T, c *http.Client)
+	}{
+		{"logout on B", 1001, openWebsocket, func(t *testing.T, c *http.Client) {
+			resp := submitPage(t, noRedirects(c), b+"/.auth/logout", "confirm", "yes")
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusFound {
+				t.Fatalf("logout on B: %d", resp.StatusCode)
+			}
+		}},
+		{"admin revoke on B", 1002, openWebsocket, func(t *testing.T, _ *http.Client) { adminRevoke(t, b, "1002") }},
+		{"unlink webhook on B", 1003, openWebsocket, func(t *testing.T, _ *http.Client) { postWebhook(t, b, "1003") }},
+		{"Stream: admin revoke on B", 1004, openStream, func(t *testing.T, _ *http.Client) { adminRevoke(t, b, "1004") }},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			c := e.browser()
+			resp, err := kakaotestLogin(c, a, s.user)
+			if err != nil {
+				t.Fatalf("login on A: %v\n%s", err, e.caddy.Logs())
+			}
+			resp.Body.Close()
+			cookie := sessionCookie(c, a)
+			conn := s.open(t, a, cookie)
+			start := time.Now() // the end's request included: A may close before B answers
+			s.end(t, c)
+			conn.closedAfter(t)
+			took := time.Since(start)
+			if took > closeWithin {
+				t.Fatalf("closed on A %v after the start of %s, want within %v", took, s.name, closeWithin)
+			}
+			t.Logf("closed on A %v after the start of %s", took, s.name)
+			if got := replay(t, a, cookie); got != http.StatusUnauthorized {
+				t.Fatalf("after %s the session gets %d on A, want 401", s.name, got)
+			}
+		})
+	}
+	bystander.echo(t)
+	if !strings.Contains(e.caddy.Logs(), "long-lived connection") {
+		t.Errorf("A logged no closed connection:\n%s", e.caddy.Logs())
+	}
+}
+
+// TestCase_gw_conn_02_SessionExpiryClosesWebsocket: with session_lifetime 1m, a websocket opened right
+// after the login closes when the session expires, within a second of it.
+func TestCase_gw_conn_02_SessionExpiryClosesWebsocket(t *testing.T) {
+	t.Parallel() // it waits a minute for the expiry
+	e := liveEnv(t, 1, "", "session_lifetime 1m")
+	c := e.browser()
+	before := time.Now()
+	resp, err := kakaotestLogin(c, e.base, 1001)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	after := time.Now()
+	conn := openWebsocket(t, e.base, sessionCookie(c, e.base))
+	time.Sleep(time.Until(before.Add(time.Minute - waitAtMost/2)))
+	conn.closedAfter(t)
+	closed := time.Now()
+	if closed.Before(before.Add(time.Minute)) || closed.After(after.Add(time.Minute+closeWithin)) {
+		t.Fatalf("closed %v after the login began, want between 1m and 1m%v after it", closed.Sub(before), after.Sub(before)+closeWithin)
+	}
+}
+
+// TestWebsocketClosesAtIdleEndOverRedis: with idle_timeout 10s over Redis (where the idle end
+// is silent: the session key expires), a websocket whose session nobody uses closes within a
+// second of the idle end; its own traffic is no use.
+func TestWebsocketClosesAtIdleEndOverRedis(t *testing.T) {
+	t.Parallel()
+	e := liveEnv(t, 2, "session redis redis://"+redistest.Start(t).Addr()+"/0", "idle_timeout 10s")
+	c := e.browser()
+	start := time.Now()
+	resp, err := kakaotestLogin(c, e.bases[0], 1001)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	after := time.Now() // the login's session was last used between start and after
+	conn := openWebsocket(t, e.bases[0], sessionCookie(c, e.bases[0])).(wsConn)
+	conn.echo(t)
+	time.Sleep(time.Until(start.Add(10*time.Second - waitAtMost/2)))
+	conn.closedAfter(t)
+	if closed := time.Now(); closed.Before(start.Add(10*time.Second)) || closed.After(after.Add(10*time.Second+closeWithin)) {
+		t.Fatalf("closed %v after the login began (which took %v), want within %v of the idle end 10s after it", closed.Sub(start), after.Sub(start), closeWithin)
+	}
+}
