@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/kakaogate/kakaogate/config"
@@ -27,8 +28,12 @@ import (
 //     the setting (see chainIdentity.differs).
 type chain struct {
 	identity chainIdentity
-	cookies  []string               // the Cookie lines as the client sent them, once a gateway stripped them
-	headers  [][]config.HeaderClaim // the header names of each gateway met so far
+	cookies  []string // the Cookie lines as the client sent them, once a gateway stripped them
+	// parsed are the cookies of parsedLines, as net/http reads them (cookiesOf).
+	parsed      []*http.Cookie
+	parsedLines []string
+	parsedOK    bool
+	headers     [][]config.HeaderClaim // the header names of each gateway met so far
 	// headerSets backs headers for the usual one or two gateways, sparing an allocation.
 	headerSets [2][]config.HeaderClaim
 
@@ -145,23 +150,48 @@ func (ch *chain) knowsHeader(name string) bool {
 // passOn removes the gateway's cookies from r before it goes on, keeping the client's
 // Cookie lines in the chain for the gateways after this one.
 func (g *Gateway) passOn(r *http.Request) {
+	var parsed []*http.Cookie
 	if ch := chainOf(r); ch != nil && ch.cookies == nil {
+		parsed = ch.cookiesOf(r) // r's own lines: nothing has stripped them yet
 		ch.cookies = append([]string{}, r.Header["Cookie"]...)
 	}
-	g.cookies.stripGatewayCookies(r)
+	g.cookies.stripGatewayCookies(r, parsed)
 }
 
 // clientCookie returns the value of the client's cookie called name, as the first gateway
-// on the request saw it.
+// on the request saw it: r.Cookie(name)'s answer, from cookies parsed once per request.
 func (g *Gateway) clientCookie(r *http.Request, name string) (string, bool) {
-	if ch := chainOf(r); ch != nil && ch.cookies != nil {
-		r = &http.Request{Header: http.Header{"Cookie": ch.cookies}} // as the client sent them
+	var cookies []*http.Cookie
+	if ch := chainOf(r); ch != nil {
+		cookies = ch.cookiesOf(r)
+	} else {
+		cookies = r.Cookies()
 	}
-	c, err := r.Cookie(name)
-	if err != nil {
-		return "", false
+	for _, c := range cookies {
+		if c.Name == name {
+			return c.Value, true
+		}
 	}
-	return c.Value, true
+	return "", false
+}
+
+// cookiesOf returns the client's cookies (net/http's parsing of the Cookie lines the first
+// gateway saw), parsing them again only when the lines changed: the session, the signed-out
+// marker and the loop count are read from one parse.
+func (ch *chain) cookiesOf(r *http.Request) []*http.Cookie {
+	lines := r.Header["Cookie"]
+	if ch.cookies != nil {
+		lines = ch.cookies
+	}
+	if !ch.parsedOK || !slices.Equal(ch.parsedLines, lines) {
+		if ch.cookies != nil {
+			ch.parsed = (&http.Request{Header: http.Header{"Cookie": lines}}).Cookies()
+		} else {
+			ch.parsed = r.Cookies()
+		}
+		ch.parsedLines, ch.parsedOK = lines, true
+	}
+	return ch.parsed
 }
 
 // requestURL is the URL the client asked for, before any rewrite (handle_path, try_files):

@@ -111,8 +111,9 @@ func (n cookieNames) expire(w http.ResponseWriter, name string) {
 }
 
 // stripGatewayCookies removes the gateway's own cookies from the request before it goes
-// upstream: the app has no use for them and must never see them.
-func (n cookieNames) stripGatewayCookies(r *http.Request) {
+// upstream: the app has no use for them and must never see them. parsed, when not nil, are
+// r's cookies already parsed.
+func (n cookieNames) stripGatewayCookies(r *http.Request, parsed []*http.Cookie) {
 	lines := r.Header["Cookie"]
 	if len(lines) == 0 {
 		return
@@ -127,8 +128,11 @@ func (n cookieNames) stripGatewayCookies(r *http.Request) {
 	if !found {
 		return
 	}
+	if parsed == nil {
+		parsed = r.Cookies()
+	}
 	var kept []string
-	for _, c := range r.Cookies() {
+	for _, c := range parsed {
 		if !strings.HasPrefix(c.Name, n.prefix) {
 			kept = append(kept, c.Name+"="+c.Value)
 		}

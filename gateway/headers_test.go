@@ -103,12 +103,12 @@ func TestStripGatewayCookiesKeepsTheAppsCookies(t *testing.T) {
 	n := newCookieNames(true, "")
 	r := httptest.NewRequest("GET", "/", nil)
 	r.Header.Set("Cookie", "app=1; __Host-kakaogate=secret; __Host-kakaogate-login-abc=x; theme=dark")
-	n.stripGatewayCookies(r)
+	n.stripGatewayCookies(r, nil)
 	if got := r.Header.Get("Cookie"); got != "app=1; theme=dark" {
 		t.Fatalf("Cookie = %q", got)
 	}
 	r.Header.Set("Cookie", "__Host-kakaogate=secret")
-	n.stripGatewayCookies(r)
+	n.stripGatewayCookies(r, nil)
 	if _, ok := r.Header["Cookie"]; ok {
 		t.Fatal("a Cookie header holding only gateway cookies must be removed")
 	}

@@ -145,8 +145,12 @@ func startLab(ctx context.Context, o options, pin pinning, dir string, scenarios
 	if err := os.WriteFile(cfg, []byte(l.caddyfile(upAddr, redisAddr)), 0o600); err != nil {
 		return nil, err
 	}
+	home := filepath.Join(dir, "home") // Caddy's data directory is <home>/caddy; dir/caddy is the binary
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return nil, err
+	}
 	if l.caddy, err = startProc("caddy", pin.server(bin, "run", "--config", cfg, "--adapter", "caddyfile"),
-		"HOME="+dir, "XDG_DATA_HOME="+dir, "XDG_CONFIG_HOME="+dir); err != nil {
+		"HOME="+home, "XDG_DATA_HOME="+home, "XDG_CONFIG_HOME="+home); err != nil {
 		return nil, err
 	}
 	l.procs = append(l.procs, l.caddy)
