@@ -25,6 +25,12 @@ func TestUnlink(t *testing.T) {
 	if resp := b.open("/.auth/me"); resp.Status != 401 {
 		b.fail("/.auth/me after unlink: %d, want 401", resp.Status)
 	}
+	resp = b.open("/.auth/unlink") // no session: the page says so, under the site's name
+	b.expect(resp, 200, "/.auth/unlink", "h1")
+	if got, brand := b.text("h1"), b.text(".brand"); got != "로그인되어 있지 않습니다" || brand != "localhost" {
+		b.fail("unlink without a session: title %q under %q, want 로그인되어 있지 않습니다 under localhost", got, brand)
+	}
+	b.screenshot("unlink-signed-out")
 	resp = b.open("/members") // signed out: the login button, not a login
 	b.expect(resp, 401, "/members", kakaoLoginButton)
 	resp = b.click(kakaoLoginButton) // Kakao's session remains; the app must be agreed to again
