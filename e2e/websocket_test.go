@@ -148,10 +148,20 @@ func (c streamConn) closedAfter(t *testing.T) time.Duration {
 
 // TestWebsocketClosesWhenTheSessionEndsOnAnotherInstance: two gateways on one real Redis. A
 // websocket (or event stream) opened through A closes within a second of a logout, an
-// admin revocation or the unlink webhook received by B.
+// admin revocation or the unlink webhook received by B: with the session cache, heard over
+// Redis; with `cache off`, where nothing is announced, found by reading the session again.
 func TestWebsocketClosesWhenTheSessionEndsOnAnotherInstance(t *testing.T) {
 	t.Parallel()
-	e := liveEnv(t, 2, "session redis redis://"+redistest.Start(t).Addr()+"/0", "")
+	for _, store := range []struct{ name, options string }{{"cache", ""}, {"cache off", " {\n\t\t\tcache off\n\t\t}"}} {
+		t.Run(store.name, func(t *testing.T) {
+			e := liveEnv(t, 2, "session redis redis://"+redistest.Start(t).Addr()+"/0"+store.options, "")
+			sessionEndsOnB(t, e)
+		})
+	}
+}
+
+// sessionEndsOnB runs the ends of TestWebsocketClosesWhenTheSessionEndsOnAnotherInstance.
+func sessionEndsOnB(t *testing.T, e *env) {
 	a, b := e.bases[0], e.bases[1]
 	// A bystander's websocket on A, whose session never ends, must survive every step: another session of user 1001, the user of the logout.
 	bc := e.browser()

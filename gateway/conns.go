@@ -35,11 +35,17 @@ import (
 //     gone unheard; clients reconnect and are checked again;
 //   - the gateway closes (a configuration reload), since nothing would watch it afterwards.
 //
-// Without announcements (a Redis store without its cache) no end could reach a connection:
-// long-lived requests are then refused with 503 (see serveLongLived).
+// Without announcements (a Redis store with `cache off`) the registry polls instead: every
+// connPollInterval it reads each tracked session afresh and ends the connections of those
+// that are gone, so an end by any route still closes them within about a second. A bearer
+// identity has no session to read and its user's revocation cannot be heard: its long-lived
+// requests are refused with 503 there (see serveLongLived).
 
 // connCheckTimeout bounds the store read that decides whether an announced session ended.
 const connCheckTimeout = 2 * time.Second
+
+// connPollInterval is how often, without announcements, every tracked session is read again.
+const connPollInterval = 500 * time.Millisecond
 
 // Why a tracked connection was ended, as logged.
 const (
@@ -59,6 +65,7 @@ type connRegistry struct {
 	logger    *zap.Logger
 	now       func() time.Time
 	stopWatch func()
+	polling   bool            // the store announces nothing: sessions are read again (poll)
 	ctx       context.Context // the store checks; ends with close
 	cancel    context.CancelFunc
 	checks    sync.WaitGroup
@@ -83,17 +90,42 @@ type liveConn struct {
 	idle  *time.Timer // looks for the session's idle end (watchIdle); nil without idle_timeout
 }
 
-// newConnRegistry watches sessions' announcements; ok is false when the store makes none.
-func newConnRegistry(sessions *session.Manager, logger *zap.Logger, now func() time.Time) (*connRegistry, bool) {
+// newConnRegistry watches sessions' announcements or, when the store makes none, polls.
+func newConnRegistry(sessions *session.Manager, logger *zap.Logger, now func() time.Time) *connRegistry {
 	c := &connRegistry{sessions: sessions, logger: logger, now: now,
 		bySession: make(map[string]map[*liveConn]struct{}), byUser: make(map[string]map[*liveConn]struct{})}
-	_, stop, ok := sessions.Watch(c.heard)
-	if !ok {
-		return nil, false
-	}
-	c.stopWatch = stop
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	return c, true
+	_, stop, ok := sessions.Watch(c.heard)
+	c.stopWatch, c.polling = stop, !ok
+	if c.polling {
+		c.checks.Add(1)
+		go c.poll()
+	}
+	return c
+}
+
+// poll reads every tracked session again each connPollInterval, until the registry closes.
+func (c *connRegistry) poll() {
+	defer c.checks.Done()
+	tick := time.NewTicker(connPollInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case <-tick.C:
+		}
+		c.mu.Lock()
+		ids := make([]string, 0, len(c.bySession))
+		for id := range c.bySession {
+			ids = append(ids, id)
+		}
+		c.mu.Unlock()
+		for _, id := range ids {
+			c.checks.Add(1)
+			c.check(id)
+		}
+	}
 }
 
 // open tracks a request of the session sessionID ("" for a bearer identity) of userID until
@@ -101,7 +133,7 @@ func newConnRegistry(sessions *session.Manager, logger *zap.Logger, now func() t
 func (c *connRegistry) open(sessionID, userID string, t session.Ticket, deadline time.Time, cancel context.CancelFunc) *liveConn {
 	lc := &liveConn{sessionID: sessionID, userID: userID, ticket: t, cancel: cancel}
 	c.mu.Lock()
-	if c.closed {
+	if c.closed || (c.polling && sessionID == "") {
 		c.mu.Unlock()
 		return nil
 	}
@@ -330,11 +362,10 @@ func snapshot(set map[*liveConn]struct{}) []*liveConn {
 	return out
 }
 
-// setUpConns builds the registry of long-lived connections; without announcements from the
-// store it stays nil and long-lived requests are refused.
+// setUpConns builds the registry of long-lived connections.
 func (g *Gateway) setUpConns() {
-	var ok bool
-	if g.conns, ok = newConnRegistry(g.sessions, g.logger, g.now); !ok {
-		g.logger.Warn("websockets and event streams are refused: the session store announces no session ends (session cache off), so a logout or revocation could not close them")
+	g.conns = newConnRegistry(g.sessions, g.logger, g.now)
+	if g.conns.polling {
+		g.logger.Warn("the session store announces no session ends (session cache off): websockets and event streams are watched by reading their sessions every 500ms, and those of bearer tokens are refused")
 	}
 }

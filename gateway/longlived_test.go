@@ -16,6 +16,7 @@ import (
 
 	"github.com/kakaogate/kakaogate/config"
 	"github.com/kakaogate/kakaogate/internal/redistest"
+	"github.com/kakaogate/kakaogate/kakaotest"
 	"github.com/kakaogate/kakaogate/oidc/oidctest"
 	"github.com/kakaogate/kakaogate/session"
 )
@@ -161,25 +162,49 @@ func TestLiveConnDeadline(t *testing.T) {
 	}
 }
 
-// TestCase_gw_conn_04_RefusedWithoutSessionAnnouncements: over a Redis store without its cache no session
-// end is announced, so a websocket is refused (503), never passed on unwatched; ordinary
-// requests still work.
-func TestCase_gw_conn_04_RefusedWithoutSessionAnnouncements(t *testing.T) {
+// TestCase_gw_conn_04_WatchedByPollingWithoutAnnouncements: over a Redis store without its
+// cache (`cache off`) no session end is announced, so the gateway reads each tracked session
+// again every connPollInterval: a websocket and an event stream still close within a second
+// of a logout or an admin revocation. A bearer token's stream, whose user's revocation could
+// not be heard, is refused (503), never passed on unwatched.
+func TestCase_gw_conn_04_WatchedByPollingWithoutAnnouncements(t *testing.T) {
 	srv := redistest.Start(t)
 	client := redis.NewClient(&redis.Options{Addr: srv.Addr()})
 	t.Cleanup(func() { _ = client.Close() })
-	h := newHarness(t, harnessOptions{store: session.NewRedisStore(client, session.RedisOptions{}), after: liveUpstream(t)})
-	c := h.browser()
-	h.login(c, "/", 1001)
-	if got := h.get(c, "/page", "Accept: application/json").StatusCode; got != http.StatusOK {
-		t.Fatalf("an ordinary request got %d", got)
-	}
-	res := h.get(c, "/events", "Accept: text/event-stream")
-	if res.StatusCode != http.StatusServiceUnavailable || h.up.count() != 1 {
-		t.Fatalf("event stream without announcements: %d, want 503 with nothing upstream", res.StatusCode)
-	}
-	if len(h.logs.FilterMessage("websockets and event streams are refused: the session store announces no session ends (session cache off), so a logout or revocation could not close them").All()) != 1 {
-		t.Error("the setup warning was not logged")
+	for _, end := range []string{"logout", "admin revoke"} {
+		t.Run(end, func(t *testing.T) {
+			h := newHarness(t, harnessOptions{
+				store: session.NewRedisStore(client, session.RedisOptions{}), after: liveUpstream(t),
+				emulator: func(o *kakaotest.Options) { o.Apps = []kakaotest.App{nativeApp} },
+				configure: func(c *config.Config) {
+					c.Bearer, c.AppID = &config.BearerOptions{}, kakaotest.DefaultAppID
+					c.AdminToken = strings.Repeat("t", 32)
+				},
+			})
+			c := h.browser()
+			h.login(c, "/", 1001)
+			cookie := "Cookie: " + h.gw.cookies.session + "=" + h.sessionCookie(c).Value
+			ws, stream := dialWS(t, h, cookie), openStream(t, h, cookie)
+			time.Sleep(connPollInterval + 100*time.Millisecond) // polled once: still there
+			ws.alive(t) // (the stream says its one line when it opens)
+			start := time.Now()
+			if end == "logout" {
+				_, form := h.logoutForm(t, c)
+				h.postLogout(c, form.Fields.Get("csrf"))
+			} else {
+				h.adminRevoke(t, "1001")
+			}
+			for _, conn := range []liveConnection{ws, stream} {
+				if took := conn.closedWithin(t, start); took > closeWithin {
+					t.Fatalf("closed %v after the %s, want within %v", took, end, closeWithin)
+				}
+			}
+			before := h.up.count()
+			res := h.get(http.DefaultClient, "/events", "Accept: text/event-stream", "Authorization: Bearer "+h.appToken(nativeApp, 1002))
+			if res.StatusCode != http.StatusServiceUnavailable || h.up.count() != before {
+				t.Fatalf("bearer event stream without announcements: %d, want 503 with nothing upstream", res.StatusCode)
+			}
+		})
 	}
 }
 
