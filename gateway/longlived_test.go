@@ -186,7 +186,7 @@ func TestCase_gw_conn_04_WatchedByPollingWithoutAnnouncements(t *testing.T) {
 			cookie := "Cookie: " + h.gw.cookies.session + "=" + h.sessionCookie(c).Value
 			ws, stream := dialWS(t, h, cookie), openStream(t, h, cookie)
 			time.Sleep(connPollInterval + 100*time.Millisecond) // polled once: still there
-			ws.alive(t) // (the stream says its one line when it opens)
+			ws.alive(t)                                         // (the stream says its one line when it opens)
 			start := time.Now()
 			if end == "logout" {
 				_, form := h.logoutForm(t, c)
