@@ -185,8 +185,9 @@ func TestCase_gw_conn_04_WatchedByPollingWithoutAnnouncements(t *testing.T) {
 			h.login(c, "/", 1001)
 			cookie := "Cookie: " + h.gw.cookies.session + "=" + h.sessionCookie(c).Value
 			ws, stream := dialWS(t, h, cookie), openStream(t, h, cookie)
-			time.Sleep(connPollInterval + 100*time.Millisecond) // polled once: still there
-			ws.alive(t)                                         // (the stream says its one line when it opens)
+			// Polled once, still there (the stream says its one line when it opens).
+			time.Sleep(connPollInterval + 100*time.Millisecond)
+			ws.alive(t)
 			start := time.Now()
 			if end == "logout" {
 				_, form := h.logoutForm(t, c)
