@@ -141,19 +141,9 @@ func startLab(ctx context.Context, o options, pin pinning, dir string, scenarios
 	}
 	l.emulator = kakaotest.NewServer(emu)
 
-	cfg := filepath.Join(dir, "Caddyfile")
-	if err := os.WriteFile(cfg, []byte(l.caddyfile(upAddr, redisAddr)), 0o600); err != nil {
+	if err := l.startCaddy(pin, dir, bin, upAddr, redisAddr); err != nil {
 		return nil, err
 	}
-	home := filepath.Join(dir, "home") // Caddy's data directory is <home>/caddy; dir/caddy is the binary
-	if err := os.MkdirAll(home, 0o700); err != nil {
-		return nil, err
-	}
-	if l.caddy, err = startProc("caddy", pin.server(bin, "run", "--config", cfg, "--adapter", "caddyfile"),
-		"HOME="+home, "XDG_DATA_HOME="+home, "XDG_CONFIG_HOME="+home); err != nil {
-		return nil, err
-	}
-	l.procs = append(l.procs, l.caddy)
 	for _, s := range l.sites {
 		if isBaseline(s) || s == siteNginx || s == siteNginxAuth {
 			continue
@@ -171,6 +161,25 @@ func startLab(ctx context.Context, o options, pin pinning, dir string, scenarios
 		}
 	}
 	return l, nil
+}
+
+// startCaddy writes the Caddyfile of every site into dir and starts Caddy (bin) on it.
+func (l *lab) startCaddy(pin pinning, dir, bin, upAddr, redisAddr string) error {
+	cfg := filepath.Join(dir, "Caddyfile")
+	if err := os.WriteFile(cfg, []byte(l.caddyfile(upAddr, redisAddr)), 0o600); err != nil {
+		return err
+	}
+	home := filepath.Join(dir, "home") // Caddy's data directory is <home>/caddy; dir/caddy is the binary
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return err
+	}
+	var err error
+	if l.caddy, err = startProc("caddy", pin.server(bin, "run", "--config", cfg, "--adapter", "caddyfile"),
+		"HOME="+home, "XDG_DATA_HOME="+home, "XDG_CONFIG_HOME="+home); err != nil {
+		return err
+	}
+	l.procs = append(l.procs, l.caddy)
+	return nil
 }
 
 func (l *lab) caddyfile(upstream, redisAddr string) string {
