@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"golang.org/x/net/websocket"
 
 	"github.com/kakaogate/kakaogate/internal/redistest"
+	"github.com/kakaogate/kakaogate/internal/testupstream"
 )
 
 // A session's end reaches every connection it opened (issue 16): through the Caddy binary,
@@ -29,17 +29,7 @@ const (
 // liveUpstream starts the app's real websocket endpoint (/ws, echoing, golang.org/x/net/websocket)
 // and event stream (/events) and returns its host:port.
 func liveUpstream(t *testing.T) string {
-	mux := http.NewServeMux()
-	mux.Handle("/ws", websocket.Handler(func(ws *websocket.Conn) { _, _ = io.Copy(ws, ws) }))
-	mux.HandleFunc("/events", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		_, _ = io.WriteString(w, "data: hello\n\n")
-		_ = http.NewResponseController(w).Flush()
-		<-r.Context().Done()
-	})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return strings.TrimPrefix(srv.URL, "http://")
+	return strings.TrimPrefix(testupstream.StartLive(t).URL, "http://")
 }
 
 // liveEnv starts instances gateways with session line session, /ws and /events proxied to

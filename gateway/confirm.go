@@ -19,6 +19,25 @@ type refusedForm struct {
 	badCSRF problem // the CSRF token is missing, stale or not the session's
 }
 
+// kakaoConfirmSession starts a Kakao-only confirmation endpoint (unlink, signup): 404 without
+// the Kakao provider, 405 for other methods than GET, HEAD and POST, 503 when the store
+// fails. ok is false when it answered; sess is nil for a request without a session.
+func (g *Gateway) kakaoConfirmSession(w http.ResponseWriter, r *http.Request) (session.Ticket, *session.Session, bool) {
+	if g.kakao == nil {
+		g.notFound(w, r)
+		return session.Ticket{}, nil, false
+	}
+	if !g.allowMethods(w, r, http.MethodGet, http.MethodHead, http.MethodPost) {
+		return session.Ticket{}, nil, false
+	}
+	ticket, sess, err := g.currentSession(w, r)
+	if err != nil {
+		g.storeUnavailable(w, r, err)
+		return session.Ticket{}, nil, false
+	}
+	return ticket, sess, true
+}
+
 // confirmPage shows the confirmation page d with a CSRF token for ticket's session.
 func (g *Gateway) confirmPage(w http.ResponseWriter, r *http.Request, ticket session.Ticket, d pageData) {
 	token, err := g.csrfToken(ticket.ID)

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/net/websocket"
 
 	"github.com/kakaogate/kakaogate/config"
+	"github.com/kakaogate/kakaogate/internal/testupstream"
 	"github.com/kakaogate/kakaogate/kakaotest"
 )
 
@@ -31,17 +32,7 @@ const (
 // http.ResponseController and closes the upstream side when the request's context ends.
 // Requests under /ws and /events go there; the others to the harness's recorder.
 func liveUpstream(t *testing.T) func(h *harness, up Next) Next {
-	mux := http.NewServeMux()
-	mux.Handle("/ws", websocket.Handler(func(ws *websocket.Conn) { _, _ = io.Copy(ws, ws) }))
-	mux.HandleFunc("/events", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		_, _ = io.WriteString(w, "data: hello\n\n")
-		_ = http.NewResponseController(w).Flush()
-		<-r.Context().Done()
-	})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	target, _ := url.Parse(srv.URL)
+	target, _ := url.Parse(testupstream.StartLive(t).URL)
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	proxy.FlushInterval = -1
 	return func(h *harness, up Next) Next {

@@ -36,16 +36,8 @@ func signupMarker(userID string) string { return "signed-up\x00" + userID }
 // serveSignup handles <prefix>/signup?rd=<path>: GET shows the confirmation page, POST (with
 // its CSRF token) finishes the signup at Kakao and sends the browser to rd.
 func (g *Gateway) serveSignup(w http.ResponseWriter, r *http.Request) {
-	if g.kakao == nil {
-		g.notFound(w, r)
-		return
-	}
-	if !g.allowMethods(w, r, http.MethodGet, http.MethodHead, http.MethodPost) {
-		return
-	}
-	ticket, sess, err := g.currentSession(w, r)
-	if err != nil {
-		g.storeUnavailable(w, r, err)
+	ticket, sess, ok := g.kakaoConfirmSession(w, r)
+	if !ok {
 		return
 	}
 	query := r.URL.Query()

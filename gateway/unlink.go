@@ -15,16 +15,8 @@ import (
 // serveUnlink handles <prefix>/unlink: GET shows a confirmation page; POST (with its CSRF
 // token) unlinks the person from the app at Kakao and ends every session of theirs.
 func (g *Gateway) serveUnlink(w http.ResponseWriter, r *http.Request) {
-	if g.kakao == nil {
-		g.notFound(w, r)
-		return
-	}
-	if !g.allowMethods(w, r, http.MethodGet, http.MethodHead, http.MethodPost) {
-		return
-	}
-	ticket, sess, err := g.currentSession(w, r)
-	if err != nil {
-		g.storeUnavailable(w, r, err)
+	ticket, sess, ok := g.kakaoConfirmSession(w, r)
+	if !ok {
 		return
 	}
 	if sess == nil {
