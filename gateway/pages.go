@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"cmp"
 	"html/template"
 	"net"
 	"net/http"
@@ -25,6 +26,7 @@ type pageData struct {
 	CSRF      string // CSRF token of a confirmation page
 	Mode      string // logout mode carried by the logout form
 	Danger    bool   // the confirmation ends something for good (unlink)
+	Icon      string // a confirmation page's icon: "logout" (default), "unlink" or "signup"
 	Kakao     bool   // show Kakao's login button (design guide) rather than a plain one
 	Scopes    []string
 	Providers []providerButton // the providers page's choices
@@ -49,6 +51,7 @@ type pageView struct {
 	Mode      string
 	Button    string
 	Danger    bool
+	Icon      string // a confirmation page's icon: logout, unlink or signup
 	Kakao     bool
 	Scopes    []string         // names of the permissions asked for (consent page)
 	Providers []providerChoice // the ways to log in (providers page)
@@ -82,7 +85,7 @@ func (d pageData) view(name string, status int, l locale, site string) pageView 
 		Title: d.Title.in(l), Detail: d.Detail.in(l), RequestID: d.RequestID,
 		Retry: d.Retry, RetryAs: d.RetryAs.in(l), Home: d.Home,
 		Action: d.Action, CSRF: d.CSRF, Mode: d.Mode, Button: d.Button.in(l),
-		Danger: d.Danger, Kakao: d.Kakao, Scopes: scopeDisplayNames(d.Scopes, l),
+		Danger: d.Danger, Icon: cmp.Or(d.Icon, "logout"), Kakao: d.Kakao, Scopes: scopeDisplayNames(d.Scopes, l),
 		Providers: providerChoices(d.Providers, l), Text: newPageText(l),
 	}
 }

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -150,5 +151,31 @@ func TestNewRefusesBrokenTemplates(t *testing.T) {
 	_, err := New(Options{Config: cfg, RP: h.gw.idps[0].rp, Sessions: h.gw.sessions})
 	if err == nil || !strings.Contains(err.Error(), "templates "+dir) || !strings.Contains(err.Error(), "page login") {
 		t.Fatalf("New = %v, want an error naming the directory and the page", err)
+	}
+}
+
+// TestConfirmationPagesShowTheirOwnIcon: logout, unlink and signup confirmations each show
+// their icon (signup is not a logout).
+func TestConfirmationPagesShowTheirOwnIcon(t *testing.T) {
+	pages, err := loadPages("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	icons := map[string]string{}
+	for _, name := range []string{"icon-logout", "icon-unlink", "icon-check"} {
+		var b strings.Builder
+		if err := pages.ExecuteTemplate(&b, name, nil); err != nil {
+			t.Fatal(err)
+		}
+		icons[name] = b.String()
+	}
+	for _, tt := range []struct{ icon, want string }{{"", "icon-logout"}, {"unlink", "icon-unlink"}, {"signup", "icon-check"}} {
+		var b bytes.Buffer
+		if err := executePage(pages, &b, "confirm", pageData{Icon: tt.icon}.view("confirm", http.StatusOK, localeEN, "example.com")); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), icons[tt.want]) {
+			t.Errorf("confirmation with Icon %q does not show %s", tt.icon, tt.want)
+		}
 	}
 }

@@ -58,7 +58,7 @@ func (g *Gateway) serveSignup(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		g.confirmPage(w, r, ticket, pageData{
-			Title: msgSignupTitle, Detail: msgSignupDetail, Button: msgSignUp, Action: here, Home: "/",
+			Title: msgSignupTitle, Detail: msgSignupDetail, Button: msgSignUp, Action: here, Home: "/", Icon: "signup",
 		})
 		return
 	}

@@ -35,7 +35,7 @@ func (g *Gateway) serveUnlink(w http.ResponseWriter, r *http.Request) {
 		g.confirmPage(w, r, ticket, pageData{
 			Title:  msgUnlinkTitle,
 			Detail: msgUnlinkDetail,
-			Button: msgDisconnect, Action: g.cfg.PathPrefix + "/unlink", Home: "/", Danger: true,
+			Button: msgDisconnect, Action: g.cfg.PathPrefix + "/unlink", Home: "/", Danger: true, Icon: "unlink",
 		})
 		return
 	}
