@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kakaogate/kakaogate/internal/testcaddy"
 	"github.com/kakaogate/kakaogate/kakaotest"
@@ -229,20 +228,7 @@ func TestHandlersThatDisagreeInANamedRoute(t *testing.T) {
 	if resp.StatusCode != http.StatusInternalServerError || e.up.count() != before {
 		t.Fatalf("disagreeing handlers: %d (upstream reached %d times)\n%s", resp.StatusCode, e.up.count()-before, body)
 	}
-	if !logsSoon(e, "differ in path_prefix") {
+	if !e.caddy.LogsSoon("differ in path_prefix") {
 		t.Fatalf("the log does not name the setting:\n%s", e.caddy.Logs())
-	}
-}
-
-// logsSoon reports whether the gateway's log shows text within two seconds: a line written
-// while a response is served may reach the log just after the response.
-func logsSoon(e *env, text string) bool {
-	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if strings.Contains(e.caddy.Logs(), text) {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
 	}
 }

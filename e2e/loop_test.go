@@ -32,7 +32,7 @@ func TestRedirectLoopStopsWithAPage(t *testing.T) {
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "login_loop") && !strings.Contains(body, "not keeping the login") {
 		t.Fatalf("a never-sticking session cookie ended on %d at %s\n%.400s", resp.StatusCode, resp.Request.URL, body)
 	}
-	if !logsSoon(e, "redirect loop stopped") {
+	if !e.caddy.LogsSoon("redirect loop stopped") {
 		t.Fatalf("the loop was not logged:\n%s", e.caddy.Logs())
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 	"time"
 
@@ -30,7 +29,7 @@ func TestStaleIDTokenRefusedAtLogin(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized || up.count() != 0 {
 		t.Fatalf("login with a three-hour-old ID token: %d, upstream reached %d times\n%s", resp.StatusCode, up.count(), body)
 	}
-	if !strings.Contains(caddy.Logs(), "not fresh from the token endpoint") {
+	if !caddy.LogsSoon("not fresh from the token endpoint") {
 		t.Errorf("the refusal is not logged:\n%s", caddy.Logs())
 	}
 	op.MutateClaims(nil)

@@ -202,7 +202,7 @@ func sessionEndsOnB(t *testing.T, e *env) {
 		})
 	}
 	bystander.echo(t)
-	if !strings.Contains(e.caddy.Logs(), "long-lived connection") {
+	if !e.caddy.LogsSoon("long-lived connection") {
 		t.Errorf("A logged no closed connection:\n%s", e.caddy.Logs())
 	}
 }

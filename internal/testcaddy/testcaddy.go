@@ -173,6 +173,19 @@ func (in *Instance) DataDir() string { return filepath.Dir(in.config) }
 // Logs returns everything the process has written so far.
 func (in *Instance) Logs() string { return in.logs.String() }
 
+// LogsSoon reports whether the log shows text within two seconds: a line written while a
+// response is served may reach the log just after the response.
+func (in *Instance) LogsSoon(text string) bool {
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if strings.Contains(in.Logs(), text) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+}
+
 // servingMarker is what Caddy logs once it has loaded the configuration, its listeners
 // bound: before it, an answer on the ready URL may come from another process.
 const servingMarker = `"serving initial configuration"`
