@@ -196,12 +196,7 @@ func (r *RedisStore) DeleteUser(ctx context.Context, userID string) (int, error)
 		return 0, errors.New("session: empty user id")
 	}
 	uk := r.userKey(userID)
-	var ids []string
-	err := r.withIndex(ctx, uk, func() error {
-		var err error
-		ids, err = r.client.ZRange(ctx, uk, 0, -1).Result()
-		return err
-	})
+	ids, err := r.indexed(ctx, uk)
 	if err != nil {
 		return 0, r.failed(fmt.Errorf("session: redis delete user: %w", err))
 	}

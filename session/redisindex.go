@@ -92,6 +92,18 @@ func (r *RedisStore) deleteListed(ctx context.Context, uk string, ids []string) 
 	return n, nil
 }
 
+// indexed lists every session id of the user index at uk (ZRANGE), converting an index of
+// the old form first.
+func (r *RedisStore) indexed(ctx context.Context, uk string) ([]string, error) {
+	var ids []string
+	err := r.withIndex(ctx, uk, func() error {
+		var err error
+		ids, err = r.client.ZRange(ctx, uk, 0, -1).Result()
+		return err
+	})
+	return ids, err
+}
+
 // withIndex runs op, which uses the index at uk; when op meets an index of the old form,
 // it converts the index and runs op once more.
 func (r *RedisStore) withIndex(ctx context.Context, uk string, op func() error) error {
