@@ -15,6 +15,20 @@ type caller struct {
 	token  string // the Bearer access token
 }
 
+// apiCaller starts a user API handler: a method outside methods is answered 405, a request
+// authenticate refuses gets Kakao's error; ok is false when it answered.
+func (e *Emulator) apiCaller(w http.ResponseWriter, r *http.Request, allowAdmin bool, methods ...string) (caller, bool) {
+	if !allowMethods(w, r, methods...) {
+		return caller{}, false
+	}
+	c, apiErr := e.authenticate(r, allowAdmin)
+	if apiErr != nil {
+		writeAPIError(w, *apiErr)
+		return caller{}, false
+	}
+	return c, true
+}
+
 // authenticate checks a kapi request's Authorization header: a live Bearer
 // access token, or (when allowAdmin) "KakaoAK <admin key>" with
 // target_id_type=user_id and target_id naming a linked user. It parses the

@@ -18,12 +18,8 @@ type logoutRequest struct {
 // token); with the admin key and a target it revokes every token of the
 // user. The Kakao Account browser session is not ended.
 func (e *Emulator) handleLogout(w http.ResponseWriter, r *http.Request) {
-	if !allowMethods(w, r, http.MethodPost) {
-		return
-	}
-	c, apiErr := e.authenticate(r, true)
-	if apiErr != nil {
-		writeAPIError(w, *apiErr)
+	c, ok := e.apiCaller(w, r, true, http.MethodPost)
+	if !ok {
 		return
 	}
 	e.mu.Lock()

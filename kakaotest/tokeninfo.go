@@ -16,12 +16,8 @@ func (e *Emulator) TokenInfoCalls() int { return e.Calls(pathAccessTokenInfo) }
 // handleAccessTokenInfo serves GET /v1/user/access_token_info (Bearer):
 // {id, expires_in, app_id}, app_id being that of the app key the token was issued to.
 func (e *Emulator) handleAccessTokenInfo(w http.ResponseWriter, r *http.Request) {
-	if !allowMethods(w, r, http.MethodGet) {
-		return
-	}
-	c, apiErr := e.authenticate(r, false)
-	if apiErr != nil {
-		writeAPIError(w, *apiErr)
+	c, ok := e.apiCaller(w, r, false, http.MethodGet)
+	if !ok {
 		return
 	}
 	e.mu.Lock()

@@ -47,12 +47,8 @@ func (e *Emulator) unlinkUser(id int64) error {
 // handleUnlink serves POST /v1/user/unlink (Bearer, or the admin key with a
 // target): the app unlinks the user itself, so no webhook is sent.
 func (e *Emulator) handleUnlink(w http.ResponseWriter, r *http.Request) {
-	if !allowMethods(w, r, http.MethodPost) {
-		return
-	}
-	c, apiErr := e.authenticate(r, true)
-	if apiErr != nil {
-		writeAPIError(w, *apiErr)
+	c, ok := e.apiCaller(w, r, true, http.MethodPost)
+	if !ok {
 		return
 	}
 	if err := e.unlinkUser(c.userID); err != nil {

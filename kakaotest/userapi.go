@@ -15,12 +15,8 @@ const pathTalkMemo = "/v2/api/talk/memo/default/send"
 // the consented standard claims; email_verified is true only for a valid
 // and verified email.
 func (e *Emulator) handleOIDCUserinfo(w http.ResponseWriter, r *http.Request) {
-	if !allowMethods(w, r, http.MethodGet, http.MethodPost) {
-		return
-	}
-	c, apiErr := e.authenticate(r, false)
-	if apiErr != nil {
-		writeAPIError(w, *apiErr)
+	c, ok := e.apiCaller(w, r, false, http.MethodGet, http.MethodPost)
+	if !ok {
 		return
 	}
 	e.mu.Lock()
@@ -77,12 +73,8 @@ func birthdate(s *userState) string {
 // strings) as the user's custom properties. An already linked user gets -102
 // (and nothing is saved); a property key outside Options.PropertyKeys -201.
 func (e *Emulator) handleSignup(w http.ResponseWriter, r *http.Request) {
-	if !allowMethods(w, r, http.MethodPost) {
-		return
-	}
-	c, apiErr := e.authenticate(r, false)
-	if apiErr != nil {
-		writeAPIError(w, *apiErr)
+	c, ok := e.apiCaller(w, r, false, http.MethodPost)
+	if !ok {
 		return
 	}
 	var props map[string]string
@@ -147,12 +139,8 @@ type scopeEntry struct {
 // handleScopes serves GET /v2/user/scopes (Bearer or admin key), with the
 // optional scopes filter (a JSON array of scope ids).
 func (e *Emulator) handleScopes(w http.ResponseWriter, r *http.Request) {
-	if !allowMethods(w, r, http.MethodGet) {
-		return
-	}
-	c, apiErr := e.authenticate(r, true)
-	if apiErr != nil {
-		writeAPIError(w, *apiErr)
+	c, ok := e.apiCaller(w, r, true, http.MethodGet)
+	if !ok {
 		return
 	}
 	var filter []string
@@ -183,12 +171,8 @@ func (e *Emulator) handleScopes(w http.ResponseWriter, r *http.Request) {
 // needs the talk_message scope and answers -402 (HTTP 403) with
 // required_scopes without it, which triggers additional consent.
 func (e *Emulator) handleTalkMemo(w http.ResponseWriter, r *http.Request) {
-	if !allowMethods(w, r, http.MethodPost) {
-		return
-	}
-	c, apiErr := e.authenticate(r, false)
-	if apiErr != nil {
-		writeAPIError(w, *apiErr)
+	c, ok := e.apiCaller(w, r, false, http.MethodPost)
+	if !ok {
 		return
 	}
 	e.mu.Lock()

@@ -102,12 +102,8 @@ func resource(u string, secure bool) string {
 // array of keys such as "kakao_account.email", or a group prefix ending in
 // ".") and secure_resource.
 func (e *Emulator) handleUserMe(w http.ResponseWriter, r *http.Request) {
-	if !allowMethods(w, r, http.MethodGet, http.MethodPost) {
-		return
-	}
-	c, apiErr := e.authenticate(r, true)
-	if apiErr != nil {
-		writeAPIError(w, *apiErr)
+	c, ok := e.apiCaller(w, r, true, http.MethodGet, http.MethodPost)
+	if !ok {
 		return
 	}
 	var keys []string
