@@ -307,10 +307,10 @@ func TestBearerNoCredentialsChallengesBoth(t *testing.T) {
 	}
 }
 
-// TestBearerAtVerify: forward auth answers a native app's bearer token like the protected
+// TestVerifyJudgesBearerTokensNeverRedirecting: forward auth answers a native app's bearer token like the protected
 // path: 200 with the identity headers, 401 invalid_token for another app's token or a forged
 // one, 403 insufficient_scope, and never a redirect, even when the verify URL asks for them.
-func TestBearerAtVerify(t *testing.T) {
+func TestVerifyJudgesBearerTokensNeverRedirecting(t *testing.T) {
 	h := bearerHarness(t, func(c *config.Config) { c.RequireScopes = []string{"talk_message"} })
 	trustEveryPeer(h)
 	c := noFollow(h.browser())

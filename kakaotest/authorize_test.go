@@ -353,9 +353,9 @@ func TestUncheckedItemIsNotAgreed(t *testing.T) {
 	}
 }
 
-// TestErrorsWithoutState: with Options.ErrorsWithoutState an error redirect leaves out state
+// TestErrorsWithoutStateLeaveStateOutOfErrorRedirects: with Options.ErrorsWithoutState an error redirect leaves out state
 // (the failure mode a client's silent login must survive); codes keep it.
-func TestErrorsWithoutState(t *testing.T) {
+func TestErrorsWithoutStateLeaveStateOutOfErrorRedirects(t *testing.T) {
 	srv := newEmu(t, func(o *Options) { o.ErrorsWithoutState = true })
 	if status, body := postForm(t, srv, "/emulator/talk_user?id=1002", nil, ""); status != http.StatusOK {
 		t.Fatalf("talk_user: %d %v", status, body)
