@@ -11,6 +11,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/kakaogate/kakaogate/config"
+	"github.com/kakaogate/kakaogate/internal/caddyfileargs"
 )
 
 // globalOption is the name of the directive and of the global option holding its defaults.
@@ -150,32 +151,32 @@ func unmarshalOptions(d *caddyfile.Dispenser, cfg *config.Config) error {
 		case "provider":
 			err = parseProvider(d, cfg)
 		case "client_id":
-			err = oneArg(d, &cfg.ClientID)
+			err = caddyfileargs.One(d, &cfg.ClientID)
 		case "client_secret":
-			err = oneArg(d, &cfg.ClientSecret)
+			err = caddyfileargs.One(d, &cfg.ClientSecret)
 		case "issuer":
-			err = oneArg(d, &cfg.Issuer)
+			err = caddyfileargs.One(d, &cfg.Issuer)
 		case "api_url":
-			err = oneArg(d, &cfg.APIURL)
+			err = caddyfileargs.One(d, &cfg.APIURL)
 		case "scopes":
-			cfg.Scopes, err = someArgs(d)
+			cfg.Scopes, err = caddyfileargs.Some(d)
 		case "property_keys":
-			cfg.PropertyKeys, err = someArgs(d)
+			cfg.PropertyKeys, err = caddyfileargs.Some(d)
 		case "redirect_url":
-			err = oneArg(d, &cfg.RedirectURL)
+			err = caddyfileargs.One(d, &cfg.RedirectURL)
 		case "path_prefix":
-			err = oneArg(d, &cfg.PathPrefix)
+			err = caddyfileargs.One(d, &cfg.PathPrefix)
 		case "cookie_secret":
-			cfg.CookieSecrets, err = someArgs(d)
+			cfg.CookieSecrets, err = caddyfileargs.Some(d)
 		case "insecure_cookies":
-			err = flag(d, &cfg.InsecureCookies)
+			err = caddyfileargs.Flag(d, &cfg.InsecureCookies)
 		case "cookie_domain":
-			err = oneArg(d, &cfg.CookieDomain)
+			err = caddyfileargs.One(d, &cfg.CookieDomain)
 		case "session":
 			cfg.Session, err = parseSession(d)
 		case "session_lifetime":
 			var s string
-			if err = oneArg(d, &s); err == nil {
+			if err = caddyfileargs.One(d, &s); err == nil {
 				var dur time.Duration
 				if dur, err = caddy.ParseDuration(s); err != nil {
 					return d.Errf("session_lifetime %q: %v (write e.g. 24h)", s, err)
@@ -191,9 +192,9 @@ func unmarshalOptions(d *caddyfile.Dispenser, cfg *config.Config) error {
 		case "logout":
 			err = oneOf(d, &cfg.Logout, config.LogoutService, config.LogoutAccount)
 		case "post_logout_redirect":
-			err = oneArg(d, &cfg.PostLogoutRedirect)
+			err = caddyfileargs.One(d, &cfg.PostLogoutRedirect)
 		case "templates":
-			err = oneArg(d, &cfg.Templates)
+			err = caddyfileargs.One(d, &cfg.Templates)
 		default:
 			handled, ferr := unmarshalFlowOption(d, opt, cfg)
 			if !handled {
@@ -220,7 +221,7 @@ func parseSession(d *caddyfile.Dispenser) (*config.SessionStore, error) {
 	switch s.Store {
 	case config.StoreMemory:
 		if len(args) != 0 {
-			return nil, d.Err("session memory takes no arguments")
+			return nil, d.Err("session memory takes no value")
 		}
 	case config.StoreRedis:
 		if len(args) != 1 {
@@ -253,13 +254,13 @@ func parseSessionBlock(d *caddyfile.Dispenser, s *config.SessionStore) error {
 		var err error
 		switch d.Val() {
 		case "username":
-			err = oneArg(d, &s.Username)
+			err = caddyfileargs.One(d, &s.Username)
 		case "password":
-			err = oneArg(d, &s.Password)
+			err = caddyfileargs.One(d, &s.Password)
 		case "sentinel_username":
-			err = oneArg(d, &s.SentinelUsername)
+			err = caddyfileargs.One(d, &s.SentinelUsername)
 		case "sentinel_password":
-			err = oneArg(d, &s.SentinelPassword)
+			err = caddyfileargs.One(d, &s.SentinelPassword)
 		case "tls":
 			if d.NextArg() {
 				return d.Err("session tls takes no value: write tls alone to connect with TLS")
@@ -280,30 +281,9 @@ func parseSessionBlock(d *caddyfile.Dispenser, s *config.SessionStore) error {
 	return nil
 }
 
-func oneArg(d *caddyfile.Dispenser, dst *string) error {
-	opt := d.Val()
-	if !d.NextArg() {
-		return d.Errf("%s needs a value", opt)
-	}
-	*dst = d.Val()
-	if d.NextArg() {
-		return d.Errf("%s takes one value", opt)
-	}
-	return nil
-}
-
-func someArgs(d *caddyfile.Dispenser) ([]string, error) {
-	opt := d.Val()
-	args := d.RemainingArgs()
-	if len(args) == 0 {
-		return nil, d.Errf("%s needs at least one value", opt)
-	}
-	return args, nil
-}
-
 func oneOf(d *caddyfile.Dispenser, dst *string, allowed ...string) error {
 	opt := d.Val()
-	if err := oneArg(d, dst); err != nil {
+	if err := caddyfileargs.One(d, dst); err != nil {
 		return err
 	}
 	for _, a := range allowed {

@@ -4,6 +4,7 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 
 	"github.com/kakaogate/kakaogate/config"
+	"github.com/kakaogate/kakaogate/internal/caddyfileargs"
 )
 
 // parseBearer reads `bearer`, `bearer off` or
@@ -24,7 +25,7 @@ func parseBearer(d *caddyfile.Dispenser, cfg *config.Config) error {
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
 		switch d.Val() {
 		case "audiences":
-			auds, err := someArgs(d)
+			auds, err := caddyfileargs.Some(d)
 			if err != nil {
 				return err
 			}

@@ -8,12 +8,13 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 
 	"github.com/kakaogate/kakaogate/config"
+	"github.com/kakaogate/kakaogate/internal/caddyfileargs"
 )
 
 // parseIDTokenMaxAge reads `id_token_max_age <duration>`.
 func parseIDTokenMaxAge(d *caddyfile.Dispenser, f *config.Config) error {
 	var s string
-	if err := oneArg(d, &s); err != nil {
+	if err := caddyfileargs.One(d, &s); err != nil {
 		return err
 	}
 	dur, err := caddy.ParseDuration(s)

@@ -6,6 +6,7 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 
 	"github.com/kakaogate/kakaogate/config"
+	"github.com/kakaogate/kakaogate/internal/caddyfileargs"
 )
 
 // repeatable options may appear on several lines of one block.
@@ -20,20 +21,20 @@ func unmarshalFlowOption(d *caddyfile.Dispenser, opt string, f *config.Config) (
 	case "auto_login":
 		err = oneOf(d, &f.AutoLogin, config.AutoLoginKakaoTalk, config.AutoLoginOff)
 	case "optional":
-		err = flag(d, &f.Optional)
+		err = caddyfileargs.Flag(d, &f.Optional)
 	case "admin_key":
-		err = oneArg(d, &f.AdminKey)
+		err = caddyfileargs.One(d, &f.AdminKey)
 	case "app_id":
-		err = oneArg(d, &f.AppID)
+		err = caddyfileargs.One(d, &f.AppID)
 	case "on_unlink":
-		err = oneArg(d, &f.OnUnlink)
+		err = caddyfileargs.One(d, &f.OnUnlink)
 	case "admin_token":
-		err = oneArg(d, &f.AdminToken)
+		err = caddyfileargs.One(d, &f.AdminToken)
 	case "pass_access_token":
-		err = flag(d, &f.PassAccessToken)
+		err = caddyfileargs.Flag(d, &f.PassAccessToken)
 	case "require_scope":
 		var scopes []string
-		if scopes, err = someArgs(d); err == nil {
+		if scopes, err = caddyfileargs.Some(d); err == nil {
 			f.RequireScopes = append(f.RequireScopes, scopes...)
 		}
 	case "allow":
@@ -45,15 +46,15 @@ func unmarshalFlowOption(d *caddyfile.Dispenser, opt string, f *config.Config) (
 	case "prompt":
 		err = oneOf(d, &f.Prompt, config.Prompts()...)
 	case "login_hint":
-		err = oneArg(d, &f.LoginHint)
+		err = caddyfileargs.One(d, &f.LoginHint)
 	case "service_terms":
-		f.ServiceTerms, err = someArgs(d)
+		f.ServiceTerms, err = caddyfileargs.Some(d)
 	case "signup":
 		err = oneOf(d, &f.Signup, config.SignupApp, config.SignupAuto)
 	case "signup_properties":
 		err = parseSignupProperties(d, f)
 	case "assertion":
-		err = flag(d, &f.Assertion)
+		err = caddyfileargs.Flag(d, &f.Assertion)
 	case "id_token_max_age":
 		err = parseIDTokenMaxAge(d, f)
 	case "failed_exchange_limit":
@@ -72,21 +73,11 @@ func unmarshalFlowOption(d *caddyfile.Dispenser, opt string, f *config.Config) (
 	return true, err
 }
 
-// flag reads an option that takes no arguments and switches something on.
-func flag(d *caddyfile.Dispenser, dst *bool) error {
-	opt := d.Val()
-	if d.NextArg() {
-		return d.Errf("%s takes no arguments", opt)
-	}
-	*dst = true
-	return nil
-}
-
 // parseSignupProperties reads signup_properties <name>=<value>|<name>...: a name with a value
 // is sent with that fixed value on every signup; a bare name may be supplied by the signup
 // request. Quote an argument whose value has spaces: "motto=hello world".
 func parseSignupProperties(d *caddyfile.Dispenser, f *config.Config) error {
-	args, err := someArgs(d)
+	args, err := caddyfileargs.Some(d)
 	if err != nil {
 		return err
 	}

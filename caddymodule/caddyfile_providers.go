@@ -4,6 +4,7 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 
 	"github.com/kakaogate/kakaogate/config"
+	"github.com/kakaogate/kakaogate/internal/caddyfileargs"
 )
 
 // parseProvider reads both forms of the provider option:
@@ -52,17 +53,17 @@ func parseProvider(d *caddyfile.Dispenser, cfg *config.Config) error {
 func parseNamedProviderOption(d *caddyfile.Dispenser, np *config.NamedProvider) error {
 	switch d.Val() {
 	case "issuer":
-		return oneArg(d, &np.Issuer)
+		return caddyfileargs.One(d, &np.Issuer)
 	case "client_id":
-		return oneArg(d, &np.ClientID)
+		return caddyfileargs.One(d, &np.ClientID)
 	case "client_secret":
-		return oneArg(d, &np.ClientSecret)
+		return caddyfileargs.One(d, &np.ClientSecret)
 	case "scopes":
-		scopes, err := someArgs(d)
+		scopes, err := caddyfileargs.Some(d)
 		np.Scopes = scopes
 		return err
 	case "label":
-		return oneArg(d, &np.Label)
+		return caddyfileargs.One(d, &np.Label)
 	default:
 		return d.Errf("unknown option %q in provider %s: use issuer, client_id, client_secret, scopes or label", d.Val(), np.Name)
 	}

@@ -7,12 +7,13 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 
 	"github.com/kakaogate/kakaogate/config"
+	"github.com/kakaogate/kakaogate/internal/caddyfileargs"
 )
 
 // parseIdleTimeout reads `idle_timeout <duration>`.
 func parseIdleTimeout(d *caddyfile.Dispenser, f *config.Config) error {
 	var s string
-	if err := oneArg(d, &s); err != nil {
+	if err := caddyfileargs.One(d, &s); err != nil {
 		return err
 	}
 	dur, err := caddy.ParseDuration(s)
@@ -26,7 +27,7 @@ func parseIdleTimeout(d *caddyfile.Dispenser, f *config.Config) error {
 // parseMaxSessionsPerUser reads `max_sessions_per_user <n>`.
 func parseMaxSessionsPerUser(d *caddyfile.Dispenser, f *config.Config) error {
 	var s string
-	if err := oneArg(d, &s); err != nil {
+	if err := caddyfileargs.One(d, &s); err != nil {
 		return err
 	}
 	n, err := strconv.Atoi(s)

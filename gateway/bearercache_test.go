@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kakaogate/kakaogate/internal/testclock"
 	"github.com/kakaogate/kakaogate/session"
 )
 
@@ -15,7 +16,7 @@ import (
 // tested against the emulator in bearer_test.go; this tests the cache's own rules).
 type cacheBench struct {
 	b       *bearerResolver
-	clock   cacheClock
+	clock   *testclock.Clock
 	calls   atomic.Int64
 	ttl     time.Duration
 	err     error
@@ -23,14 +24,8 @@ type cacheBench struct {
 	serving atomic.Bool
 }
 
-// cacheClock is real time plus an offset the test advances.
-type cacheClock struct{ offset atomic.Int64 }
-
-func (c *cacheClock) now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
-func (c *cacheClock) advance(d time.Duration) { c.offset.Add(int64(d)) }
-
 func newCacheBench() *cacheBench {
-	c := &cacheBench{ttl: time.Hour}
+	c := &cacheBench{ttl: time.Hour, clock: testclock.Shifted()}
 	c.serving.Store(true)
 	c.b = newBearerResolver(func(_ context.Context, tok string) (*session.Session, time.Duration, error) {
 		c.calls.Add(1)
@@ -41,7 +36,7 @@ func newCacheBench() *cacheBench {
 			return nil, 0, c.err
 		}
 		return &session.Session{UserID: "user-" + tok}, c.ttl, nil
-	}, c.clock.now, noBearerMetrics{})
+	}, c.clock.Now, noBearerMetrics{})
 	c.b.complete = c.serving.Load
 	return c
 }
@@ -56,9 +51,9 @@ func TestBearerCacheRules(t *testing.T) {
 	t.Run("at most 5 minutes for a long-lived token", func(t *testing.T) {
 		c := newCacheBench()
 		_ = c.resolve(t, "a")
-		c.clock.advance(bearerCacheTTL - time.Second)
+		c.clock.Add(bearerCacheTTL - time.Second)
 		_ = c.resolve(t, "a")
-		c.clock.advance(2 * time.Second)
+		c.clock.Add(2 * time.Second)
 		_ = c.resolve(t, "a")
 		if n := c.calls.Load(); n != 2 {
 			t.Fatalf("%d lookups, want 2", n)
@@ -68,7 +63,7 @@ func TestBearerCacheRules(t *testing.T) {
 		c := newCacheBench()
 		c.ttl = 30 * time.Second
 		_ = c.resolve(t, "a")
-		c.clock.advance(31 * time.Second)
+		c.clock.Add(31 * time.Second)
 		_ = c.resolve(t, "a")
 		if n := c.calls.Load(); n != 2 {
 			t.Fatalf("%d lookups, want 2", n)
@@ -79,7 +74,7 @@ func TestBearerCacheRules(t *testing.T) {
 		c.err = &bearerError{reason: refusedInvalid, desc: "x"}
 		_ = c.resolve(t, "a")
 		_ = c.resolve(t, "a")
-		c.clock.advance(bearerNegativeTTL + time.Second)
+		c.clock.Add(bearerNegativeTTL + time.Second)
 		_ = c.resolve(t, "a")
 		c.err = errors.New("kakao down")
 		_ = c.resolve(t, "b")

@@ -8,6 +8,7 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
+	"github.com/kakaogate/kakaogate/internal/caddyfileargs"
 	"github.com/kakaogate/kakaogate/kakaotest"
 )
 
@@ -79,7 +80,7 @@ func (h *Handler) unmarshalOption(d *caddyfile.Dispenser, opt string) error {
 		"webhook_method": &h.WebhookMethod, "webhook_format": &h.WebhookFormat, "app_name": &h.AppName,
 	}
 	if dst, ok := one[opt]; ok {
-		if err := oneArg(d, opt, dst); err != nil {
+		if err := caddyfileargs.One(d, dst); err != nil {
 			return err
 		}
 		return h.checkStringOption(d, opt)
@@ -111,7 +112,7 @@ func (h *Handler) unmarshalOption(d *caddyfile.Dispenser, opt string) error {
 		return h.unmarshalAutoLink(d, opt)
 	case "talk_user":
 		var v string
-		if err := oneArg(d, opt, &v); err != nil {
+		if err := caddyfileargs.One(d, &v); err != nil {
 			return err
 		}
 		id, err := strconv.ParseInt(v, 10, 64)
@@ -153,7 +154,7 @@ func (h *Handler) checkStringOption(d *caddyfile.Dispenser, opt string) error {
 // unmarshalAutoLink reads auto_link on|off.
 func (h *Handler) unmarshalAutoLink(d *caddyfile.Dispenser, opt string) error {
 	var v string
-	if err := oneArg(d, opt, &v); err != nil {
+	if err := caddyfileargs.One(d, &v); err != nil {
 		return err
 	}
 	switch v {
@@ -163,18 +164,6 @@ func (h *Handler) unmarshalAutoLink(d *caddyfile.Dispenser, opt string) error {
 		h.DisableAutoLink = true
 	default:
 		return d.Errf("auto_link %q is not supported: use on or off", v)
-	}
-	return nil
-}
-
-// oneArg reads exactly one value of opt into dst, with the main parser's wording.
-func oneArg(d *caddyfile.Dispenser, opt string, dst *string) error {
-	if !d.NextArg() {
-		return d.Errf("%s needs a value", opt)
-	}
-	*dst = d.Val()
-	if d.NextArg() {
-		return d.Errf("%s takes one value", opt)
 	}
 	return nil
 }
