@@ -107,10 +107,17 @@ func TestErrorRoutesAreAChainOfTheirOwn(t *testing.T) {
 	}
 }
 
-// validateServer runs caddy.Validate on one server with routes and error routes.
+// validateServer runs caddy.Validate on one server, with TLS, with routes and error routes.
 func validateServer(t *testing.T, routes, errorRoutes []string) error {
 	t.Helper()
-	raw := `{"apps":{"http":{"servers":{"srv0":{"listen":["127.0.0.1:1"],"automatic_https":{"disable":true},` +
+	return validateServerWith(t, `"tls_connection_policies":[{}],`, routes, errorRoutes)
+}
+
+// validateServerWith runs caddy.Validate on one server with more fields (`"name":…,`,
+// ending in a comma), routes and error routes.
+func validateServerWith(t *testing.T, fields string, routes, errorRoutes []string) error {
+	t.Helper()
+	raw := `{"apps":{"http":{"servers":{"srv0":{"listen":["127.0.0.1:1"],"automatic_https":{"disable":true},` + fields +
 		`"routes":[` + strings.Join(routes, ",") + `],"errors":{"routes":[` + strings.Join(errorRoutes, ",") + `]}}}}}}`
 	var cfg caddy.Config
 	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
