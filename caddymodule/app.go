@@ -105,18 +105,24 @@ func mayChain(a, b []any) bool {
 	return true
 }
 
-// joinSite registers h, provisioned with ctx, with the kakaogate app of its configuration.
-// Outside a server's routes (a handler provisioned alone, a named route) it does nothing.
+// joinSite places h, provisioned with ctx, in its site: it warns about insecure_cookies off
+// this machine, refuses a plain http callback URL (refusePlainHTTPCallback) and registers h
+// with the kakaogate app of its configuration. Outside a server's routes (a handler
+// provisioned alone, a named route) it only warns, from redirect_url.
 func (h *Handler) joinSite(ctx caddy.Context) error {
 	path, top, srv := position(ctx)
+	h.warnInsecureCookies(path)
 	if path == nil {
 		return nil
+	}
+	site := siteName(srv, top)
+	if err := h.refusePlainHTTPCallback(srv, site, path); err != nil {
+		return err
 	}
 	app, err := ctx.App(appID)
 	if err != nil {
 		return fmt.Errorf("loading the kakaogate app: %w", err)
 	}
-	site := siteName(srv, top)
 	return app.(*App).join(srv, site, siteMember{identity: h.gw.SessionIdentity(), scope: h.scope, path: path})
 }
 

@@ -54,6 +54,19 @@ func TestSitesRefuseHandlersThatDisagree(t *testing.T) {
 			[]string{"site a.example: ", "differ in path_prefix"}},
 		{"another cookie_secret", []string{siteRoute("a.example", route("", kg(""), kg(`,"cookie_secrets":["`+strings.Repeat("x", 32)+`"]`)))},
 			[]string{"differ in cookie_secret"}},
+		{"another provider", []string{siteRoute("a.example", route("", kg(""), kg(`,"provider":"oidc"`)))},
+			[]string{"differ in provider (kakao before, oidc here)"}},
+		{"another client_secret", []string{siteRoute("a.example", route("", kg(`,"client_secret":"one"`), kg(`,"client_secret":"two"`)))},
+			[]string{"differ in client_secret"}},
+		{"a provider block only in one", []string{siteRoute("a.example", route("", kg(""),
+			kg(`,"providers":[{"name":"corp","issuer":"http://127.0.0.1:2","client_id":"c"}]`)))},
+			[]string{"differ in provider <name> { … } blocks"}},
+		{"another cookie_domain", []string{siteRoute("a.example", route("", kg(`,"cookie_domain":"a.example"`), kg(`,"cookie_domain":"b.example"`)))},
+			[]string{"differ in cookie_domain (a.example before, b.example here)"}},
+		{"another session_cookie", []string{siteRoute("a.example", route("", kg(""), kg(`,"session_cookie":"browser"`)))},
+			[]string{"differ in session_cookie (persistent before, browser here)"}},
+		{"another session_lifetime", []string{siteRoute("a.example", route("", kg(""), kg(`,"session_lifetime":"2h"`)))},
+			[]string{"differ in session (the store, session_lifetime"}},
 		{"another client_id, nested twice", []string{siteRoute("a.example",
 			route("", sub(route("", kg("")))),
 			route("", sub(route("", sub(route("", kg(`,"client_id":"other"`)))))))},
@@ -107,10 +120,17 @@ func TestErrorRoutesAreAChainOfTheirOwn(t *testing.T) {
 	}
 }
 
-// validateServer runs caddy.Validate on one server with routes and error routes.
+// validateServer runs caddy.Validate on one server, with TLS, with routes and error routes.
 func validateServer(t *testing.T, routes, errorRoutes []string) error {
 	t.Helper()
-	raw := `{"apps":{"http":{"servers":{"srv0":{"listen":["127.0.0.1:1"],"automatic_https":{"disable":true},` +
+	return validateServerWith(t, `"tls_connection_policies":[{}],`, routes, errorRoutes)
+}
+
+// validateServerWith runs caddy.Validate on one server with more fields (`"name":…,`,
+// ending in a comma), routes and error routes.
+func validateServerWith(t *testing.T, fields string, routes, errorRoutes []string) error {
+	t.Helper()
+	raw := `{"apps":{"http":{"servers":{"srv0":{"listen":["127.0.0.1:1"],"automatic_https":{"disable":true},` + fields +
 		`"routes":[` + strings.Join(routes, ",") + `],"errors":{"routes":[` + strings.Join(errorRoutes, ",") + `]}}}}}}`
 	var cfg caddy.Config
 	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {

@@ -18,7 +18,6 @@ import (
 	"github.com/kakaogate/kakaogate/config"
 	"github.com/kakaogate/kakaogate/gateway"
 	"github.com/kakaogate/kakaogate/internal/secret"
-	"github.com/kakaogate/kakaogate/internal/secureurl"
 	"github.com/kakaogate/kakaogate/oidc"
 	"github.com/kakaogate/kakaogate/oidc/kakao"
 )
@@ -74,8 +73,9 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 // mistake are left unbuilt: Validate, which Caddy calls next, reports every mistake with its
 // fix, and Cleanup releases whatever was acquired. Provision does no network I/O: discovery,
 // key fetching and Redis connections happen on first use, so `caddy validate` works with the
-// IdP down. Last, it joins its site in the kakaogate app, which refuses a handler whose
-// session settings differ from another's that a request may meet (see App).
+// IdP down. Last, it joins its site (joinSite): a callback URL that would be plain http off
+// this machine is refused, and so is a handler whose session settings differ from another's
+// that a request may meet (see App).
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.logger = ctx.Logger()
 	h.scope = handlerScope(h.Protect)
@@ -115,7 +115,6 @@ func (h *Handler) Validate() error {
 // valid options.
 func (h *Handler) build(ctx caddy.Context) error {
 	cfg := &h.Config
-	h.warnInsecureCookies()
 	metrics, err := acquireMetrics(ctx.GetMetricsRegistry())
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
@@ -201,19 +200,6 @@ func (h *Handler) expandPlaceholders() {
 		for i := range c.Session.Addresses {
 			expand(&c.Session.Addresses[i])
 		}
-	}
-}
-
-// warnInsecureCookies warns at start-up when insecure_cookies is on for a redirect_url that
-// is not this machine: the cookies then travel without Secure. (Without redirect_url the
-// gateway warns on the first login from such a host.)
-func (h *Handler) warnInsecureCookies() {
-	if !h.Config.InsecureCookies || h.Config.RedirectURL == "" {
-		return
-	}
-	if u, err := url.Parse(h.Config.RedirectURL); err == nil && !secureurl.IsLoopbackHost(u.Hostname()) {
-		h.logger.Warn("insecure_cookies is on for " + u.Host + ", not localhost: the gateway's cookies lack Secure; " +
-			"use https and drop insecure_cookies outside test setups")
 	}
 }
 

@@ -113,6 +113,15 @@ func (c *Config) validateRedirectURL() error {
 	return nil
 }
 
+// PlainHTTPCallback is the mistake of a callback URL built from requests (no redirect_url)
+// that is plain http on host, not this machine, without insecure_cookies: browsers would drop
+// the login's Secure cookie, and every login would end on a "link expired" page.
+func PlainHTTPCallback(host string) error {
+	return fmt.Errorf("the callback URL would be plain http on %s: set redirect_url to the https URL "+
+		"browsers use (behind a TLS proxy), or serve the site over https; insecure_cookies is for test setups only: "+
+		"browsers drop the gateway's Secure cookies on plain http, and every login would end on a \"link expired\" page", host)
+}
+
 func (s *SessionStore) validate() error {
 	if s == nil {
 		return nil // no session option: the memory store, as SetDefaults fills in

@@ -232,3 +232,33 @@ func TestHandlersThatDisagreeInANamedRoute(t *testing.T) {
 		t.Fatalf("the log does not name the setting:\n%s", e.caddy.Logs())
 	}
 }
+
+// TestHandlersThatDisagreeOnSharedSettingsFailValidate: every setting docs/caddyfile.md says
+// the handlers of a site share is compared; `caddy validate` fails naming the setting, for
+// settings that once loaded silently (one handler's login button then led nowhere for the
+// other, or its cookie went to other hosts, or lived for another time).
+func TestHandlersThatDisagreeOnSharedSettingsFailValidate(t *testing.T) {
+	closed := testcaddy.FreePort(t)
+	gate := fmt.Sprintf("client_id id\n\t\tissuer http://127.0.0.1:%d\n\t\tapi_url http://127.0.0.1:%d\n\t\tcookie_secret %s",
+		closed, closed, testSecret)
+	corp := fmt.Sprintf("provider corp {\n\t\t\tissuer http://127.0.0.1:%d/corp\n\t\t\tclient_id c\n\t\t}", closed)
+	tests := []struct{ name, first, second, want string }{
+		{"session_cookie", "", "session_cookie browser", "differ in session_cookie (persistent before, browser here)"},
+		{"cookie_domain", "cookie_domain a.example", "cookie_domain b.example", "differ in cookie_domain (a.example before, b.example here)"},
+		{"a provider block", "", corp, "differ in provider <name> { … } blocks"},
+		{"client_secret", "client_secret one", "client_secret two", "differ in client_secret"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cf := testcaddy.WriteFile(t, "Caddyfile", fmt.Sprintf("http://localhost:8080 {\n"+
+				"\tkakaogate {\n\t\t%s\n\t\toptional\n\t\t%s\n\t}\n"+
+				"\t@admin path /admin/*\n\tkakaogate @admin {\n\t\t%s\n\t\t%s\n\t}\n\trespond ok\n}", gate, tt.first, gate, tt.second))
+			out, err := testcaddy.Run(caddyBin, "validate", "--config", cf, "--adapter", "caddyfile")
+			for _, want := range []string{"site localhost: ", "the kakaogate handler for every request and the one matching ", tt.want} {
+				if err == nil || !strings.Contains(out, want) {
+					t.Fatalf("validate: err=%v, want output containing %q:\n%s", err, want, out)
+				}
+			}
+		})
+	}
+}

@@ -1,8 +1,10 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -23,7 +25,7 @@ import (
 //   - client-sent identity headers are removed by the first gateway (and a later one removes
 //     those of its own header names no earlier gateway knew), never the ones a gateway set;
 //   - each adds its own requirement (matcher, allow, require_scope, optional);
-//   - they must agree on what a session is: provider, path prefix, cookie, secrets and store.
+//   - they must agree on what a session is: providers, path prefix, cookies, secrets and store.
 //     A later gateway that does not refuses the request with a page and a log line naming
 //     the setting (see chainIdentity.differs).
 type chain struct {
@@ -53,42 +55,60 @@ type chain struct {
 
 type chainKey struct{}
 
-// chainIdentity is what every gateway on one request must share.
+// chainIdentity is what every gateway on one request must share: the settings
+// docs/caddyfile.md tells to set once for a site. Secrets are kept as digests.
 type chainIdentity struct {
-	issuer, clientID, prefix, cookiePrefix string
-	sessions                               *session.Manager
-	secrets                                [sha256.Size]byte
+	provider, issuer, clientID, prefix, cookiePrefix, cookieDomain, sessionCookie string
+	// sessions is the pooled Manager: one per store and session_lifetime, idle_timeout and
+	// max_sessions_per_user (the Caddy module's store key).
+	sessions                           *session.Manager
+	secrets, clientSecret, extraBlocks [sha256.Size]byte
 }
 
 func newChainIdentity(cfg *config.Config, sessions *session.Manager, cookiePrefix string) chainIdentity {
+	blocks, _ := json.Marshal(cfg.Providers) // plain strings and slices: it cannot fail
 	return chainIdentity{
-		issuer: cfg.Issuer, clientID: cfg.ClientID, prefix: cfg.PathPrefix, cookiePrefix: cookiePrefix,
-		sessions: sessions,
-		secrets:  sha256.Sum256([]byte(strings.Join(cfg.CookieSecrets, "\x00"))),
+		provider: cfg.Provider, issuer: cfg.Issuer, clientID: cfg.ClientID, prefix: cfg.PathPrefix,
+		cookiePrefix: cookiePrefix, cookieDomain: cfg.CookieDomain, sessionCookie: cfg.SessionCookie,
+		sessions:     sessions,
+		secrets:      sha256.Sum256([]byte(strings.Join(cfg.CookieSecrets, "\x00"))),
+		clientSecret: sha256.Sum256([]byte(cfg.ClientSecret)),
+		extraBlocks:  sha256.Sum256(blocks),
 	}
 }
 
 // differs names the first setting in which later differs from first, "" when none does.
 func (first chainIdentity) differs(later chainIdentity) string {
+	both := func(a, b string) string { return " (" + cmp.Or(a, "none") + " before, " + cmp.Or(b, "none") + " here)" }
 	switch {
+	case first.provider != later.provider:
+		return "provider" + both(first.provider, later.provider)
 	case first.issuer != later.issuer:
-		return "issuer (" + first.issuer + " before, " + later.issuer + " here)"
+		return "issuer" + both(first.issuer, later.issuer)
 	case first.clientID != later.clientID:
-		return "client_id (" + first.clientID + " before, " + later.clientID + " here)"
+		return "client_id" + both(first.clientID, later.clientID)
+	case first.clientSecret != later.clientSecret:
+		return "client_secret"
+	case first.extraBlocks != later.extraBlocks:
+		return "provider <name> { … } blocks"
 	case first.prefix != later.prefix:
-		return "path_prefix (" + first.prefix + " before, " + later.prefix + " here)"
+		return "path_prefix" + both(first.prefix, later.prefix)
 	case first.cookiePrefix != later.cookiePrefix:
-		return "cookie names (" + first.cookiePrefix + " before, " + later.cookiePrefix + " here)"
+		return "cookie names, from insecure_cookies and cookie_domain" + both(first.cookiePrefix, later.cookiePrefix)
+	case first.cookieDomain != later.cookieDomain:
+		return "cookie_domain" + both(first.cookieDomain, later.cookieDomain)
 	case first.secrets != later.secrets:
 		return "cookie_secret"
+	case first.sessionCookie != later.sessionCookie:
+		return "session_cookie" + both(first.sessionCookie, later.sessionCookie)
 	case first.sessions != later.sessions:
-		return "session"
+		return "session (the store, session_lifetime, idle_timeout or max_sessions_per_user)"
 	}
 	return ""
 }
 
-// SessionIdentity is what a gateway's session is: provider, client, path prefix, cookie
-// names, secrets and store. Gateways that may meet on one request must have equal ones; the
+// SessionIdentity is what a gateway's session is: providers, client, path prefix, cookies,
+// secrets and store. Gateways that may meet on one request must have equal ones; the
 // Caddy module compares them when the configuration is loaded, the chain on each request.
 type SessionIdentity struct{ id chainIdentity }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kakaogate/kakaogate/config"
+	"github.com/kakaogate/kakaogate/session"
 )
 
 // chainedHarness is a harness whose gateway protects /first only, followed on every request
@@ -64,7 +65,8 @@ func TestChainedGatewaysShareTheSession(t *testing.T) {
 
 // TestChainIdentityDiffers names each setting two gateways on one request must share.
 func TestChainIdentityDiffers(t *testing.T) {
-	base := chainIdentity{issuer: "https://kauth.example", clientID: "a", prefix: "/.auth", cookiePrefix: "__Host-kakaogate"}
+	base := chainIdentity{provider: config.ProviderKakao, issuer: "https://kauth.example", clientID: "a", prefix: "/.auth",
+		cookiePrefix: "__Host-kakaogate", sessionCookie: config.SessionCookiePersistent, sessions: new(session.Manager)}
 	for _, tc := range []struct {
 		name   string
 		change func(*chainIdentity)
@@ -76,6 +78,12 @@ func TestChainIdentityDiffers(t *testing.T) {
 		{"prefix", func(c *chainIdentity) { c.prefix = "/auth" }, "path_prefix"},
 		{"cookies", func(c *chainIdentity) { c.cookiePrefix = "kakaogate" }, "cookie names"},
 		{"secret", func(c *chainIdentity) { c.secrets[0] = 1 }, "cookie_secret"},
+		{"provider", func(c *chainIdentity) { c.provider = config.ProviderOIDC }, "provider (kakao before, oidc here)"},
+		{"client secret", func(c *chainIdentity) { c.clientSecret[0] = 1 }, "client_secret"},
+		{"provider blocks", func(c *chainIdentity) { c.extraBlocks[0] = 1 }, "provider <name> { … } blocks"},
+		{"cookie domain", func(c *chainIdentity) { c.cookieDomain = "example.com" }, "cookie_domain (none before, example.com here)"},
+		{"session cookie", func(c *chainIdentity) { c.sessionCookie = config.SessionCookieBrowser }, "session_cookie (persistent before, browser here)"},
+		{"session store", func(c *chainIdentity) { c.sessions = new(session.Manager) }, "session (the store"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			later := base

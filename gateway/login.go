@@ -143,7 +143,8 @@ func (g *Gateway) redirectURI(r *http.Request) string {
 // cookiesWouldStick refuses a login whose callback URL, derived from the request, is plain
 // http on a host other than this machine without insecure_cookies: the browser would drop
 // the login's Secure cookie and the callback could only fail ("link expired"). A configured
-// redirect_url was checked when the configuration was.
+// redirect_url was checked when the configuration was, and so was a Caddy site with host
+// names served without TLS; this catches a site without host names.
 func (g *Gateway) cookiesWouldStick(r *http.Request) error {
 	host := r.Host
 	if h, _, err := net.SplitHostPort(host); err == nil {
@@ -166,9 +167,7 @@ func (g *Gateway) cookiesWouldStick(r *http.Request) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("the callback URL would be plain http on %s: set redirect_url to the https URL "+
-		"browsers use (behind a TLS proxy), or serve the site over https; insecure_cookies is for test setups only: "+
-		"browsers drop the gateway's Secure cookies on plain http", host)
+	return config.PlainHTTPCallback(host)
 }
 
 // loginURL is the gateway's interactive login address returning to returnTo.
