@@ -34,10 +34,11 @@ type EdgeOptions struct {
 	FailedExchanges *ExchangeLimit `json:"failed_exchange_limit,omitempty"`
 }
 
-// ExchangeLimit is the budget of failed code exchanges: once a client address (Caddy's
-// client_ip), or all clients together, caused this many in the window, further callbacks
-// are answered 429 without calling the provider until the window ends. Successful exchanges
-// never count.
+// ExchangeLimit is the budget of failed code exchanges, kept by each gateway instance: once
+// a client (Caddy's client_ip; an IPv6 client by its /64), or all clients together, caused
+// this many in the window, further callbacks are answered 429 without calling the provider
+// until the window ends. Exchanges in flight count until they end, so callbacks sent at once
+// cannot pass a budget; successful exchanges never count.
 type ExchangeLimit struct {
 	// Off turns the limit off.
 	Off bool `json:"off,omitempty"`

@@ -5,9 +5,12 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/kakaogate/kakaogate/internal/testcaddy"
+	"github.com/kakaogate/kakaogate/kakaotest"
 	"github.com/kakaogate/kakaogate/oidc/oidctest"
 )
 
@@ -47,6 +50,61 @@ func TestFailedCodeExchangesAreBudgeted(t *testing.T) {
 	}
 	if n := e.emulator.Calls("/oauth/token"); n != tokens {
 		t.Errorf("a throttled callback sent a token request to Kakao (%d, was %d)", n, tokens)
+	}
+}
+
+// TestConcurrentJunkCodesSpendOnlyTheBudget: through the Caddy binary, against a slow token
+// endpoint, more real logins from one address at once than its budget all succeed (they wait
+// for a place, never refused); then junk codes sent at once reach Kakao's token endpoint at
+// most the per-client budget of times, and the rest are answered 429.
+func TestConcurrentJunkCodesSpendOnlyTheBudget(t *testing.T) {
+	const budget, burst, junk = 3, 8, 10
+	e := newEnv(t, envOptions{extra: fmt.Sprintf("failed_exchange_limit 100 %d 1m", budget)})
+	e.emulator.SetFault("/oauth/token", kakaotest.Fault{Delay: 300 * time.Millisecond})
+	var wg sync.WaitGroup
+	logins := make([]int, burst)
+	for i := range burst {
+		wg.Go(func() {
+			if resp, err := kakaotestLogin(e.browser(), e.base, int64(1001+i%2)); err == nil {
+				resp.Body.Close()
+				logins[i] = resp.StatusCode
+			}
+		})
+	}
+	wg.Wait()
+	for i, status := range logins {
+		if status != http.StatusOK {
+			t.Fatalf("login %d of a burst of %d ended with %d, want 200\n%s", i, burst, status, e.caddy.Logs())
+		}
+	}
+
+	tokens := e.emulator.Calls("/oauth/token")
+	callbacks := make([]string, junk)
+	browsers := make([]*http.Client, junk)
+	for i := range junk {
+		browsers[i] = noRedirects(e.browser())
+		callbacks[i] = e.base + "/.auth/callback?code=junk&state=" + startLoginState(t, e, browsers[i])
+	}
+	answers := map[int]int{}
+	var mu sync.Mutex
+	for i := range junk {
+		wg.Go(func() {
+			status := 0
+			if resp, err := browsers[i].Get(callbacks[i]); err == nil {
+				resp.Body.Close()
+				status = resp.StatusCode
+			}
+			mu.Lock()
+			answers[status]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if n := e.emulator.Calls("/oauth/token") - tokens; n > budget {
+		t.Errorf("%d junk codes at once sent %d token requests to Kakao, want at most %d", junk, n, budget)
+	}
+	if answers[http.StatusBadRequest] != budget || answers[http.StatusTooManyRequests] != junk-budget {
+		t.Errorf("answers to %d junk codes at once: %v, want %d × 400 and %d × 429", junk, answers, budget, junk-budget)
 	}
 }
 

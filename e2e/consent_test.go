@@ -205,7 +205,7 @@ func locationQuery(t *testing.T, resp *http.Response) url.Values {
 }
 
 // TestSignupModesWhenAutoLinkIsOff: signup app tells the app the person has not signed up;
-// signup auto links them at login.
+// signup auto links them at login and says so (X-Auth-Signed-Up: true).
 func TestSignupModesWhenAutoLinkIsOff(t *testing.T) {
 	noAutoLink := func(o *kakaotest.Options) { o.DisableAutoLink = true }
 	t.Run("app", func(t *testing.T) {
@@ -221,8 +221,8 @@ func TestSignupModesWhenAutoLinkIsOff(t *testing.T) {
 	t.Run("auto", func(t *testing.T) {
 		e := newEnv(t, envOptions{emulator: noAutoLink, extra: "signup auto"})
 		e.login(e.browser(), "/", 1001).Body.Close()
-		if got, ok := e.up.last(t).Header["X-Auth-Signed-Up"]; ok {
-			t.Fatalf("X-Auth-Signed-Up = %v after signup auto", got)
+		if got := e.up.last(t).Header.Values("X-Auth-Signed-Up"); len(got) != 1 || got[0] != "true" {
+			t.Fatalf("X-Auth-Signed-Up = %v after signup auto, want true", got)
 		}
 		if e.emulator.Calls("/v1/user/signup") != 1 {
 			t.Fatalf("signup calls = %d, want 1", e.emulator.Calls("/v1/user/signup"))

@@ -38,6 +38,40 @@ func TestStaleIDTokenRefusedAtLogin(t *testing.T) {
 	}
 }
 
+// TestStaleIDTokenRefusedAtRefresh: through the Caddy binary with the default
+// id_token_max_age, tokens that are always due for refresh (4 minutes, inside the refresh
+// margin): a refresh whose ID token has an iat three hours old (exp still an hour ahead) ends
+// the session, the request is refused and nothing reaches the upstream; the session stays
+// ended once the provider issues fresh tokens again.
+func TestStaleIDTokenRefusedAtRefresh(t *testing.T) {
+	port := testcaddy.FreePort(t)
+	op := oidctest.NewServer(t, oidctest.Options{Subject: "stale-2", TokenLifetime: 4 * time.Minute,
+		RedirectURIs: []string{fmt.Sprintf("http://localhost:%d/.auth/callback", port)}})
+	base, up, caddy := oidcGateway(t, port, fmt.Sprintf("provider oidc\n\t\tissuer %s\n\t\tclient_id %s\n\t\tclient_secret %s",
+		op.Issuer, op.ClientID, op.ClientSecret))
+	c := (&env{t: t}).browser()
+	if resp, body := get(t, c, base+"/app"); resp.StatusCode != http.StatusOK || up.last(t).Header.Get("X-Auth-User-Id") != "stale-2" {
+		t.Fatalf("login: %d\n%s", resp.StatusCode, body)
+	}
+	op.MutateClaims(func(c map[string]any) {
+		now := time.Now()
+		c["iat"], c["exp"] = now.Add(-3*time.Hour).Unix(), now.Add(time.Hour).Unix()
+	})
+	tokens, seen := op.Count(oidctest.Token), up.count()
+	resp, body := get(t, c, base+"/app", "Accept: application/json")
+	if resp.StatusCode != http.StatusUnauthorized || up.count() != seen || op.Count(oidctest.Token) != tokens+1 {
+		t.Fatalf("request whose refresh brought a three-hour-old ID token: %d, upstream reached %d more times, %d token calls\n%s",
+			resp.StatusCode, up.count()-seen, op.Count(oidctest.Token)-tokens, body)
+	}
+	if !caddy.LogsSoon("refreshed ID token rejected") {
+		t.Errorf("the refusal is not logged:\n%s", caddy.Logs())
+	}
+	op.MutateClaims(nil)
+	if resp, _ := get(t, c, base+"/app", "Accept: application/json"); resp.StatusCode != http.StatusUnauthorized || up.count() != seen {
+		t.Fatalf("the session survived the refused refresh: %d", resp.StatusCode)
+	}
+}
+
 // TestRandomLogoutKidsCannotBlockLoginsAfterRotation: through the Caddy binary, strangers
 // post back-channel logout tokens with random kids; the provider then rotates its signing
 // key; the next login still refetches the keys and succeeds.

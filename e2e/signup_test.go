@@ -9,20 +9,14 @@ import (
 	"github.com/kakaogate/kakaogate/kakaotest"
 )
 
-// upstreamHeaders sends a request with the session cookie value to base and returns the
-// headers the upstream received (it answers with them as JSON).
-func upstreamHeaders(t *testing.T, base, cookie string) http.Header {
+// upstreamHeaders sends a request with the session cookie value (and headers, "Name: value")
+// to base and returns the headers the upstream received (it answers with them as JSON).
+func upstreamHeaders(t *testing.T, base, cookie string, headers ...string) http.Header {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, base+"/private", nil)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Cookie", "__Host-kakaogate="+cookie)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	headers = append(headers, "Accept: application/json", "Cookie: __Host-kakaogate="+cookie)
+	resp, body := get(t, http.DefaultClient, base+"/private", headers...)
 	var h http.Header
-	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&h) != nil {
+	if resp.StatusCode != http.StatusOK || json.Unmarshal([]byte(body), &h) != nil {
 		t.Fatalf("GET %s/private: %d", base, resp.StatusCode)
 	}
 	return h
@@ -32,7 +26,8 @@ func upstreamHeaders(t *testing.T, base, cookie string) http.Header {
 // auto-link is off and signup is left to the app. The person has a session from A and one
 // from B, both X-Auth-Signed-Up: false (B has just opened A's session into its cache). They
 // confirm the signup page on A: Kakao links them with the configured property, A sends them
-// to rd, and at once both sessions say signed up on both instances.
+// to rd, and at once both sessions say X-Auth-Signed-Up: true on both instances, to the
+// upstream (even when the client names the header in Connection) and in verify's answer.
 func TestSignupOnOneInstanceReachesEverySession(t *testing.T) {
 	e := newEnv(t, envOptions{
 		instances: 2,
@@ -75,8 +70,11 @@ func TestSignupOnOneInstanceReachesEverySession(t *testing.T) {
 	// At once: no waiting for pub/sub.
 	for i, ck := range cookies {
 		for _, base := range []string{b, a} {
-			if h := upstreamHeaders(t, base, ck); h.Get("X-Auth-Signed-Up") != "" || h.Get("X-Auth-User-Id") != "1001" {
-				t.Errorf("after signup, session %d on %s sent X-Auth-Signed-Up %q (user %q), want none", i, base, h.Get("X-Auth-Signed-Up"), h.Get("X-Auth-User-Id"))
+			if h := upstreamHeaders(t, base, ck, hostileHopByHop...); h.Get("X-Auth-Signed-Up") != "true" || h.Get("X-Auth-User-Id") != "1001" {
+				t.Errorf("after signup, session %d on %s sent X-Auth-Signed-Up %q (user %q), want true", i, base, h.Get("X-Auth-Signed-Up"), h.Get("X-Auth-User-Id"))
+			}
+			if v, _ := get(t, http.DefaultClient, base+"/.auth/verify", "Cookie: __Host-kakaogate="+ck); v.StatusCode != http.StatusOK || v.Header.Get("X-Auth-Signed-Up") != "true" {
+				t.Errorf("after signup, verify of session %d on %s: %d, X-Auth-Signed-Up %q, want true", i, base, v.StatusCode, v.Header.Get("X-Auth-Signed-Up"))
 			}
 		}
 	}

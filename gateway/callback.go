@@ -24,10 +24,14 @@ func (g *Gateway) serveCallback(w http.ResponseWriter, r *http.Request, p *idp) 
 		return
 	}
 	ls, code, ok := g.parseCallback(w, r, p)
-	if !ok || !g.exchangeAllowed(w, r, p) {
+	if !ok {
 		return
 	}
-	sess, err := g.redeem(r, p, ls, code)
+	slot := g.reserveExchange(w, r, p)
+	if slot == nil {
+		return
+	}
+	sess, err := g.redeem(r, p, ls, code, slot)
 	if err != nil {
 		g.failLogin(w, r, p, g.redeemProblem(err, ls.ReturnTo), err)
 		return
@@ -169,13 +173,14 @@ func (g *Gateway) failLogin(w http.ResponseWriter, r *http.Request, p *idp, pr p
 	g.fail(w, r, pr, err)
 }
 
-// redeem exchanges the code, verifies the ID token and builds the new session. Nothing is
-// called after a failed verification: the access token of a bad ID token is never used.
-func (g *Gateway) redeem(r *http.Request, p *idp, ls *loginState, code string) (*session.Session, error) {
+// redeem exchanges the code (in the place slot holds in the exchange budgets), verifies the
+// ID token and builds the new session. Nothing is called after a failed verification: the
+// access token of a bad ID token is never used.
+func (g *Gateway) redeem(r *http.Request, p *idp, ls *loginState, code string, slot *exchangeSlot) (*session.Session, error) {
 	ctx := r.Context()
 	tok, err := p.rp.Exchange(ctx, code, ls.Verifier, ls.RedirectURI)
+	g.endExchange(r, slot, err)
 	if err != nil {
-		g.noteFailedExchange(r, err)
 		return nil, fmt.Errorf("exchanging code: %w", err)
 	}
 	idt, err := p.rp.Verify(ctx, tok.IDToken, oidc.VerifyOptions{Nonce: ls.Nonce, MaxTokenAge: g.tokenMaxAge()})

@@ -1,10 +1,12 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -17,26 +19,34 @@ import (
 
 // Anyone can fetch a free login state and post a junk code to the callback, and each such
 // callback makes the gateway send a token request with the app's secret: enough of them and
-// the provider rate-limits the app (Kakao's KOE237) for everyone. So failed exchanges are
-// budgeted, per client address (Caddy's client_ip) and for all clients together, in fixed
-// windows: once a budget is spent, callbacks are answered 429 without a token request until
-// the window ends. Successful exchanges never count, so a burst of real logins is never
-// throttled; a provider outage does not count either (the retries are the users').
+// the provider rate-limits the app (Kakao's KOE237) for everyone. So code exchanges are
+// budgeted, per client (Caddy's client_ip; an IPv6 client by its /64) and for all clients
+// together, in fixed windows: a budget counts the failed exchanges of the window plus the
+// exchanges still in flight, each of which may yet fail. An exchange reserves its place
+// before the token request and gives it back when it succeeds (or the provider is down: the
+// retries are the users'), so at most a budget of token requests are ever in flight or failed
+// in a window, however many junk callbacks arrive at once. A callback that finds a budget full
+// only of failures is answered 429 without a token request until the window ends; one that
+// finds it full with exchanges in flight waits for one of them to end, so a burst of real
+// logins is never refused, only queued behind the exchanges in flight.
 
-// maxTrackedClients bounds the per-client counts of one window. Past it, new addresses count
-// only toward the global budget, which still bounds what reaches the provider.
+// maxTrackedClients bounds the per-client failure counts of one window. Past it, new clients
+// count only toward the global budget, which still bounds what reaches the provider.
 const maxTrackedClients = 10000
 
-// exchangeLimiter counts failed code exchanges; nil when failed_exchange_limit is off.
+// exchangeLimiter budgets code exchanges; nil when failed_exchange_limit is off.
 type exchangeLimiter struct {
 	global, perClient int
 	window            time.Duration
 	now               func() time.Time
 
-	mu      sync.Mutex
-	start   time.Time // of the current window
-	failed  int       // failures of all clients in the window
-	clients map[string]int
+	mu        sync.Mutex
+	start     time.Time      // of the current window
+	failed    int            // failures of all clients in the window
+	clients   map[string]int // failures per client in the window
+	pending   int            // exchanges in flight
+	pendingOf map[string]int // exchanges in flight per client (at most global entries)
+	ended     chan struct{}  // closed, and replaced, when an exchange in flight ends
 }
 
 func newExchangeLimiter(l *config.ExchangeLimit, now func() time.Time) *exchangeLimiter {
@@ -44,7 +54,7 @@ func newExchangeLimiter(l *config.ExchangeLimit, now func() time.Time) *exchange
 		return nil
 	}
 	return &exchangeLimiter{global: l.Global, perClient: l.PerClient, window: time.Duration(l.Window), now: now,
-		clients: map[string]int{}}
+		clients: map[string]int{}, pendingOf: map[string]int{}, ended: make(chan struct{})}
 }
 
 // rollLocked starts a new window when the current one has ended. l.mu must be held.
@@ -55,58 +65,118 @@ func (l *exchangeLimiter) rollLocked(now time.Time) {
 	}
 }
 
-// allow reports whether client may make a code exchange now, and otherwise how long until
-// the window ends.
-func (l *exchangeLimiter) allow(client string) (bool, time.Duration) {
-	if l == nil {
-		return true, 0
-	}
-	now := l.now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.rollLocked(now)
-	if l.failed >= l.global || l.clients[client] >= l.perClient {
-		return false, l.start.Add(l.window).Sub(now)
-	}
-	return true, 0
+// exchangeSlot is an exchange in flight that reserve let through; end it once with done.
+type exchangeSlot struct {
+	l      *exchangeLimiter
+	client string
 }
 
-// fail counts a failed exchange of client.
-func (l *exchangeLimiter) fail(client string) {
+// reserve takes a place for an exchange of client, waiting while the budgets are full with
+// exchanges in flight. It returns nil, and how long until the window ends, when failures have
+// spent a budget; nil and 0 when ctx ended, or a window passed, while it waited. A nil
+// limiter lets everything through (with a slot whose done does nothing).
+func (l *exchangeLimiter) reserve(ctx context.Context, client string) (*exchangeSlot, time.Duration) {
+	if l == nil {
+		return &exchangeSlot{}, 0
+	}
+	var patience <-chan time.Time
+	for {
+		l.mu.Lock()
+		now := l.now()
+		l.rollLocked(now)
+		if l.failed >= l.global || l.clients[client] >= l.perClient {
+			l.mu.Unlock()
+			return nil, l.start.Add(l.window).Sub(now)
+		}
+		if l.failed+l.pending < l.global && l.clients[client]+l.pendingOf[client] < l.perClient {
+			l.pending++
+			l.pendingOf[client]++
+			l.mu.Unlock()
+			return &exchangeSlot{l: l, client: client}, 0
+		}
+		ended := l.ended
+		l.mu.Unlock()
+		if patience == nil {
+			t := time.NewTimer(l.window)
+			defer t.Stop()
+			patience = t.C
+		}
+		select {
+		case <-ended:
+		case <-ctx.Done():
+			return nil, 0
+		case <-patience:
+			return nil, 0
+		}
+	}
+}
+
+// done ends the exchange: its place is given back, and counted as a failure when failed.
+func (s *exchangeSlot) done(failed bool) {
+	l := s.l
 	if l == nil {
 		return
 	}
-	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.rollLocked(now)
-	l.failed++
-	if n, ok := l.clients[client]; ok || len(l.clients) < maxTrackedClients {
-		l.clients[client] = n + 1
+	l.pending--
+	if n := l.pendingOf[s.client] - 1; n > 0 {
+		l.pendingOf[s.client] = n
+	} else {
+		delete(l.pendingOf, s.client)
 	}
+	if failed {
+		l.rollLocked(l.now())
+		l.failed++
+		if n, ok := l.clients[s.client]; ok || len(l.clients) < maxTrackedClients {
+			l.clients[s.client] = n + 1
+		}
+	}
+	close(l.ended)
+	l.ended = make(chan struct{})
 }
 
-// exchangeAllowed answers 429 with a page, and returns false, when r's client or all
-// clients have spent their budget of failed code exchanges.
-func (g *Gateway) exchangeAllowed(w http.ResponseWriter, r *http.Request, p *idp) bool {
-	ok, wait := g.exchanges.allow(g.clientIP(r))
-	if ok {
-		return true
+// reserveExchange returns the place of r's code exchange in the budgets, or answers 429 with
+// a page, and returns nil, when failures of r's client or of all clients have spent them.
+func (g *Gateway) reserveExchange(w http.ResponseWriter, r *http.Request, p *idp) *exchangeSlot {
+	slot, wait := g.exchanges.reserve(r.Context(), exchangeClient(g.clientIP(r)))
+	if slot != nil {
+		return slot
 	}
 	w.Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)+1))
 	g.failLogin(w, r, p, problem{Status: http.StatusTooManyRequests, Code: "too_many_failed_logins",
 		Title: msgTooManyFailedTitle, Detail: msgTooManyFailedDetail},
 		fmt.Errorf("failed_exchange_limit reached: no token request for %s", wait.Round(time.Second)))
-	return false
+	return nil
 }
 
-// noteFailedExchange counts a code exchange that failed other than by an outage.
-func (g *Gateway) noteFailedExchange(r *http.Request, err error) {
-	if errors.Is(err, oidc.ErrProviderUnavailable) || g.exchanges == nil {
-		return
+// endExchange gives back the place of a code exchange that ended with err, counting it when
+// it failed other than by an outage.
+func (g *Gateway) endExchange(r *http.Request, slot *exchangeSlot, err error) {
+	failed := err != nil && !errors.Is(err, oidc.ErrProviderUnavailable)
+	slot.done(failed)
+	if failed && slot.l != nil {
+		g.logger.Debug("failed code exchange counted", zap.String("request_id", g.requestID(r)))
 	}
-	g.exchanges.fail(g.clientIP(r))
-	g.logger.Debug("failed code exchange counted", zap.String("request_id", g.requestID(r)))
+}
+
+// exchangeClient is the key of a client's budget: its address, or for an IPv6 address its
+// /64, which one subscriber usually holds whole (an attacker changes addresses within it).
+// An IPv4 address mapped into IPv6 counts as the IPv4 address.
+func exchangeClient(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	p, err := a.WithZone("").Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }
 
 // clientIP is the address the budgets of r's client are kept under: Caddy's client_ip

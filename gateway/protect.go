@@ -96,8 +96,8 @@ func (g *Gateway) identify(r *http.Request, ticket session.Ticket, sess *session
 // (serveVerify) share it.
 func (g *Gateway) identityExtras(h http.Header, r *http.Request, ticket session.Ticket, sess *session.Session) error {
 	h.Set(statusHeader, statusAuthenticated)
-	if sess.Claims["has_signed_up"] == "false" {
-		h.Set("X-Auth-Signed-Up", "false")
+	if v := g.signedUpHeader(sess); v != "" {
+		h.Set("X-Auth-Signed-Up", v)
 	}
 	if g.cfg.PassAccessToken && sess.AccessToken != "" {
 		h.Set("X-Auth-Access-Token", sess.AccessToken)
@@ -110,6 +110,21 @@ func (g *Gateway) identityExtras(h http.Header, r *http.Request, ticket session.
 		h.Set("X-Auth-Assertion", a)
 	}
 	return nil
+}
+
+// signedUpHeader is the value of X-Auth-Signed-Up for sess: "true" or "false" as Kakao's
+// /v2/user/me (or a signup since) said, for a session of Kakao, the main provider; empty
+// where the notion does not apply (auto-link on: Kakao sends no has_signed_up; or a session
+// of another provider, whose claim of that name, if any, is not Kakao's).
+func (g *Gateway) signedUpHeader(sess *session.Session) string {
+	if g.kakao == nil || g.idpOf(sess) != g.primary() {
+		return ""
+	}
+	switch v := sess.Claims["has_signed_up"]; v {
+	case "true", "false":
+		return v
+	}
+	return ""
 }
 
 // storeUnavailable answers 503 when the session store cannot be reached: fail closed.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -48,7 +49,8 @@ func (h *harness) postSignup(c *http.Client, action string, fields url.Values) *
 		"Content-Type: application/x-www-form-urlencoded", "Accept: text/html", "Origin: "+h.base)
 }
 
-// signedUpHeader is what the upstream hears of the signup of c's session: "false" or "".
+// signedUpHeader is what the upstream hears of the signup of c's session: "false", "true"
+// or "" (none).
 func (h *harness) signedUpHeader(t *testing.T, c *http.Client) string {
 	t.Helper()
 	if res := h.get(c, "/private"); res.StatusCode != http.StatusOK {
@@ -59,7 +61,7 @@ func (h *harness) signedUpHeader(t *testing.T, c *http.Client) string {
 
 // TestSignupFinishesAndEverySessionFollows: the confirmation page's form POSTs back with a
 // CSRF token; Kakao links the person, the browser goes to rd, and both of the person's
-// sessions stop saying X-Auth-Signed-Up: false at once.
+// sessions say X-Auth-Signed-Up: true at once.
 func TestSignupFinishesAndEverySessionFollows(t *testing.T) {
 	h := signupHarness(t, nil)
 	c, other := h.browser(), h.browser()
@@ -83,8 +85,8 @@ func TestSignupFinishesAndEverySessionFollows(t *testing.T) {
 		t.Fatal("Kakao did not link the person")
 	}
 	for name, b := range map[string]*http.Client{"this session": c, "another session": other} {
-		if got := h.signedUpHeader(t, b); got != "" {
-			t.Errorf("%s after signup: X-Auth-Signed-Up = %q, want none", name, got)
+		if got := h.signedUpHeader(t, b); got != "true" {
+			t.Errorf("%s after signup: X-Auth-Signed-Up = %q, want true", name, got)
 		}
 		var me struct{ Claims map[string]any }
 		if r := h.get(b, "/.auth/me", "Accept: application/json"); json.Unmarshal([]byte(r.body), &me) != nil || me.Claims["has_signed_up"] != true {
@@ -151,7 +153,7 @@ func TestSignupRefusals(t *testing.T) {
 			h.kakao.ClearFaults()
 			want := "false"
 			if tt.wantLinked {
-				want = ""
+				want = "true"
 			}
 			if got := h.signedUpHeader(t, c); got != want {
 				t.Fatalf("after the POST X-Auth-Signed-Up = %q, want %q", got, want)
@@ -267,5 +269,76 @@ func TestUnlinkForgetsTheSignup(t *testing.T) {
 	h.login(again, "/", 1001)
 	if got := h.signedUpHeader(t, again); got != "false" {
 		t.Fatalf("a login after the unlink: X-Auth-Signed-Up = %q, want false", got)
+	}
+}
+
+// TestSignedUpHeaderOnlyWhereKakaoSaysSo: X-Auth-Signed-Up says what Kakao's /v2/user/me
+// said (or a signup since), to the upstream and in verify's answer: true or false with
+// auto-link off, nothing with auto-link on (Kakao sends no has_signed_up), and nothing for a
+// session of another provider, whatever claim of that name it carries.
+func TestSignedUpHeaderOnlyWhereKakaoSaysSo(t *testing.T) {
+	noAutoLink := func(o *kakaotest.Options) { o.DisableAutoLink = true }
+	claimed := oidctest.Options{Claims: map[string]any{"has_signed_up": false}, UserInfo: map[string]any{"has_signed_up": false}}
+	tests := []struct {
+		name  string
+		login func(t *testing.T) (*harness, *http.Client)
+		want  []string // the header's values
+	}{
+		{"auto-link on", func(t *testing.T) (*harness, *http.Client) {
+			h := newHarness(t, harnessOptions{})
+			c := h.browser()
+			h.login(c, "/", 1001)
+			return h, c
+		}, nil},
+		{"preregistered, signup app", func(t *testing.T) (*harness, *http.Client) {
+			h := signupHarness(t, nil)
+			c := h.browser()
+			h.login(c, "/", 1001)
+			return h, c
+		}, []string{"false"}},
+		{"preregistered, signup auto", func(t *testing.T) (*harness, *http.Client) {
+			h := newHarness(t, harnessOptions{emulator: noAutoLink, configure: func(c *config.Config) { c.Signup = config.SignupAuto }})
+			c := h.browser()
+			h.login(c, "/", 1001)
+			return h, c
+		}, []string{"true"}},
+		{"signed up before this login", func(t *testing.T) (*harness, *http.Client) {
+			h := signupHarness(t, nil)
+			first := h.browser()
+			h.login(first, "/", 1001)
+			form := h.signupForm(t, first, "/.auth/signup?rd=/")
+			if res := h.postSignup(first, form.Action.String(), form.Fields); res.StatusCode != http.StatusFound {
+				t.Fatalf("signup: %d\n%s", res.StatusCode, res.body)
+			}
+			c := h.browser()
+			h.login(c, "/", 1001)
+			return h, c
+		}, []string{"true"}},
+		{"provider oidc with a has_signed_up claim", func(t *testing.T) (*harness, *http.Client) {
+			h := newHarness(t, harnessOptions{provider: config.ProviderOIDC, op: claimed})
+			c := h.browser()
+			h.login(c, "/", 0)
+			return h, c
+		}, nil},
+		{"additional provider with a has_signed_up claim", func(t *testing.T) (*harness, *http.Client) {
+			m := newMultiHarness(t, []string{"corp"}, map[string]oidctest.Options{"corp": claimed})
+			c := m.browser()
+			m.loginAt(c, "corp", "/")
+			return m.harness, c
+		}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, c := tt.login(t)
+			if res := h.get(c, "/private"); res.StatusCode != http.StatusOK {
+				t.Fatalf("/private: %d\n%s", res.StatusCode, res.body)
+			}
+			if got := h.up.last(t).Header.Values("X-Auth-Signed-Up"); !slices.Equal(got, tt.want) {
+				t.Errorf("upstream X-Auth-Signed-Up = %q, want %q", got, tt.want)
+			}
+			if v := h.get(noFollow(c), "/.auth/verify"); v.StatusCode != http.StatusOK || !slices.Equal(v.Header.Values("X-Auth-Signed-Up"), tt.want) {
+				t.Errorf("verify: %d, X-Auth-Signed-Up = %q, want %q", v.StatusCode, v.Header.Values("X-Auth-Signed-Up"), tt.want)
+			}
+		})
 	}
 }
