@@ -13,7 +13,8 @@ import (
 
 // TestDemoCaddyfileLogsInAndShowsHeaders runs examples/demo/Caddyfile (its fixed ports moved
 // to free ones) and does what the README tells a new user to do: open the site, log in as a
-// test user on the emulator's page, and land on the sample app showing the injected headers.
+// test user on the emulator's page, land on the sample app showing the injected headers, and
+// log out through the confirmation page, which ends the session.
 func TestDemoCaddyfileLogsInAndShowsHeaders(t *testing.T) {
 	cf, gw := testcaddy.ExampleOnFreePorts(t, "../examples/demo/Caddyfile", "8080", "8081", "9090", "2019")
 	base := fmt.Sprintf("http://localhost:%d", gw)
@@ -43,10 +44,7 @@ func TestDemoCaddyfileLogsInAndShowsHeaders(t *testing.T) {
 		t.Errorf("JSON view of the sample app = %s", body)
 	}
 	// Logging out through the confirmation page ends the session.
-	resp, _ = get(t, c, base+"/.auth/logout")
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("logout page: %d", resp.StatusCode)
-	}
+	logOutAndWantSessionEnded(t, c, base, "/")
 }
 
 // assertNoStartupWarnings checks that a newcomer's first start shows no warning to puzzle

@@ -37,7 +37,5 @@ func TestExistingSiteExample(t *testing.T) {
 		!strings.Contains(string(page), "Kakao user 1001") || !strings.Contains(string(page), `href="/.auth/logout"`) {
 		t.Fatalf("members page after login: %d at %s\n%s", resp.StatusCode, resp.Request.URL, page)
 	}
-	if resp, _ := get(t, c, base+"/.auth/logout", "Accept: text/html"); resp.StatusCode != http.StatusOK {
-		t.Fatalf("logout link: %d", resp.StatusCode)
-	}
+	logOutAndWantSessionEnded(t, c, base, "/members")
 }

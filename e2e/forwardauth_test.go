@@ -119,8 +119,15 @@ func frontCaddyfile(admin, port, gate int, upstream string) string {
 
 http://localhost:%d {
 	bind 127.0.0.1
+	handle /.auth/verify {
+		respond 404
+	}
 	handle /.auth/* {
-		reverse_proxy 127.0.0.1:%d
+		reverse_proxy 127.0.0.1:%d {
+			header_up -X-Forwarded-Method
+			header_up -X-Forwarded-Uri
+			header_up -X-Original-URL
+		}
 	}
 	handle {
 		route {
@@ -147,11 +154,49 @@ func TestForwardAuthNginx(t *testing.T) {
 }
 
 // TestForwardAuthCaddy: the same journey with a second Caddy in front, using forward_auth
-// with the redirect form (?redirect=1).
+// with the redirect form (?redirect=1); a client's own X-Forwarded-* headers never reach verify.
 func TestForwardAuthCaddy(t *testing.T) {
 	e := newForwardEnv(t)
 	testcaddy.Start(t, caddyBin, frontCaddyfile(testcaddy.FreePort(t), e.front, e.gate, strings.TrimPrefix(e.up.URL, "http://")), e.base+"/.auth/healthz")
 	e.journey(t)
+	e.forgedForwardedHeadersHaveNoEffect(t)
+}
+
+// forgedForwardedHeadersHaveNoEffect sends, through the front, requests carrying a client's
+// own X-Forwarded-Uri and -Method (which kakaogate would believe from the trusted front): one
+// straight to verify, which the front does not serve to clients, and one to a protected page,
+// whose login redirect names the page really asked for.
+func (e *forwardEnv) forgedForwardedHeadersHaveNoEffect(t *testing.T) {
+	t.Helper()
+	forged := []string{"X-Forwarded-Uri: /forged?x=1", "X-Forwarded-Method: GET", "X-Original-URL: /forged?x=1"}
+	signedIn := browserClient()
+	e.login(t, signedIn, 1001)
+	for name, c := range map[string]*http.Client{"anonymous": browserClient(), "signed in": signedIn} {
+		resp, body := get(t, noRedirects(c), e.base+"/.auth/verify?redirect=1", forged...)
+		if resp.StatusCode != http.StatusNotFound || resp.Header.Get("Location") != "" ||
+			resp.Header.Get("X-Auth-Status") != "" || resp.Header.Get("X-Auth-User-Id") != "" {
+			t.Fatalf("%s client at the front's /.auth/verify with forged X-Forwarded-Uri: %d to %q, X-Auth-Status %q: want 404, not verify's answer\n%s",
+				name, resp.StatusCode, resp.Header.Get("Location"), resp.Header.Get("X-Auth-Status"), body)
+		}
+	}
+	resp, _ := get(t, noRedirects(browserClient()), e.base+"/private/real?a=1", forged...)
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusFound || err != nil || loc.Query().Get("rd") != "/private/real?a=1" {
+		t.Fatalf("protected page with forged X-Forwarded-Uri: %d to %q, want the login for /private/real?a=1", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// login logs userID in through the front with c.
+func (e *forwardEnv) login(t *testing.T, c *http.Client, userID int64) {
+	t.Helper()
+	final, err := kakaotest.Login(c, e.base+"/private/page", userID)
+	if err != nil {
+		t.Fatalf("login as %d through the front: %v\n--- kakaogate log ---\n%s", userID, err, e.caddy.Logs())
+	}
+	final.Body.Close()
+	if final.StatusCode != http.StatusOK {
+		t.Fatalf("login as %d through the front ended on %d at %s", userID, final.StatusCode, final.Request.URL)
+	}
 }
 
 // journey logs two people in through the front (1002 has no email), checks what the

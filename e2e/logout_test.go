@@ -23,6 +23,38 @@ func submitPage(t *testing.T, c *http.Client, pageURL, button, value string) *ht
 	return resp
 }
 
+// logOutAndWantSessionEnded presses the confirmation page's logout button (its form carries
+// the CSRF field) with c, then checks the session is over: /.auth/me and protected (a
+// protected path) refuse c, and refuse the cookies c held before logging out, replayed.
+func logOutAndWantSessionEnded(t *testing.T, c *http.Client, base, protected string) {
+	t.Helper()
+	u, _ := url.Parse(base)
+	before := c.Jar.Cookies(u)
+	if resp, body := get(t, c, base+"/.auth/me", "Accept: application/json"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("/.auth/me before logout: %d %s", resp.StatusCode, body)
+	}
+	resp := submitPage(t, c, base+"/.auth/logout", "confirm", "yes")
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("logout confirmation POST ended on %d at %s", resp.StatusCode, resp.Request.URL)
+	}
+	var replayed []string
+	for _, ck := range before {
+		replayed = append(replayed, ck.Name+"="+ck.Value)
+	}
+	if len(replayed) == 0 {
+		t.Fatal("no cookies before logout")
+	}
+	for _, path := range []string{"/.auth/me", protected} {
+		if resp, body := get(t, c, base+path, "Accept: application/json"); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s after logout: %d %s, want 401", path, resp.StatusCode, body)
+		}
+		if resp, body := get(t, http.DefaultClient, base+path, "Accept: application/json", "Cookie: "+strings.Join(replayed, "; ")); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s with the cookies from before the logout: %d %s, want 401", path, resp.StatusCode, body)
+		}
+	}
+}
+
 // sessionCookie returns the browser's session cookie value for base.
 func sessionCookie(c *http.Client, base string) string {
 	u, _ := url.Parse(base)

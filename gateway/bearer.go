@@ -145,8 +145,7 @@ func (g *Gateway) protectBearer(w http.ResponseWriter, r *http.Request, next Nex
 		return nil
 	}
 	if !g.policy.allows(sess.Claims) {
-		g.bearerMetrics.BearerRefused(refusedDenied)
-		g.denied(w, r, sess.UserID)
+		g.deniedBearer(w, r, sess.UserID)
 		return nil
 	}
 	if missing := g.missingScopes(sess); len(missing) > 0 {
@@ -200,6 +199,16 @@ func (g *Gateway) refuseBearer(w http.ResponseWriter, r *http.Request, err error
 	g.logger.Info("bearer token refused", fields...)
 	w.Header().Set("WWW-Authenticate", bearerChallengeBase+`, error="invalid_token", error_description=`+strconv.Quote(be.desc))
 	g.writeJSONError(w, r, http.StatusUnauthorized, "invalid_token", be.desc)
+}
+
+// deniedBearer answers a bearer request of a person the access rules refuse: 403
+// access_denied as JSON, never the denied page, whatever the Accept header (an app's web view
+// may send text/html).
+func (g *Gateway) deniedBearer(w http.ResponseWriter, r *http.Request, userID string) {
+	g.bearerMetrics.BearerRefused(refusedDenied)
+	g.logger.Info("bearer token refused", zap.String("request_id", g.requestID(r)), zap.String("reason", refusedDenied),
+		zap.String("user_id", userID))
+	g.writeJSONError(w, r, http.StatusForbidden, "access_denied", msgDeniedTitle.in(localeEN))
 }
 
 // insufficientScope answers 403 insufficient_scope naming the missing scopes (RFC 6750

@@ -98,6 +98,8 @@ func TestBearerWinsOverCookie(t *testing.T) {
 	h.wantBearerRefused(h.do(c, http.MethodGet, "/api", nil, "Authorization: Bearer forged-token", "Accept: application/json"), before)
 }
 
+// TestBearerRefusals: refused tokens get 401 invalid_token and a person the access rules
+// refuse a JSON 403, never a page or a redirect, whatever the Accept header.
 func TestBearerRefusals(t *testing.T) {
 	h := bearerHarness(t, nil)
 	tests := []struct {
@@ -124,6 +126,23 @@ func TestBearerRefusals(t *testing.T) {
 			t.Fatalf("access_token_info called %d times, want 1", n)
 		}
 	})
+	// A person the allow rules refuse gets the JSON 403 on the protected path and at verify,
+	// even when the request looks like a browser navigation.
+	denying := bearerHarness(t, func(c *config.Config) { c.Allow = []config.AllowRule{{Claim: "id", Values: []string{"1001"}}} })
+	refused := denying.appToken(nativeApp, 1002)
+	for _, target := range []string{"/api", "/.auth/verify?redirect=1"} {
+		for _, nav := range [][]string{{"Accept: text/html"}, {"Sec-Fetch-Mode: navigate"}, {"Accept: text/html", "Sec-Fetch-Mode: navigate"}} {
+			t.Run("denied person "+target+" "+strings.Join(nav, ", "), func(t *testing.T) {
+				before := denying.up.count()
+				res := denying.get(http.DefaultClient, target, append(nav, "Authorization: Bearer "+refused)...)
+				if res.StatusCode != http.StatusForbidden || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") ||
+					!strings.Contains(res.body, `"error":"access_denied"`) || !strings.Contains(res.body, `"request_id":"`) ||
+					res.Header.Get("Location") != "" || denying.up.count() != before {
+					t.Fatalf("want a JSON 403 access_denied with a request_id, got %d %q %s", res.StatusCode, res.Header.Get("Content-Type"), res.body)
+				}
+			})
+		}
+	}
 }
 
 func TestBearerExpiryIsHonoured(t *testing.T) {

@@ -21,6 +21,9 @@ func (g *Gateway) providerError(w http.ResponseWriter, r *http.Request, idp *idp
 		Detail: msgProviderErrorDetail,
 		Retry:  g.loginURL(ls.ReturnTo), RetryAs: msgTryAgain,
 	}
+	if g.kakao != nil && !idp.extra {
+		p.Detail = msgProviderErrorDetailKakao
+	}
 	switch code {
 	case "access_denied":
 		p.Status, p.Code = http.StatusForbidden, "access_denied"

@@ -37,8 +37,8 @@ func TestTypedClaims(t *testing.T) {
 }
 
 // TestMeAnswersTypedClaimsAndErrorsCarryRequestID: /me after a Kakao login answers booleans as
-// JSON booleans and the id as a string; its 401 body carries the request id, as every JSON
-// error does.
+// JSON booleans and the id as a string; its 401 body, an API request's and a signup POST's
+// without a session carry a message and the request id, as every JSON error does.
 func TestMeAnswersTypedClaimsAndErrorsCarryRequestID(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	c := h.browser()
@@ -52,16 +52,23 @@ func TestMeAnswersTypedClaimsAndErrorsCarryRequestID(t *testing.T) {
 		t.Errorf("/me claims = %v, want id \"1001\", email_verified true, email_needs_agreement false", body.Claims)
 	}
 
-	anon := h.get(h.browser(), "/.auth/me", "Accept: application/json")
-	var refusal map[string]string
-	if err := json.Unmarshal([]byte(anon.body), &refusal); err != nil || anon.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("/me without a session: %d %s (%v)", anon.StatusCode, anon.body, err)
+	refusals := []struct {
+		name, method, path, wantCode string
+	}{
+		{"/me without a session", http.MethodGet, "/.auth/me", "unauthenticated"},
+		{"API request without a session", http.MethodGet, "/private", "unauthenticated"},
+		{"signup POST without a session", http.MethodPost, "/.auth/signup?rd=/", "no_session"},
 	}
-	if refusal["error"] != "unauthenticated" || refusal["request_id"] == "" {
-		t.Errorf("/me without a session = %v, want error unauthenticated and a request_id", refusal)
-	}
-	api := h.get(h.browser(), "/private", "Accept: application/json")
-	if err := json.Unmarshal([]byte(api.body), &refusal); err != nil || api.StatusCode != http.StatusUnauthorized || refusal["request_id"] == "" {
-		t.Errorf("API request without a session: %d %s, want 401 with a request_id", api.StatusCode, api.body)
+	for _, tt := range refusals {
+		t.Run(tt.name, func(t *testing.T) {
+			res := h.do(h.browser(), tt.method, tt.path, nil, "Accept: application/json", "Origin: "+h.base)
+			var refusal map[string]string
+			if err := json.Unmarshal([]byte(res.body), &refusal); err != nil || res.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("%d %s (%v), want 401 JSON", res.StatusCode, res.body, err)
+			}
+			if refusal["error"] != tt.wantCode || refusal["message"] == "" || refusal["request_id"] == "" {
+				t.Errorf("body = %v, want error %s, a message and a request_id", refusal, tt.wantCode)
+			}
+		})
 	}
 }

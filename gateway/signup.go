@@ -112,7 +112,7 @@ func (g *Gateway) signupNeedsLogin(w http.ResponseWriter, r *http.Request, here 
 	}
 	login := g.withResume(r, g.loginURL(here))
 	if !acceptsHTML(r) {
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "no_session", "message": "log in first"})
+		g.writeJSONError(w, r, http.StatusUnauthorized, "no_session", "log in first")
 		return
 	}
 	g.renderPage(w, r, http.StatusUnauthorized, "signedout", pageData{

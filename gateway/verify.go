@@ -120,14 +120,14 @@ func (g *Gateway) verifySession(w http.ResponseWriter, r, subject, orig *http.Re
 
 // verifyBearer answers for a request with a bearer token (a native app): as for a session,
 // but never with a redirect; a refused token gets 401 invalid_token (503 when the provider
-// could not say), missing scopes 403 insufficient_scope.
+// could not say), a person the access rules refuse 403 access_denied and missing scopes 403
+// insufficient_scope, all as JSON whatever the Accept header.
 func (g *Gateway) verifyBearer(w http.ResponseWriter, r, subject *http.Request, sess *session.Session, err error) {
 	switch {
 	case err != nil:
 		g.refuseBearer(w, r, err)
 	case !g.policy.allows(sess.Claims):
-		g.bearerMetrics.BearerRefused(refusedDenied)
-		g.denied(w, r, sess.UserID)
+		g.deniedBearer(w, r, sess.UserID)
 	case len(g.missingScopes(sess)) > 0:
 		g.bearerMetrics.BearerRefused(refusedScope)
 		g.insufficientScope(w, r, g.missingScopes(sess))

@@ -29,6 +29,12 @@ type App struct {
 	// RedirectURIs are its registered redirect URIs, matched exactly (a native app's is
 	// e.g. kakao<native app key>://oauth). Required.
 	RedirectURIs []string
+	// AdminKey is the admin key of another Kakao app (one with its own AppID): Kakao gives
+	// each app its own admin keys, so admin calls (Authorization: KakaoAK <key>) accept it
+	// besides Options.AdminKey. Empty: that app has no admin key here. A key of the main app
+	// (the main AppID) leaves it empty, since the admin key belongs to the app, not to one of
+	// its keys, and it may not repeat another app's admin key.
+	AdminKey string
 }
 
 // appKey is the app key a request names: the main one or one of Options.Apps.
@@ -64,14 +70,35 @@ func (e *Emulator) appIDOf(clientID string) string {
 	return a.appID
 }
 
+// adminKeyKnown reports whether key is the main app's admin key or another app's.
+func (e *Emulator) adminKeyKnown(key string) bool {
+	known := subtle.ConstantTimeCompare([]byte(key), []byte(e.opts.AdminKey)) == 1
+	for _, a := range e.opts.Apps {
+		if a.AdminKey != "" && subtle.ConstantTimeCompare([]byte(key), []byte(a.AdminKey)) == 1 {
+			known = true
+		}
+	}
+	return known
+}
+
 // validateApps checks Options.Apps.
 func (o Options) validateApps() error {
 	seen := map[string]bool{o.ClientID: true}
+	adminKeys := map[string]string{o.AdminKey: o.AppID}
 	for i, a := range o.Apps {
 		if a.ClientID == "" || seen[a.ClientID] {
 			return fmt.Errorf("kakaotest: Apps[%d]: ClientID must be set and differ from every other app key", i)
 		}
 		seen[a.ClientID] = true
+		if a.AdminKey != "" {
+			if a.AppID == o.AppID {
+				return fmt.Errorf("kakaotest: Apps[%d]: a key of the main app shares Options.AdminKey; AdminKey is for another app", i)
+			}
+			if owner, ok := adminKeys[a.AdminKey]; ok && owner != a.AppID {
+				return fmt.Errorf("kakaotest: Apps[%d]: AdminKey is already the admin key of app %s", i, owner)
+			}
+			adminKeys[a.AdminKey] = a.AppID
+		}
 		if _, err := strconv.ParseInt(a.AppID, 10, 64); err != nil {
 			return fmt.Errorf("kakaotest: Apps[%d]: AppID %q must be a number", i, a.AppID)
 		}

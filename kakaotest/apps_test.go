@@ -61,11 +61,40 @@ func TestAppsCodesAreBoundToTheirKey(t *testing.T) {
 	}
 }
 
+// TestAppsHaveTheirOwnAdminKey: another app's admin key authenticates admin calls like the
+// main app's; a key no app holds does not.
+func TestAppsHaveTheirOwnAdminKey(t *testing.T) {
+	other := testOtherApp
+	other.AdminKey = "other-admin-key"
+	srv := newEmu(t, func(o *Options) { o.Apps = []App{testNativeApp, other} })
+	if err := srv.Link(1001); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, key  string
+		wantStatus int
+	}{
+		{"the main app's admin key", DefaultAdminKey, http.StatusOK},
+		{"the other app's admin key", other.AdminKey, http.StatusOK},
+		{"a key no app holds", "native-admin-key", http.StatusUnauthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := getJSON(t, srv, "/v2/user/me?target_id_type=user_id&target_id=1001", "KakaoAK "+tt.key)
+			if status != tt.wantStatus {
+				t.Fatalf("admin call: %d %v, want %d", status, body, tt.wantStatus)
+			}
+		})
+	}
+}
+
 func TestAppsValidation(t *testing.T) {
 	for _, a := range []App{
 		{ClientID: DefaultClientID, AppID: "1", RedirectURIs: []string{"x://y"}},
 		{ClientID: "k", AppID: "abc", RedirectURIs: []string{"x://y"}},
 		{ClientID: "k", AppID: "1"},
+		{ClientID: "k", AppID: DefaultAppID, RedirectURIs: []string{"x://y"}, AdminKey: "own"},  // a key of the main app
+		{ClientID: "k", AppID: "1", RedirectURIs: []string{"x://y"}, AdminKey: DefaultAdminKey}, // the main app's admin key
 	} {
 		if _, err := New(Options{Issuer: "http://127.0.0.1:1", Apps: []App{a}}); err == nil {
 			t.Errorf("New accepted app %+v", a)

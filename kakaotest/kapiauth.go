@@ -1,7 +1,6 @@
 package kakaotest
 
 import (
-	"crypto/subtle"
 	"net/http"
 	"strconv"
 	"strings"
@@ -65,9 +64,10 @@ func (e *Emulator) bearer(token string) (caller, *apiError) {
 	return caller{userID: at.userID, family: at.family, token: token}, nil
 }
 
-// adminTarget checks the admin key and the target user of an admin call.
+// adminTarget checks the admin key (the main app's or another app's) and the target user of
+// an admin call.
 func (e *Emulator) adminTarget(r *http.Request, key string) (caller, *apiError) {
-	if subtle.ConstantTimeCompare([]byte(key), []byte(e.opts.AdminKey)) != 1 {
+	if !e.adminKeyKnown(key) {
 		return caller{}, ptr(errWrongAdminKey)
 	}
 	if r.Form.Get("target_id_type") != "user_id" {

@@ -29,11 +29,14 @@ type envOptions struct {
 	emulator func(*kakaotest.Options)
 	// templates, when set, are the files of a templates directory (the templates option).
 	templates map[string]string
+	// fullyProtected makes every page of the app need a login, / and /favicon.ico included.
+	fullyProtected bool
 }
 
 // newEnv starts the emulator, the sample app and Caddy. The site serves:
 //
-//   - / (and /favicon.ico): the app's public home page, no login needed;
+//   - / (and /favicon.ico): the app's public home page, no login needed (unless
+//     fullyProtected: then it needs one too);
 //   - /settings/*: a page that needs the gender scope (require_scope gender), served by a
 //     second kakaogate handler, which passes the gender claim on as X-Auth-Gender;
 //   - everything else: the members area, which needs a login.
@@ -64,6 +67,10 @@ func newEnv(t *testing.T, o envOptions) *env {
 		}
 		o.extra += "\n\t\ttemplates " + dir
 	}
+	members := "not path / /favicon.ico"
+	if o.fullyProtected {
+		members = "path *"
+	}
 	caddyfile := fmt.Sprintf(`{
 	admin 127.0.0.1:%d
 	persist_config off
@@ -92,12 +99,12 @@ http://localhost:%[5]d {
 		reverse_proxy %[6]s
 	}
 	handle {
-		@members not path / /favicon.ico
+		@members %[7]s
 		kakaogate @members
 		reverse_proxy %[6]s
 	}
 }
-`, testcaddy.FreePort(t), e.emulator.URL(), testSecret, o.extra, port, strings.TrimPrefix(app.URL, "http://"))
+`, testcaddy.FreePort(t), e.emulator.URL(), testSecret, o.extra, port, strings.TrimPrefix(app.URL, "http://"), members)
 	e.caddy = testcaddy.Start(t, caddyBin, caddyfile, e.base+"/.auth/me")
 	return e
 }
