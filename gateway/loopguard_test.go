@@ -11,30 +11,54 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
-// droppingJar is a browser's cookie jar that never keeps the gateway's session cookie, as
-// when a proxy drops that Set-Cookie or the browser refuses it.
+// droppingJar is a browser's cookie jar that never keeps some of the gateway's cookies: the
+// one called name, or with name "", every cookie the callback sets (as behind a proxy that
+// drops the callback response's Set-Cookie headers).
 type droppingJar struct {
 	*cookiejar.Jar
-	drop string
+	name string
 }
 
 func (j droppingJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
+	if j.name == "" && strings.HasPrefix(u.Path, "/.auth/callback") {
+		return
+	}
 	kept := cookies[:0:0]
 	for _, c := range cookies {
-		if c.Name != j.drop {
+		if c.Name != j.name {
 			kept = append(kept, c)
 		}
 	}
 	j.Jar.SetCookies(u, kept)
 }
 
-// TestRedirectLoopIsStopped: with a session cookie that never sticks, every login comes
-// back, the protected page sends the browser to log in again and Kakao, whose session lives,
-// sends it straight back. After a few rounds the gateway stops with a page and a log line.
+// TestRedirectLoopIsStopped: with a session cookie that never sticks (refused alone, or with
+// every cookie the callback sets), every login comes back, the protected page sends the
+// browser to log in again and Kakao, whose session lives, sends it straight back. After a
+// few rounds the gateway stops with a page and a log line.
 func TestRedirectLoopIsStopped(t *testing.T) {
-	h := newHarness(t, harnessOptions{})
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: droppingJar{jar, h.gw.cookies.session}, Timeout: 10 * time.Second, Transport: navigationTransport{}}
+	for _, tt := range []struct{ name, drop string }{
+		{"session cookie refused", "__Host-kakaogate"},
+		{"every callback Set-Cookie dropped", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, harnessOptions{})
+			drop := tt.drop
+			if drop != "" {
+				drop = h.gw.cookies.session
+			}
+			jar, _ := cookiejar.New(nil)
+			c := &http.Client{Jar: droppingJar{jar, drop}, Timeout: 10 * time.Second, Transport: navigationTransport{}}
+			assertLoopStopped(t, h, c)
+		})
+	}
+}
+
+// assertLoopStopped logs c in, whose jar loses the session, and checks that the loop that
+// follows ends on the loop page, logged once, after loopLimit logins; and that the page's
+// button starts a fresh count.
+func assertLoopStopped(t *testing.T, h *harness, c *http.Client) {
+	t.Helper()
 	h.login(c, "/app", 1001) // Kakao's session now lives in the jar; ours never will
 
 	res := h.get(c, "/app") // followed: Kakao answers at once, and round it goes
@@ -60,23 +84,28 @@ func TestRedirectLoopIsStopped(t *testing.T) {
 }
 
 // TestLoginsWithAWorkingSessionAreNotALoop: a person whose session ends again and again,
-// using the site in between, never meets the loop page: the session's first use drops
-// the count.
+// using the site in between, never meets the loop page: the session's first use drops the
+// count, on a protected page as at <prefix>/verify (forward auth, where the front proxy
+// serves the pages).
 func TestLoginsWithAWorkingSessionAreNotALoop(t *testing.T) {
-	h := newHarness(t, harnessOptions{})
-	c := h.browser()
-	site, _ := url.Parse(h.base)
-	for i := range loopLimit + 2 {
-		h.login(c, "/app", 1001)
-		if res := h.get(c, "/app"); res.StatusCode != http.StatusOK {
-			t.Fatalf("round %d: %d", i, res.StatusCode)
-		}
-		for _, ck := range c.Jar.Cookies(site) {
-			if ck.Name == h.gw.cookies.loop {
-				t.Fatalf("round %d: the loop count outlived the session's first use", i)
+	for _, used := range []string{"/app", "/.auth/verify"} {
+		t.Run(used, func(t *testing.T) {
+			h := newHarness(t, harnessOptions{})
+			c := h.browser()
+			site, _ := url.Parse(h.base)
+			for i := range loopLimit + 2 {
+				h.login(c, "/app", 1001)
+				if res := h.get(c, used); res.StatusCode != http.StatusOK {
+					t.Fatalf("round %d: %d", i, res.StatusCode)
+				}
+				for _, ck := range c.Jar.Cookies(site) {
+					if ck.Name == h.gw.cookies.loop {
+						t.Fatalf("round %d: the loop count outlived the session's first use", i)
+					}
+				}
+				c.Jar.SetCookies(site, []*http.Cookie{{Name: h.gw.cookies.session, Path: "/", MaxAge: -1}})
 			}
-		}
-		c.Jar.SetCookies(site, []*http.Cookie{{Name: h.gw.cookies.session, Path: "/", MaxAge: -1}})
+		})
 	}
 }
 
