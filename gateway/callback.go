@@ -141,6 +141,7 @@ func (g *Gateway) finishLogin(w http.ResponseWriter, r *http.Request, p *idp, ls
 		return
 	}
 	g.metrics.LoginSucceeded(p.name)
+	g.countReturn(w, r)
 	g.logger.Info("login succeeded", zap.String("request_id", g.requestID(r)), zap.String("user_id", sess.UserID))
 	if missing := stillMissing(g.missingScopes(sess), ls.Required, sess.Scopes); len(missing) > 0 && ls.Consent {
 		// The provider came back without the scopes just asked for (declined items, or

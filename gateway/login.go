@@ -124,7 +124,6 @@ func (g *Gateway) startLogin(w http.ResponseWriter, r *http.Request, returnTo st
 		}, err)
 		return
 	}
-	g.countLogin(w, r)
 	g.metrics.LoginStarted(p.name)
 	redirect(w, target)
 }

@@ -15,26 +15,21 @@ import (
 // session store behind a load balancer), so the next page sends the browser to log in
 // again, and the provider, whose session is alive, sends it straight back.
 //
-// The loop guard counts, per browser, the logins it starts: the count travels in the loop
-// cookie, set with each login's state cookie by the response that starts the login (which
-// must reach the browser for any login to work), and the first request a session serves
-// drops it (a protected page, or <prefix>/verify for forward auth). The callback writes
-// nothing for it, so a proxy that drops every Set-Cookie of the callback's response (the
-// session cookie and anything beside it) cannot hide the loop. When a login is about to
-// start while the browser's count says loopLimit logins started within loopWindow and no
-// session was used since, the gateway stops there with a page that says what is likely
-// wrong, and logs it with the request id. The count is the browser's (never the IP's:
-// people behind one NAT are not one browser) and needs no memory on the instance, so it
-// works behind a load balancer. Logins given up at the provider count too: a person who
-// abandons loopLimit of them within loopWindow meets the page, whose button starts a fresh
-// count. A browser that keeps no cookie at all never loops: its login state is missing at
-// the callback, whose page says so.
+// The loop guard counts, per browser, the logins that came back through the callback: the
+// count travels in the loop cookie, set by the callback beside the session cookie, and the
+// first request the new session serves drops it (a protected page, or <prefix>/verify). When a login starts while the browser's
+// count says loopLimit logins came back within loopWindow and none of them was used, the
+// gateway stops there with a page that says what is likely wrong, and logs it with the
+// request id. The count is the browser's (never the IP's: people behind one NAT are not one
+// browser) and needs no memory on the instance, so it works behind a load balancer. A
+// browser that keeps no cookie at all never loops: its login state is missing at the
+// callback, whose page says so.
 const (
 	loopLimit  = 3
 	loopWindow = 2 * time.Minute
 )
 
-// loopCount is what the loop cookie holds: n logins started since first (Unix seconds).
+// loopCount is what the loop cookie holds: n logins came back since first (Unix seconds).
 type loopCount struct {
 	n     int
 	first int64
@@ -59,7 +54,7 @@ func parseLoopCount(v string) (loopCount, bool) {
 	return loopCount{n: n, first: first}, true
 }
 
-// recentLogins returns the browser's count of logins started within the window.
+// recentLogins returns the browser's count of logins that came back within the window.
 func (g *Gateway) recentLogins(r *http.Request) loopCount {
 	v, ok := g.clientCookie(r, g.cookies.loop)
 	if !ok {
@@ -72,9 +67,9 @@ func (g *Gateway) recentLogins(r *http.Request) loopCount {
 	return c
 }
 
-// countLogin adds the login being started to the browser's count, in the response that
-// sets its login state.
-func (g *Gateway) countLogin(w http.ResponseWriter, r *http.Request) {
+// countReturn adds the login that just came back through the callback to the browser's
+// count.
+func (g *Gateway) countReturn(w http.ResponseWriter, r *http.Request) {
 	c := g.recentLogins(r)
 	if c.n == 0 {
 		c.first = g.now().Unix()
@@ -91,7 +86,7 @@ func (g *Gateway) sessionWorks(w http.ResponseWriter, r *http.Request) {
 }
 
 // stopLoop shows the loop page, instead of another login, to a browser whose logins keep
-// starting without a session being used. It reports whether it did. The count is
+// coming back without their session being used. It reports whether it did. The count is
 // dropped with it, so the page's button starts a fresh one.
 func (g *Gateway) stopLoop(w http.ResponseWriter, r *http.Request, returnTo string) bool {
 	c := g.recentLogins(r)
@@ -99,8 +94,8 @@ func (g *Gateway) stopLoop(w http.ResponseWriter, r *http.Request, returnTo stri
 		return false
 	}
 	g.cookies.expire(w, g.cookies.loop)
-	g.logger.Warn("redirect loop stopped: this browser started several logins, "+
-		"but the session of none of them came back with it; check that Set-Cookie "+
+	g.logger.Warn("redirect loop stopped: this browser came back through the callback "+
+		"several times, but its session cookie never came back with it; check that Set-Cookie "+
 		"reaches the browser (a proxy or CDN dropping it), that every instance shares the "+
 		"session store and cookie_secret, that the site is served over https (or "+
 		"insecure_cookies for a test set-up), and that redirect_url names the host people use",
