@@ -39,6 +39,7 @@ type App struct {
 // siteMember is a handler that joined a site.
 type siteMember struct {
 	identity gateway.SessionIdentity
+	gw       *gateway.Gateway
 	scope    string // "for every request", "matching {…}", to name the handler
 	path     []any  // where it is: the route at each level, and each subroute on the way
 }
@@ -70,6 +71,8 @@ func (a *App) join(srv *caddyhttp.Server, site string, m siteMember) error {
 			return fmt.Errorf("%s: %s: the kakaogate handler %s and the one %s (this one) differ in %s, "+
 				"so a request that meets both could not share a session", site, siteFix, earlier.scope, m.scope, setting)
 		}
+		earlier.gw.Composed() // neither can consult the other's matchers
+		m.gw.Composed()
 	}
 	if a.servers == nil {
 		a.servers = map[*caddyhttp.Server][]siteMember{}
@@ -123,7 +126,7 @@ func (h *Handler) joinSite(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("loading the kakaogate app: %w", err)
 	}
-	return app.(*App).join(srv, site, siteMember{identity: h.gw.SessionIdentity(), scope: h.scope, path: path})
+	return app.(*App).join(srv, site, siteMember{identity: h.gw.SessionIdentity(), gw: h.gw, scope: h.scope, path: path})
 }
 
 // position is where the handler being provisioned with ctx is, as a path: at its server and

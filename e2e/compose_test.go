@@ -83,7 +83,8 @@ func TestTwoMatchedHandlersInOneRoute(t *testing.T) {
 }
 
 // TestSiteWideHandlerWithAStricterArea: a site-wide optional handler (everyone may read,
-// logged-in people are known) and a stricter handler inside a handle block.
+// logged-in people are known) and a stricter handler inside a handle block; a logout there
+// ends on the signed-out page.
 func TestSiteWideHandlerWithAStricterArea(t *testing.T) {
 	e := newEnv(t, envOptions{body: `
 	kakaogate {
@@ -120,6 +121,14 @@ func TestSiteWideHandlerWithAStricterArea(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("another user at /admin: %d", resp.StatusCode)
+	}
+
+	// The site-wide handler serves the logout, but cannot know what the other protects:
+	// the logout ends on the signed-out page, not on post_logout_redirect (/).
+	out := submitPage(t, noRedirects(ryan), e.base+"/.auth/logout", "confirm", "yes")
+	out.Body.Close()
+	if out.StatusCode != http.StatusFound || out.Header.Get("Location") != "/.auth/signed-out" {
+		t.Fatalf("logout in a composition: %d to %q, want the signed-out page", out.StatusCode, out.Header.Get("Location"))
 	}
 }
 

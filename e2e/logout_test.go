@@ -81,7 +81,8 @@ func replay(t *testing.T, base, cookie string) int {
 }
 
 // TestServiceLogoutEndsSessionAndRevokesKakaoToken: the confirmation form's POST ends the
-// session, calls Kakao's logout API, and the old cookie no longer works (gw-ses-06).
+// session, calls Kakao's logout API, and the old cookie no longer works (gw-ses-06); the
+// signed-out browser's <prefix>/consent shows the login page, not Kakao.
 func TestServiceLogoutEndsSessionAndRevokesKakaoToken(t *testing.T) {
 	e := newEnv(t, envOptions{extra: "post_logout_redirect /goodbye", site: "@private not path /goodbye", matcher: "@private"})
 	c := e.browser()
@@ -98,6 +99,15 @@ func TestServiceLogoutEndsSessionAndRevokesKakaoToken(t *testing.T) {
 	}
 	if got := replay(t, e.base, old); got != http.StatusUnauthorized {
 		t.Fatalf("cookie replayed after logout: %d, want 401", got)
+	}
+	// <prefix>/consent starts a login: signed out, it shows the login page instead.
+	authorized := e.emulator.Calls("/oauth/authorize")
+	consent, body := get(t, noRedirects(c), e.base+"/.auth/consent?scope=account_email&rd=%2F")
+	if consent.StatusCode != http.StatusUnauthorized || consent.Header.Get("Location") != "" || !strings.Contains(body, "resume=") {
+		t.Fatalf("consent after logout: %d to %q, want the login page with its button", consent.StatusCode, consent.Header.Get("Location"))
+	}
+	if n := e.emulator.Calls("/oauth/authorize") - authorized; n != 0 {
+		t.Fatalf("consent after logout went to Kakao %d times", n)
 	}
 }
 

@@ -1,20 +1,42 @@
 package gateway
 
 import (
+	"context"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/kakaogate/kakaogate/config"
 	"github.com/kakaogate/kakaogate/session"
 )
 
+// readCountingStore is a memory store that counts its session reads and announces nothing,
+// so that no Manager caches a session and every Load reads the store.
+type readCountingStore struct {
+	session.Store
+	reads atomic.Int64
+}
+
+func (s *readCountingStore) Get(ctx context.Context, id string) ([]byte, error) {
+	s.reads.Add(1)
+	return s.Store.Get(ctx, id)
+}
+
+func (s *readCountingStore) Invalidations() *session.Invalidations { return nil }
+
+func newReadCountingStore(t *testing.T) *readCountingStore {
+	ms := session.NewMemoryStore(session.MemoryOptions{})
+	t.Cleanup(func() { _ = ms.Close() })
+	return &readCountingStore{Store: ms}
+}
+
 // chainedHarness is a harness whose gateway protects /first only, followed on every request
 // by a second, optional gateway over the same sessions that protects everything and puts the
-// user id in X-Remote-User: two kakaogate handlers in one route.
-func chainedHarness(t *testing.T) *harness {
+// user id in X-Remote-User: two kakaogate handlers in one route. store keeps the sessions.
+func chainedHarness(t *testing.T, store session.Store) *harness {
 	var second *Gateway
-	h := newHarness(t, harnessOptions{after: func(h *harness, up Next) Next {
+	h := newHarness(t, harnessOptions{store: store, after: func(h *harness, up Next) Next {
 		return func(w http.ResponseWriter, r *http.Request) error { return second.ServeHTTP(w, r, up) }
 	}})
 	h.gw.protects = func(r *http.Request) (bool, error) { return strings.HasPrefix(r.URL.Path, "/first"), nil }
@@ -32,10 +54,12 @@ func chainedHarness(t *testing.T) *harness {
 }
 
 // TestChainedGatewaysShareTheSession: the first gateway does not protect /second and passes
-// it on without its cookies; the second still finds the session, and what reaches the app
-// holds the second's identity header, never a client's nor a gateway cookie.
+// it on without its cookies; the second still finds the session, read from the store once
+// per request for both gateways, and what reaches the app holds the second's identity
+// header, never a client's nor a gateway cookie.
 func TestChainedGatewaysShareTheSession(t *testing.T) {
-	h := chainedHarness(t)
+	store := newReadCountingStore(t)
+	h := chainedHarness(t, store)
 	forged := []string{"X-Remote-User: admin", "X-Auth-Role: admin"}
 
 	anon := h.browser()
@@ -50,8 +74,12 @@ func TestChainedGatewaysShareTheSession(t *testing.T) {
 	c := h.browser()
 	h.login(c, "/first", 1001)
 	for _, path := range []string{"/first", "/second"} {
+		before := store.reads.Load()
 		if res := h.get(c, path, forged...); res.StatusCode != http.StatusOK {
 			t.Fatalf("%s with a session: %d", path, res.StatusCode)
+		}
+		if n := store.reads.Load() - before; n != 1 {
+			t.Fatalf("%s: the session was read from the store %d times, want once for both gateways", path, n)
 		}
 		up = h.up.last(t).Header
 		if up.Get("X-Remote-User") != "1001" || up.Get("X-Auth-Role") != "" {

@@ -41,6 +41,7 @@ func (g *Gateway) askConsent(w http.ResponseWriter, r *http.Request, p *idp, mis
 
 // serveConsent handles GET <prefix>/consent?scope=<a,b>&rd=<path>: the app asks for more
 // scopes (comma- or space-separated), e.g. after Kakao answered -402 with required_scopes.
+// While the browser is signed out it shows the login page, as a protected page would.
 func (g *Gateway) serveConsent(w http.ResponseWriter, r *http.Request) {
 	if !g.allowMethods(w, r, http.MethodGet, http.MethodHead) {
 		return
@@ -59,6 +60,10 @@ func (g *Gateway) serveConsent(w http.ResponseWriter, r *http.Request) {
 			Title:  msgNoScopeTitle,
 			Detail: msgNoScopeDetail,
 		}, nil)
+		return
+	}
+	if _, signedOut := g.signedOut(r); signedOut {
+		g.loginPage(w, r, safeReturnPath(q.Get("rd"))) // a consent is a login: only the button logs in again
 		return
 	}
 	g.startLogin(w, r, safeReturnPath(q.Get("rd")), loginOptions{scopes: consentScopes(scopes), consent: true})

@@ -126,12 +126,14 @@ type Gateway struct {
 
 	identity       chainIdentity // what the other gateways on a request must share (chain)
 	warnedInsecure atomic.Bool   // insecure_cookies off loopback was logged
-	originalURL    func(*http.Request) *url.URL
-	trustedProxy   func(*http.Request) bool
-	clientAddr     func(*http.Request) string
-	tickets        *ticketMemo      // session cookies opened lately (ticketmemo.go)
-	exchanges      *exchangeLimiter // failed code exchanges; nil when unlimited
-	cookieLog      *zap.Logger      // the logger, sampled: for bad-cookie lines
+	// composed: a request may meet another gateway besides this one (Composed).
+	composed     atomic.Bool
+	originalURL  func(*http.Request) *url.URL
+	trustedProxy func(*http.Request) bool
+	clientAddr   func(*http.Request) string
+	tickets      *ticketMemo      // session cookies opened lately (ticketmemo.go)
+	exchanges    *exchangeLimiter // failed code exchanges; nil when unlimited
+	cookieLog    *zap.Logger      // the logger, sampled: for bad-cookie lines
 }
 
 // New builds a Gateway. It does no network I/O.

@@ -17,7 +17,7 @@ import (
 //
 // The loop guard counts, per browser, the logins that came back through the callback: the
 // count travels in the loop cookie, set by the callback beside the session cookie, and the
-// first request the new session serves drops it. When a login starts while the browser's
+// first request the new session serves drops it (a protected page, or <prefix>/verify). When a login starts while the browser's
 // count says loopLimit logins came back within loopWindow and none of them was used, the
 // gateway stops there with a page that says what is likely wrong, and logs it with the
 // request id. The count is the browser's (never the IP's: people behind one NAT are not one

@@ -60,23 +60,28 @@ func TestRedirectLoopIsStopped(t *testing.T) {
 }
 
 // TestLoginsWithAWorkingSessionAreNotALoop: a person whose session ends again and again,
-// using the site in between, never meets the loop page: the session's first use drops
-// the count.
+// using the site in between, never meets the loop page: the session's first use drops the
+// count, on a protected page as at <prefix>/verify (forward auth, where the front proxy
+// serves the pages).
 func TestLoginsWithAWorkingSessionAreNotALoop(t *testing.T) {
-	h := newHarness(t, harnessOptions{})
-	c := h.browser()
-	site, _ := url.Parse(h.base)
-	for i := range loopLimit + 2 {
-		h.login(c, "/app", 1001)
-		if res := h.get(c, "/app"); res.StatusCode != http.StatusOK {
-			t.Fatalf("round %d: %d", i, res.StatusCode)
-		}
-		for _, ck := range c.Jar.Cookies(site) {
-			if ck.Name == h.gw.cookies.loop {
-				t.Fatalf("round %d: the loop count outlived the session's first use", i)
+	for _, used := range []string{"/app", "/.auth/verify"} {
+		t.Run(used, func(t *testing.T) {
+			h := newHarness(t, harnessOptions{})
+			c := h.browser()
+			site, _ := url.Parse(h.base)
+			for i := range loopLimit + 2 {
+				h.login(c, "/app", 1001)
+				if res := h.get(c, used); res.StatusCode != http.StatusOK {
+					t.Fatalf("round %d: %d", i, res.StatusCode)
+				}
+				for _, ck := range c.Jar.Cookies(site) {
+					if ck.Name == h.gw.cookies.loop {
+						t.Fatalf("round %d: the loop count outlived the session's first use", i)
+					}
+				}
+				c.Jar.SetCookies(site, []*http.Cookie{{Name: h.gw.cookies.session, Path: "/", MaxAge: -1}})
 			}
-		}
-		c.Jar.SetCookies(site, []*http.Cookie{{Name: h.gw.cookies.session, Path: "/", MaxAge: -1}})
+		})
 	}
 }
 

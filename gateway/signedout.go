@@ -54,7 +54,7 @@ func (g *Gateway) withResume(r *http.Request, loginURL string) string {
 }
 
 // afterLogout sends the browser where a logout or an unlink ends: post_logout_redirect when
-// it is a page this gateway does not protect, otherwise the gateway's signed-out page.
+// it is a public page (publicPath), otherwise the gateway's signed-out page.
 func (g *Gateway) afterLogout(w http.ResponseWriter, r *http.Request) {
 	if g.publicPath(r, g.cfg.PostLogoutRedirect) {
 		redirect(w, g.cfg.PostLogoutRedirect)
@@ -76,8 +76,8 @@ func (g *Gateway) serveSignedOut(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// publicHome is "/" when this gateway lets it through without a login, else "": a home
-// link on a fully protected site would only lead back to a login.
+// publicHome is "/" when it is public (publicPath), else "": a home link on a fully
+// protected site would only lead back to a login.
 func (g *Gateway) publicHome(r *http.Request) string {
 	if g.publicPath(r, "/") {
 		return "/"
@@ -85,10 +85,17 @@ func (g *Gateway) publicHome(r *http.Request) string {
 	return ""
 }
 
-// publicPath reports whether this gateway's matchers leave a GET of path (a same-site path)
-// unprotected.
+// publicPath reports whether a GET of path (a same-site path) is reachable without a login:
+// this gateway is optional, or its matchers leave path unprotected. A gateway composed with
+// others (Composed) cannot consult their matchers and counts no path as public: fail-safe,
+// a logout then ends on the signed-out page.
 func (g *Gateway) publicPath(r *http.Request, path string) bool {
-	if g.protects == nil {
+	switch {
+	case g.composed.Load():
+		return false
+	case g.cfg.Optional:
+		return true
+	case g.protects == nil:
 		return false
 	}
 	u, err := url.Parse(path)
@@ -99,3 +106,8 @@ func (g *Gateway) publicPath(r *http.Request, path string) bool {
 	needed, err := g.protects(probe)
 	return err == nil && !needed
 }
+
+// Composed tells g that a request may meet another gateway besides it (another kakaogate
+// handler of its site), whose matchers and optional setting g cannot consult: from then on
+// g counts no page as public (publicPath). The Caddy module calls it while provisioning.
+func (g *Gateway) Composed() { g.composed.Store(true) }

@@ -79,6 +79,26 @@ func TestLogoutStaysLoggedOut(t *testing.T) {
 	}
 }
 
+// TestConsentWhileSignedOutShowsTheLoginPage: <prefix>/consent starts a login, so after a
+// logout it shows the login page too, never a redirect to Kakao.
+func TestConsentWhileSignedOutShowsTheLoginPage(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	c := h.browser()
+	h.login(c, "/app", 1001)
+	h.logOut(t, c)
+	before := h.kakao.Calls("/oauth/authorize")
+	res := h.get(noFollow(c), "/.auth/consent?scope=account_email&rd=%2Fapp")
+	if res.StatusCode != http.StatusUnauthorized || res.Header.Get("Location") != "" {
+		t.Fatalf("consent while signed out: %d to %q, want the login page", res.StatusCode, res.Header.Get("Location"))
+	}
+	if got := loginButton(t, res.body); !strings.Contains(got, "resume=") || !strings.Contains(got, "rd=%2Fapp") {
+		t.Fatalf("the login button %q cannot clear the marker or forgets the page", got)
+	}
+	if n := h.kakao.Calls("/oauth/authorize") - before; n != 0 {
+		t.Fatalf("the browser was sent to Kakao %d times while signed out", n)
+	}
+}
+
 // TestLogoutLandsOnAPublicPostLogoutRedirect: post_logout_redirect is where a logout ends
 // when it names a page the gateway does not protect; the login page there offers home.
 func TestLogoutLandsOnAPublicPostLogoutRedirect(t *testing.T) {
@@ -90,6 +110,42 @@ func TestLogoutLandsOnAPublicPostLogoutRedirect(t *testing.T) {
 	}
 	if page := h.get(noFollow(c), "/app"); page.StatusCode != http.StatusUnauthorized || !strings.Contains(page.body, `href="/"`) {
 		t.Fatalf("login page on a site with a public home: %d, home link missing\n%s", page.StatusCode, page.body)
+	}
+}
+
+// TestLogoutLandsOnlyOnAPublicPage: a logout ends on post_logout_redirect ("/" here) when
+// the page is reachable without a login (a matcher leaves it out, or the handler is
+// optional), else on the signed-out page; a handler composed with others cannot know what
+// they protect, and lands on the signed-out page (fail-safe).
+func TestLogoutLandsOnlyOnAPublicPage(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		public   []string
+		optional bool
+		composed bool
+		want     string
+	}{
+		{"fully protected", nil, false, false, "/.auth/signed-out"},
+		{"matcher leaves / public", []string{"/"}, false, false, "/"},
+		{"site-wide optional", nil, true, false, "/"},
+		{"optional, composed with another handler", nil, true, true, "/.auth/signed-out"},
+		{"public /, composed with another handler", []string{"/"}, false, true, "/.auth/signed-out"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, harnessOptions{public: tt.public, configure: func(c *config.Config) { c.Optional = tt.optional }})
+			if tt.composed {
+				h.gw.Composed()
+			}
+			c := h.browser()
+			h.login(c, "/app", 1001)
+			if got := h.logOut(t, c).Header.Get("Location"); got != tt.want {
+				t.Fatalf("logout led to %q, want %q", got, tt.want)
+			}
+			page := h.get(c, "/.auth/signed-out")
+			if home := strings.Contains(page.body, `href="/"`); home != (tt.want == "/") {
+				t.Fatalf("signed-out page links home: %v, want %v", home, tt.want == "/")
+			}
+		})
 	}
 }
 

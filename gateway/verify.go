@@ -115,6 +115,7 @@ func (g *Gateway) verifySession(w http.ResponseWriter, r, subject, orig *http.Re
 	if g.onIdentity != nil {
 		g.onIdentity(r, sess.Claims) // the verify request's access log names the person
 	}
+	g.sessionWorks(w, r) // where the front proxy passes this Set-Cookie on (see loopguard.go)
 	w.WriteHeader(http.StatusOK)
 }
 
