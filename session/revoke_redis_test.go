@@ -31,7 +31,7 @@ func TestRevokerOverRedis(t *testing.T) {
 			t.Fatalf("Revoke = %d, %v, %v; want 2, false, nil", n, queued, err)
 		}
 		wantGone(t, m, tks...)
-		if n := client.Exists(ctx, "kakaogate:u:now").Val(); n != 0 {
+		if n := client.Exists(ctx, "kakaogate:uz:now").Val(); n != 0 {
 			t.Fatal("the user index is left behind")
 		}
 	})
