@@ -21,7 +21,7 @@ func TestRevokerOverRedis(t *testing.T) {
 	}
 	env := &revokeEnv{m: m, errs: map[string][]error{}, successes: make(chan [2]any, 100)}
 	r := NewRevoker(m, env.options(RevokerOptions{
-		RetryMin: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond, AttemptTimeout: 500 * time.Millisecond,
+		RetryInterval: 100 * time.Millisecond, AttemptTimeout: 500 * time.Millisecond,
 	}))
 	defer r.Close()
 
