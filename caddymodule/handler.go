@@ -75,7 +75,8 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 // fix, and Cleanup releases whatever was acquired. Provision does no network I/O: discovery,
 // key fetching and Redis connections happen on first use, so `caddy validate` works with the
 // IdP down. Last, it joins its site in the kakaogate app, which refuses a handler whose
-// session settings differ from another's that a request may meet (see App).
+// session settings differ from another's that a request may meet, and starts the gateway
+// when the configuration starts (see App).
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.logger = ctx.Logger()
 	h.scope = handlerScope(h.Protect)
