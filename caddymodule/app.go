@@ -31,9 +31,14 @@ const siteFix = "set provider, client_id, cookie_secret, session and path_prefix
 // run` and a reload therefore fail with a message naming the site, both handlers, the
 // setting and the fix. Handlers it cannot place, in named routes (invoke), are left to the
 // check each request makes (an error page and a log line).
+//
+// When the configuration starts (`caddy run`, a reload; never `caddy validate`), it starts
+// every handler's gateway (see gateway.Gateway.Start), so an instance that gets no request
+// still replays its queued revocations.
 type App struct {
-	mu      sync.Mutex
-	servers map[*caddyhttp.Server][]siteMember
+	mu       sync.Mutex
+	servers  map[*caddyhttp.Server][]siteMember
+	gateways []*gateway.Gateway // to start with the configuration
 }
 
 // siteMember is a handler that joined a site.
@@ -52,8 +57,15 @@ func (*App) CaddyModule() caddy.ModuleInfo {
 	}
 }
 
-// Start does nothing: the app's work is done while the handlers are provisioned.
-func (*App) Start() error { return nil }
+// Start starts the gateways of the configuration's handlers.
+func (a *App) Start() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, g := range a.gateways {
+		g.Start()
+	}
+	return nil
+}
 
 // Stop does nothing.
 func (*App) Stop() error { return nil }
@@ -108,11 +120,25 @@ func mayChain(a, b []any) bool {
 	return true
 }
 
-// joinSite places h, provisioned with ctx, in its site: it warns about insecure_cookies off
-// this machine, refuses a plain http callback URL (refusePlainHTTPCallback) and registers h
-// with the kakaogate app of its configuration. Outside a server's routes (a handler
-// provisioned alone, a named route) it only warns, from redirect_url.
+// joinSite registers h, provisioned with ctx, with the kakaogate app of its configuration,
+// which starts its gateway with the configuration, and places it in its site: it warns about
+// insecure_cookies off this machine, refuses a plain http callback URL
+// (refusePlainHTTPCallback) and checks that it agrees with the site's other handlers. A
+// handler in a named route joins no site; one provisioned outside any server (alone, in a
+// test) only warns, from redirect_url.
 func (h *Handler) joinSite(ctx caddy.Context) error {
+	if _, ok := ctx.Value(caddyhttp.ServerCtxKey).(*caddyhttp.Server); !ok {
+		h.warnInsecureCookies(nil)
+		return nil
+	}
+	app, err := ctx.App(appID)
+	if err != nil {
+		return fmt.Errorf("loading the kakaogate app: %w", err)
+	}
+	a := app.(*App)
+	a.mu.Lock()
+	a.gateways = append(a.gateways, h.gw)
+	a.mu.Unlock()
 	path, top, srv := position(ctx)
 	h.warnInsecureCookies(path)
 	if path == nil {
@@ -122,11 +148,7 @@ func (h *Handler) joinSite(ctx caddy.Context) error {
 	if err := h.refusePlainHTTPCallback(srv, site, path); err != nil {
 		return err
 	}
-	app, err := ctx.App(appID)
-	if err != nil {
-		return fmt.Errorf("loading the kakaogate app: %w", err)
-	}
-	return app.(*App).join(srv, site, siteMember{identity: h.gw.SessionIdentity(), gw: h.gw, scope: h.scope, path: path})
+	return a.join(srv, site, siteMember{identity: h.gw.SessionIdentity(), gw: h.gw, scope: h.scope, path: path})
 }
 
 // position is where the handler being provisioned with ctx is, as a path: at its server and

@@ -75,7 +75,8 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 // key fetching and Redis connections happen on first use, so `caddy validate` works with the
 // IdP down. Last, it joins its site (joinSite): a callback URL that would be plain http off
 // this machine is refused, and so is a handler whose session settings differ from another's
-// that a request may meet (see App).
+// that a request may meet; the kakaogate app starts the gateway when the configuration
+// starts (see App).
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.logger = ctx.Logger()
 	h.scope = handlerScope(h.Protect)

@@ -51,6 +51,14 @@ func forEachSharedStore(t *testing.T, test func(t *testing.T, e *env)) {
 // postWebhook delivers Kakao's unlink webhook for userID to base, as Kakao would.
 func postWebhook(t *testing.T, base string, userID string) {
 	t.Helper()
+	if got := webhookStatus(t, base, userID); got != http.StatusOK {
+		t.Fatalf("webhook at %s: %d", base, got)
+	}
+}
+
+// webhookStatus delivers Kakao's unlink webhook for userID to base and returns the status.
+func webhookStatus(t *testing.T, base string, userID string) int {
+	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, base+"/.auth/webhook/unlink?app_id=100001&user_id="+userID+"&referrer_type=UNLINK_FROM_APPS", nil)
 	req.Header.Set("Authorization", "KakaoAK demo-admin-key")
 	resp, err := http.DefaultClient.Do(req)
@@ -58,9 +66,7 @@ func postWebhook(t *testing.T, base string, userID string) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("webhook at %s: %d", base, resp.StatusCode)
-	}
+	return resp.StatusCode
 }
 
 // adminRevoke ends every session of userID through base's admin endpoint.

@@ -16,9 +16,13 @@ import (
 // max_sessions_per_user 2, through the Caddy binary:
 //
 //   - a third login of one person ends their oldest session, and the two newest keep working;
-//   - a person whose index is still in the old form (a set, as written by the previous
-//     version) logs in without WRONGTYPE, the index becomes a sorted set, and an admin
-//     revocation ends every session of theirs, the one listed in the old index too.
+//   - a person whose index is in the old form (a set at kakaogate:u:<user>, written here as
+//     an instance of the previous version would, before and after the gateway's logins) logs
+//     in; the gateway folds the old index into its own (kakaogate:uz:<user>) and removes it;
+//     the old instance's SADD and SMEMBERS keep working afterwards; a later login folds what
+//     it added; and an admin revocation ends every session of theirs, the ones the old
+//     instance listed after the last fold too. No command, of either version, meets
+//     WRONGTYPE.
 func TestUserIndexOnClusterCapsAndConvertsOldIndexes(t *testing.T) {
 	cl := redistest.StartCluster(t, 3, 0)
 	e := newEnv(t, envOptions{
@@ -41,27 +45,72 @@ func TestUserIndexOnClusterCapsAndConvertsOldIndexes(t *testing.T) {
 	defer cancel()
 	client := redis.NewClusterClient(&redis.ClusterOptions{Addrs: cl.Addrs()})
 	defer client.Close()
-	// An old-form index for 1002 listing a session the old version wrote.
-	if err := client.Set(ctx, "kakaogate:s:oldsession", "old blob", time.Hour).Err(); err != nil {
-		t.Fatal(err)
+	old := oldGateway{t: t, ctx: ctx, client: client, user: "1002"}
+	login := func() string {
+		c := e.browser()
+		e.login(c, "/app", 1002).Body.Close()
+		cookie := sessionCookie(c, e.base)
+		if got := replay(t, e.base, cookie); got != http.StatusOK {
+			t.Fatalf("login next to an old-form index: %d\n%s", got, e.caddy.Logs())
+		}
+		if listed := old.listed(); len(listed) != 0 {
+			t.Fatalf("the old-form index still lists %q after a login folded it", listed)
+		}
+		return cookie
 	}
-	if err := client.SAdd(ctx, "kakaogate:u:1002", "oldsession").Err(); err != nil {
-		t.Fatal(err)
+	old.login("oldsession")
+	first := login()
+	if typ := client.Type(ctx, "kakaogate:uz:1002").Val(); typ != "zset" {
+		t.Fatalf("the gateway's index is a %s, want zset", typ)
 	}
-	c := e.browser()
-	e.login(c, "/app", 1002).Body.Close()
-	cookie := sessionCookie(c, e.base)
-	if got := replay(t, e.base, cookie); got != http.StatusOK {
-		t.Fatalf("login over an old-form index: %d\n%s", got, e.caddy.Logs())
-	}
-	if typ := client.Type(ctx, "kakaogate:u:1002").Val(); typ != "zset" {
-		t.Fatalf("the index is a %s after the login, want zset", typ)
-	}
+	old.login("oldlate") // an old instance, still running after the fold
+	second := login()
+	old.login("oldlast")
 	adminRevoke(t, e.base, "1002")
-	if got := replay(t, e.base, cookie); got != http.StatusUnauthorized {
-		t.Fatalf("after the revocation: %d, want 401", got)
+	for i, cookie := range []string{first, second} {
+		if got := replay(t, e.base, cookie); got != http.StatusUnauthorized {
+			t.Fatalf("session %d after the revocation: %d, want 401", i+1, got)
+		}
 	}
-	if n := client.Exists(ctx, "kakaogate:s:oldsession").Val(); n != 0 {
-		t.Fatal("the session listed in the old index outlived the revocation")
+	for _, id := range []string{"oldsession", "oldlate", "oldlast"} { // one key per command: Cluster slots
+		if client.Exists(ctx, "kakaogate:s:"+id).Val() != 0 {
+			t.Fatalf("the session %s an old instance listed outlived the revocation", id)
+		}
 	}
+	if listed := old.listed(); len(listed) != 0 {
+		t.Fatalf("the old-form index lists %q after the revocation", listed)
+	}
+	if strings.Contains(e.caddy.Logs(), "WRONGTYPE") {
+		t.Fatalf("the gateway met WRONGTYPE:\n%s", e.caddy.Logs())
+	}
+}
+
+// oldGateway does what an instance of the previous version does with a user's sessions:
+// a set at kakaogate:u:<user> (SADD, SMEMBERS). Every command must succeed.
+type oldGateway struct {
+	t      *testing.T
+	ctx    context.Context
+	client redis.UniversalClient
+	user   string
+}
+
+// login stores a session id (a blob no gateway can open) and lists it in the old index.
+func (o oldGateway) login(id string) {
+	o.t.Helper()
+	if err := o.client.Set(o.ctx, "kakaogate:s:"+id, "old blob", time.Hour).Err(); err != nil {
+		o.t.Fatal(err)
+	}
+	if err := o.client.SAdd(o.ctx, "kakaogate:u:"+o.user, id).Err(); err != nil {
+		o.t.Fatalf("an old instance's SADD: %v", err)
+	}
+}
+
+// listed returns the ids the old index lists.
+func (o oldGateway) listed() []string {
+	o.t.Helper()
+	ids, err := o.client.SMembers(o.ctx, "kakaogate:u:"+o.user).Result()
+	if err != nil {
+		o.t.Fatalf("an old instance's SMEMBERS: %v", err)
+	}
+	return ids
 }

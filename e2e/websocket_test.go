@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/kakaogate/kakaogate/internal/redistest"
 	"github.com/kakaogate/kakaogate/internal/testupstream"
+	"github.com/kakaogate/kakaogate/kakaotest"
+	"github.com/kakaogate/kakaogate/oidc/oidctest"
 )
 
 // A session's end reaches every connection it opened (issue 16): through the Caddy binary,
@@ -137,73 +140,120 @@ func (c streamConn) closedAfter(t *testing.T) time.Duration {
 }
 
 // TestWebsocketClosesWhenTheSessionEndsOnAnotherInstance: two gateways on one real Redis. A
-// websocket (or event stream) opened through A closes within a second of a logout, an
-// admin revocation or the unlink webhook received by B: with the session cache, heard over
-// Redis; with `cache off`, where nothing is announced, found by reading the session again.
+// websocket (or event stream) opened through A closes within a second of a logout, an unlink,
+// an admin revocation, the unlink webhook or a back-channel logout received by B, and of the
+// expiry of a session B created: with the session cache, heard over Redis; with `cache off`,
+// where nothing is announced, found by reading the session again.
 func TestWebsocketClosesWhenTheSessionEndsOnAnotherInstance(t *testing.T) {
 	t.Parallel()
 	for _, store := range []struct{ name, options string }{{"cache", ""}, {"cache off", " {\n\t\t\tcache off\n\t\t}"}} {
 		t.Run(store.name, func(t *testing.T) {
-			e := liveEnv(t, 2, "session redis redis://"+redistest.Start(t).Addr()+"/0"+store.options, "")
-			sessionEndsOnB(t, e)
+			t.Parallel() // each waits a minute for an expiry
+			op := oidctest.NewServer(t, oidctest.Options{Claims: map[string]any{"sid": opSessionID}})
+			e := liveEnv(t, 2, "session redis redis://"+redistest.Start(t).Addr()+"/0"+store.options, fmt.Sprintf(
+				"session_lifetime 1m\n\t\tprovider op {\n\t\t\tissuer %s\n\t\t\tclient_id %s\n\t\t\tclient_secret %s\n\t\t}",
+				op.Issuer, op.ClientID, op.ClientSecret))
+			sessionEndsOnB(t, e, op)
 		})
 	}
 }
 
+// opSessionID is the provider session (sid) of every login through the provider op.
+const opSessionID = "op-session-1"
+
 // sessionEndsOnB runs the ends of TestWebsocketClosesWhenTheSessionEndsOnAnotherInstance.
-func sessionEndsOnB(t *testing.T, e *env) {
+func sessionEndsOnB(t *testing.T, e *env, op *oidctest.Server) {
+	const lifetime = time.Minute // session_lifetime
 	a, b := e.bases[0], e.bases[1]
+	kakaoOn := func(base string, user int64) func(t *testing.T, c *http.Client) {
+		return func(t *testing.T, c *http.Client) {
+			resp, err := kakaotest.Login(c, base+"/.auth/login?provider=kakao&rd=/", user) // past the providers page
+			if err != nil || sessionCookie(c, base) == "" {
+				t.Fatalf("login on %s: %v\n%s", base, err, e.caddy.Logs())
+			}
+			resp.Body.Close()
+		}
+	}
 	// A bystander's websocket on A, whose session never ends, must survive every step: another session of user 1001, the user of the logout.
 	bc := e.browser()
-	resp, err := kakaotestLogin(bc, a, 1001)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	kakaoOn(a, 1001)(t, bc)
 	bystander := openWebsocket(t, a, sessionCookie(bc, a)).(wsConn)
 	steps := []struct {
-		name string
-		user int64
-		open func(t *testing.T, base, cookie string) liveConn
-		end  func(t *testing.T, c *http.Client)
+		name  string
+		login func(t *testing.T, c *http.Client)
+		open  func(t *testing.T, base, cookie string) liveConn
+		end   func(t *testing.T, c *http.Client) // nil: the session expires
 	}{
-		{"logout on B", 1001, openWebsocket, func(t *testing.T, c *http.Client) {
+		{"logout on B", kakaoOn(a, 1001), openWebsocket, func(t *testing.T, c *http.Client) {
 			resp := submitPage(t, noRedirects(c), b+"/.auth/logout", "confirm", "yes")
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusFound {
 				t.Fatalf("logout on B: %d", resp.StatusCode)
 			}
 		}},
-		{"admin revoke on B", 1002, openWebsocket, func(t *testing.T, _ *http.Client) { adminRevoke(t, b, "1002") }},
-		{"unlink webhook on B", 1003, openWebsocket, func(t *testing.T, _ *http.Client) { postWebhook(t, b, "1003") }},
-		{"Stream: admin revoke on B", 1004, openStream, func(t *testing.T, _ *http.Client) { adminRevoke(t, b, "1004") }},
+		{"admin revoke on B", kakaoOn(a, 1002), openWebsocket, func(t *testing.T, _ *http.Client) { adminRevoke(t, b, "1002") }},
+		{"unlink webhook on B", kakaoOn(a, 1003), openWebsocket, func(t *testing.T, _ *http.Client) { postWebhook(t, b, "1003") }},
+		{"unlink on B", kakaoOn(a, 1003), openWebsocket, func(t *testing.T, c *http.Client) {
+			resp := submitPage(t, noRedirects(c), b+"/.auth/unlink", "confirm", "yes")
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusFound {
+				t.Fatalf("unlink on B: %d", resp.StatusCode)
+			}
+		}},
+		{"back-channel logout on B", opLoginOn(a), openWebsocket, func(t *testing.T, _ *http.Client) {
+			resp, err := http.PostForm(b+"/.auth/backchannel-logout/op", url.Values{"logout_token": {op.SignLogoutToken(op.LogoutTokenClaims(opSessionID))}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("back-channel logout on B: %d", resp.StatusCode)
+			}
+		}},
+		{"Stream: admin revoke on B", kakaoOn(a, 1004), openStream, func(t *testing.T, _ *http.Client) { adminRevoke(t, b, "1004") }},
+		{"expiry of a session B created", kakaoOn(b, 1002), openWebsocket, nil}, // last: no session outlives it
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
+			bystander.echo(t) // it survived every step so far
 			c := e.browser()
-			resp, err := kakaotestLogin(c, a, s.user)
-			if err != nil {
-				t.Fatalf("login on A: %v\n%s", err, e.caddy.Logs())
-			}
-			resp.Body.Close()
+			loggingIn := time.Now()
+			s.login(t, c)
+			loggedIn := time.Now()
 			cookie := sessionCookie(c, a)
 			conn := s.open(t, a, cookie)
-			start := time.Now() // the end's request included: A may close before B answers
-			s.end(t, c)
-			conn.closedAfter(t)
-			took := time.Since(start)
-			if took > closeWithin {
-				t.Fatalf("closed on A %v after the start of %s, want within %v", took, s.name, closeWithin)
+			var earliest, deadline time.Time // the session's end, at the earliest; its connection's close, at the latest
+			if s.end == nil {
+				earliest, deadline = loggingIn.Add(lifetime), loggedIn.Add(lifetime+closeWithin)
+				time.Sleep(time.Until(earliest.Add(-waitAtMost / 2)))
+			} else {
+				earliest = time.Now() // the end's request included: A may close before B answers
+				deadline = earliest.Add(closeWithin)
+				s.end(t, c)
 			}
-			t.Logf("closed on A %v after the start of %s", took, s.name)
+			conn.closedAfter(t)
+			closed := time.Now()
+			if closed.Before(earliest) || closed.After(deadline) {
+				t.Fatalf("closed on A %v after the %s began, want between 0 and %v after it", closed.Sub(earliest), s.name, deadline.Sub(earliest))
+			}
+			t.Logf("closed on A %v after the start of %s", closed.Sub(earliest), s.name)
 			if got := replay(t, a, cookie); got != http.StatusUnauthorized {
 				t.Fatalf("after %s the session gets %d on A, want 401", s.name, got)
 			}
 		})
 	}
-	bystander.echo(t)
 	if !e.caddy.LogsSoon("long-lived connection") {
 		t.Errorf("A logged no closed connection:\n%s", e.caddy.Logs())
+	}
+}
+
+// opLoginOn returns a login through the provider op at base.
+func opLoginOn(base string) func(t *testing.T, c *http.Client) {
+	return func(t *testing.T, c *http.Client) {
+		resp, body := get(t, c, base+"/.auth/login?provider=op&rd=/")
+		if resp.StatusCode != http.StatusOK || sessionCookie(c, base) == "" {
+			t.Fatalf("login through op at %s: %d\n%s", base, resp.StatusCode, body)
+		}
 	}
 }
 

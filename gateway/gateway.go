@@ -208,6 +208,20 @@ func New(o Options) (*Gateway, error) {
 	return g, nil
 }
 
+// Start does the work that must not wait for a first request, once the configuration starts
+// (never while it is only validated): it replays the revocation journal, so that an instance
+// that gets no traffic still applies the revocations it queued before a crash, which other
+// instances would otherwise keep serving. A failure is logged; ServeHTTP tries again on every
+// request, and no session is answered for meanwhile.
+func (g *Gateway) Start() {
+	if g.revoker == nil {
+		return
+	}
+	if err := g.revoker.Ready(); err != nil {
+		g.logger.Error("revocation journal: replay failed; sessions are refused until it succeeds", zap.Error(err))
+	}
+}
+
 // Close stops the gateway's background work and waits for it to end.
 func (g *Gateway) Close() {
 	if g.bearer != nil {
@@ -228,9 +242,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) e
 		r = withRequestID(r)
 	}
 	if g.revoker != nil {
-		// Replay the revocation journal on the first request of any kind, so that its
-		// revocations are retried even before a session comes (one atomic load afterwards). A
-		// failure is not this request's: every session load fails closed until it succeeds.
+		// Start replayed the revocation journal; a gateway that was not started, or whose
+		// replay failed, replays it on the first request of any kind (one atomic load
+		// afterwards). A failure is not this request's: every session load fails closed until
+		// it succeeds.
 		_ = g.revoker.Ready()
 	}
 	r, ch, first := g.joinChain(r)

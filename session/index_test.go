@@ -97,35 +97,39 @@ func TestSessionsPerUserCap(t *testing.T) {
 	}
 }
 
-// TestRedisOldIndexIsConverted: an index written by an earlier version (a set, made here with
-// raw commands) is read and converted by the next write of any kind, never failing with
-// WRONGTYPE; nothing it listed escapes revocation.
-func TestRedisOldIndexIsConverted(t *testing.T) {
+// TestRedisLegacyIndexIsFoldedAndRead: an index written by an earlier version (a set at
+// <prefix>u:<user>, made here with raw commands as an old instance would) never makes either
+// version meet WRONGTYPE, before or after any operation of this one: a login folds it into
+// the sorted set and removes it; a logout leaves it to the next fold; a revocation ends every
+// session either index lists. An old instance then adds a session to its set: its SADD and
+// SMEMBERS work, a revocation of this version ends that session, and so does one after the
+// next login has folded it in.
+func TestRedisLegacyIndexIsFoldedAndRead(t *testing.T) {
 	ctx := context.Background()
 	_, client := startRedis(t)
 	cluster := redistest.StartCluster(t, 3, 0)
 	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: cluster.Addrs(), ReadTimeout: time.Second, WriteTimeout: time.Second})
 	t.Cleanup(func() { cc.Close() })
 	ops := []struct {
-		name string
-		run  func(s *RedisStore) error
-		want []string // the index afterwards
+		name           string
+		run            func(s *RedisStore) error
+		sorted, legacy []string // the indexes afterwards
 	}{
-		{"a login", func(s *RedisStore) error { return s.Put(ctx, "new", "u", []byte("x"), time.Hour) }, []string{"a", "b", "new"}},
-		{"a logout", func(s *RedisStore) error { return s.Delete(ctx, "a", "u") }, []string{"b"}},
+		{"a login", func(s *RedisStore) error { return s.Put(ctx, "new", "u", []byte("x"), time.Hour) }, []string{"a", "b", "new"}, nil},
+		{"a logout", func(s *RedisStore) error { return s.Delete(ctx, "a", "u") }, nil, []string{"a", "b", "gone"}},
 		{"a revocation", func(s *RedisStore) error {
 			if n, err := s.DeleteUser(ctx, "u"); err != nil || n != 2 {
 				return fmt.Errorf("DeleteUser = %d, %v; want 2", n, err)
 			}
 			return nil
-		}, nil},
+		}, nil, nil},
 		{"a queued revocation replayed", func(s *RedisStore) error {
 			// "blob" has no creation time: it counts as issued before the revocation.
 			if n, err := s.DeleteUserBefore(ctx, "u", time.Now()); err != nil || n != 2 {
 				return fmt.Errorf("DeleteUserBefore = %d, %v; want 2", n, err)
 			}
 			return nil
-		}, nil},
+		}, nil, nil},
 	}
 	n := 0
 	for _, kind := range []struct {
@@ -137,37 +141,79 @@ func TestRedisOldIndexIsConverted(t *testing.T) {
 				n++
 				p := fmt.Sprintf("old%d:", n)
 				s := NewRedisStore(kind.client, RedisOptions{KeyPrefix: p})
-				for _, id := range []string{"a", "b"} {
-					if err := kind.client.Set(ctx, p+"s:"+id, "blob", time.Hour).Err(); err != nil {
-						t.Fatal(err)
-					}
-				}
-				// "gone" is listed but its session has ended: the conversion drops it.
-				if err := kind.client.SAdd(ctx, p+"u:u", "a", "b", "gone").Err(); err != nil {
+				old := oldInstance{t: t, client: kind.client, prefix: p}
+				old.login("a", "b")
+				// "gone" is listed but its session has ended: a fold drops it.
+				if err := kind.client.SAdd(ctx, p+"u:u", "gone").Err(); err != nil {
 					t.Fatal(err)
 				}
 				if err := op.run(s); err != nil {
-					t.Fatalf("%s over an old index: %v", op.name, err)
+					t.Fatalf("%s over a legacy index: %v", op.name, err)
 				}
-				got := kind.client.ZRange(ctx, p+"u:u", 0, -1).Val()
+				got := kind.client.ZRange(ctx, p+"uz:u", 0, -1).Val()
 				slices.Sort(got) // a and b may score a millisecond apart either way
-				if !slices.Equal(got, op.want) {
-					t.Fatalf("index after %s = %q, want %q", op.name, got, op.want)
+				if !slices.Equal(got, op.sorted) {
+					t.Fatalf("sorted index after %s = %q, want %q", op.name, got, op.sorted)
 				}
-				if typ := kind.client.Type(ctx, p+"u:u").Val(); len(op.want) > 0 && typ != "zset" {
-					t.Fatalf("index type = %s, want zset", typ)
+				if left := old.listed(); !slices.Equal(left, op.legacy) {
+					t.Fatalf("legacy index after %s = %q, want %q", op.name, left, op.legacy)
 				}
-				if n, err := s.DeleteUser(ctx, "u"); err != nil {
-					t.Fatalf("DeleteUser after %s: %d, %v", op.name, n, err)
+				old.login("late")
+				if err := s.Put(ctx, "after", "u", []byte("x"), time.Hour); err != nil {
+					t.Fatal(err)
 				}
-				for _, id := range []string{"a", "b", "new"} { // one key per command: Cluster slots
+				if left := old.listed(); len(left) != 0 {
+					t.Fatalf("legacy index after a fold = %q, want it gone", left)
+				}
+				old.login("later")
+				if _, err := s.DeleteUser(ctx, "u"); err != nil {
+					t.Fatalf("DeleteUser after %s: %v", op.name, err)
+				}
+				for _, id := range []string{"a", "b", "new", "late", "after", "later"} { // one key per command: Cluster slots
 					if kind.client.Exists(ctx, p+"s:"+id).Val() != 0 {
 						t.Fatalf("session %s outlived DeleteUser", id)
 					}
 				}
+				old.listed()
 			})
 		}
 	}
+}
+
+// oldInstance writes and reads a user's index as an earlier version did: a set at
+// <prefix>u:u, with SADD and SMEMBERS. Every command must succeed.
+type oldInstance struct {
+	t      *testing.T
+	client redis.UniversalClient
+	prefix string
+}
+
+// login stores the sessions ids and lists them in the legacy index.
+func (o oldInstance) login(ids ...string) {
+	o.t.Helper()
+	ctx := context.Background()
+	for _, id := range ids {
+		if err := o.client.Set(ctx, o.prefix+"s:"+id, "blob", time.Hour).Err(); err != nil {
+			o.t.Fatal(err)
+		}
+		if err := o.client.SAdd(ctx, o.prefix+"u:u", id).Err(); err != nil {
+			o.t.Fatalf("an earlier version's SADD: %v", err)
+		}
+	}
+}
+
+// listed returns the legacy index, sorted (nil when empty).
+func (o oldInstance) listed() []string {
+	o.t.Helper()
+	ids, err := o.client.SMembers(context.Background(), o.prefix+"u:u").Result()
+	if err != nil {
+		o.t.Fatalf("an earlier version's SMEMBERS: %v", err)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 // commandCounter is a go-redis hook counting the commands sent, pipelined ones included.
@@ -225,8 +271,8 @@ func TestRedisLoginCommandsDoNotGrow(t *testing.T) {
 		if n := login(t, m, "u"); n != first {
 			t.Fatalf("the login of a user holding 200 sessions sent %d commands, of one holding none %d", n, first)
 		}
-		if first > 5 {
-			t.Fatalf("a login sent %d commands, want 5 (SET, ZREMRANGEBYSCORE, ZADD, PEXPIRE, ZCARD)", first)
+		if first > 6 {
+			t.Fatalf("a login sent %d commands, want 6 (SET, ZREMRANGEBYSCORE, ZADD, PEXPIRE, ZCARD, EXISTS)", first)
 		}
 	})
 	t.Run("at the cap", func(t *testing.T) {
@@ -245,7 +291,7 @@ func TestRedisLoginCommandsDoNotGrow(t *testing.T) {
 		if extra := atCap[0] - base; extra > 4 {
 			t.Fatalf("ending the oldest session costs %d commands, want at most 4", extra)
 		}
-		if card := client.ZCard(ctx, "cap:u:u").Val(); card != 100 {
+		if card := client.ZCard(ctx, "cap:uz:u").Val(); card != 100 {
 			t.Fatalf("index holds %d, want the cap of 100", card)
 		}
 	})

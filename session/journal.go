@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -46,10 +45,21 @@ type JournalEntry struct {
 // A Journal is safe for concurrent use.
 type Journal struct {
 	dir, path, store string
+	syncDir          func(dir string) error // fsyncs a directory; a test may watch it
 
 	mu      sync.Mutex
-	f       *os.File       // open for appending; nil until Open and after Close
+	f       journalFile    // open for appending; nil until Open and after Close
+	size    int64          // where the last acknowledged entry ends
+	torn    bool           // a failed Append may have left a fragment after size
 	pending []JournalEntry // the entries in the file that are not applied
+}
+
+// journalFile is the journal's open file: an *os.File, or in a test one that fails.
+type journalFile interface {
+	io.WriteSeeker
+	Sync() error
+	Truncate(size int64) error
+	Close() error
 }
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
@@ -62,14 +72,16 @@ const maxJournalLine = 4096
 func NewJournal(dir, store string) *Journal {
 	sum := sha256.Sum256([]byte(store))
 	name := "revocations-" + hex.EncodeToString(sum[:8]) + ".log"
-	return &Journal{dir: dir, path: filepath.Join(dir, name), store: store}
+	return &Journal{dir: dir, path: filepath.Join(dir, name), store: store, syncDir: syncDir}
 }
 
 // Path returns the journal's file.
 func (j *Journal) Path() string { return j.path }
 
-// Open creates the directory and the file if needed, reads the entries in
-// it and keeps the file open for Append. A torn last line (no newline: the
+// Open creates the directory and the file if needed, fsyncing the directory
+// that holds each one it creates (so that they survive a power loss, like the
+// entries Append fsyncs), reads the entries in it and keeps the file open for
+// Append. A torn last line (no newline: the
 // process died while writing it, before it was acknowledged) is cut off.
 // A line that is corrupt, or that belongs to another store, is skipped and
 // reported to skipped with its line number. It returns the pending entries
@@ -80,7 +92,7 @@ func (j *Journal) Open(skipped func(line int, err error)) ([]JournalEntry, error
 	if j.f != nil {
 		return slices.Clone(j.pending), nil
 	}
-	if err := os.MkdirAll(j.dir, 0o700); err != nil {
+	if err := j.mkdir(); err != nil {
 		return nil, fmt.Errorf("%w: creating directory %s: %w", ErrJournal, j.dir, err)
 	}
 	f, err := os.OpenFile(j.path, os.O_RDWR|os.O_CREATE, 0o600)
@@ -91,11 +103,16 @@ func (j *Journal) Open(skipped func(line int, err error)) ([]JournalEntry, error
 	if err == nil {
 		err = j.cutTornTail(f, good)
 	}
+	if err == nil {
+		if err = j.syncDir(j.dir); err != nil { // the file may be new
+			err = fmt.Errorf("%w: fsync %s: %w", ErrJournal, j.dir, err)
+		}
+	}
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
-	j.f = f
+	j.f, j.size, j.torn = f, good, false
 	j.pending = entries
 	return slices.Clone(entries), nil
 }
@@ -183,7 +200,9 @@ func encodeEntry(e JournalEntry) ([]byte, error) {
 }
 
 // Append writes the revocation of userID at at to the file and fsyncs it. An
-// error (wrapping ErrJournal) means the revocation is not durable.
+// error (wrapping ErrJournal) means the revocation is not durable; what the
+// failed write put in the file is cut off again (see cutBack), so it never
+// spoils the next entry.
 func (j *Journal) Append(userID string, at time.Time) error {
 	line, err := encodeEntry(JournalEntry{UserID: userID, At: at.UTC(), Store: j.store})
 	if err != nil {
@@ -194,14 +213,39 @@ func (j *Journal) Append(userID string, at time.Time) error {
 	if j.f == nil {
 		return fmt.Errorf("%w %s: not open", ErrJournal, j.path)
 	}
+	if j.torn {
+		line = append([]byte{'\n'}, line...)
+	}
 	if _, err := j.f.Write(line); err != nil {
+		j.cutBack()
 		return fmt.Errorf("%w: writing %s: %w", ErrJournal, j.path, err)
 	}
 	if err := j.f.Sync(); err != nil {
+		j.cutBack()
 		return fmt.Errorf("%w: fsync %s: %w", ErrJournal, j.path, err)
 	}
+	end, err := j.f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		j.cutBack() // the entry is durable, but is not acknowledged: replaying it is harmless
+		return fmt.Errorf("%w: %s: %w", ErrJournal, j.path, err)
+	}
+	j.size, j.torn = end, false
 	j.pending = append(j.pending, JournalEntry{UserID: userID, At: at.UTC(), Store: j.store})
 	return nil
+}
+
+// cutBack drops what a failed Append wrote after the last acknowledged entry,
+// so that a fragment of a line never joins the next entry's line (which would
+// then read as corrupt and be lost). If that fails too, the next Append starts
+// with a newline: the fragment then reads as one corrupt line of its own.
+func (j *Journal) cutBack() {
+	if j.f.Truncate(j.size) == nil {
+		if _, err := j.f.Seek(j.size, io.SeekStart); err == nil {
+			j.torn = false
+			return
+		}
+	}
+	j.torn = true
 }
 
 // Applied drops the entries of userID at or before at (every session of the
@@ -249,8 +293,8 @@ func (j *Journal) rewrite(pending []JournalEntry) error {
 		return fmt.Errorf("%w: compacting %s: %w", ErrJournal, j.path, err)
 	}
 	j.f.Close()
-	j.f = f
-	if err := syncDir(j.dir); err != nil {
+	j.f, j.size, j.torn = f, int64(len(buf)), false
+	if err := j.syncDir(j.dir); err != nil {
 		return fmt.Errorf("%w: compacting %s: %w", ErrJournal, j.path, err)
 	}
 	return nil
@@ -286,39 +330,4 @@ func (j *Journal) Close() error {
 	err := j.f.Close()
 	j.f, j.pending = nil, nil
 	return err
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
-// CheckJournalDir reports whether a journal could be kept in dir, without
-// creating or writing anything: dir, or the nearest of its parents that
-// exists, must be a directory the process may write to and enter.
-func CheckJournalDir(dir string) error {
-	if dir == "" {
-		return errors.New("no directory for the revocation journal")
-	}
-	for p := filepath.Clean(dir); ; p = filepath.Dir(p) {
-		st, err := os.Stat(p)
-		missing := errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) // a file in the path: said of it below
-		if missing && filepath.Dir(p) != p {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("revocation journal directory %s: %w", dir, err)
-		}
-		if !st.IsDir() {
-			return fmt.Errorf("revocation journal directory %s: %s is not a directory", dir, p)
-		}
-		if err := accessWrite(p); err != nil {
-			return fmt.Errorf("revocation journal directory %s: %s is not writable: %w", dir, p, err)
-		}
-		return nil
-	}
 }

@@ -13,7 +13,8 @@ import (
 type RedisOptions struct {
 	// KeyPrefix starts every key; default "kakaogate:". Sessions live at
 	// <prefix>s:<id>, the per-user index (a sorted set; see indexAdd) at
-	// <prefix>u:<userID>.
+	// <prefix>uz:<userID>; earlier versions' index (a set) is read and folded
+	// in from <prefix>u:<userID>.
 	KeyPrefix string
 	// MaxLifetime is the longest a session can live; default 30 days. Every
 	// Put sets the user index's TTL to at least this, so the index outlives
@@ -82,8 +83,7 @@ func (r *RedisStore) Close() {
 	}
 }
 
-func (r *RedisStore) sessionKey(id string) string  { return r.prefix + "s:" + id }
-func (r *RedisStore) userKey(userID string) string { return r.prefix + "u:" + userID }
+func (r *RedisStore) sessionKey(id string) string { return r.prefix + "s:" + id }
 
 // ms returns d in whole milliseconds, rounded up, at least 1.
 func ms(d time.Duration) int64 {
@@ -92,27 +92,34 @@ func ms(d time.Duration) int64 {
 
 // Put implements Store: SET <prefix>s:<id> blob PX ttl and the index's
 // upkeep (see indexAdd), in one pipeline of a fixed number of commands,
-// whatever the number of sessions the user holds; then, only when the user
-// holds more than MaxPerUser, the ending of the oldest.
+// whatever the number of sessions the user holds; then, only when an earlier
+// version left a legacy index, its fold (see foldLegacy), and only when the
+// user holds more than MaxPerUser, the ending of the oldest.
 func (r *RedisStore) Put(ctx context.Context, id, userID string, blob []byte, ttl time.Duration) error {
 	if err := validateEntry(id, userID, ttl); err != nil {
 		return err
 	}
-	uk := r.userKey(userID)
-	var card *redis.IntCmd
-	err := r.withIndex(ctx, uk, func() error {
-		_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-			p.Do(ctx, "set", r.sessionKey(id), blob, "px", ms(ttl))
-			card = r.indexAdd(ctx, p, uk, id, ttl)
-			return nil
-		})
-		return err
+	ix := r.indexOf(userID)
+	life := max(ttl, r.maxLifetime)
+	var card, legacy *redis.IntCmd
+	_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.Do(ctx, "set", r.sessionKey(id), blob, "px", ms(ttl))
+		card, legacy = r.indexAdd(ctx, p, ix, id, life)
+		return nil
 	})
 	if err != nil {
 		return r.failed(fmt.Errorf("session: redis put: %w", err))
 	}
-	if over := card.Val() - int64(r.maxPerUser); over > 0 {
-		return r.endOldest(ctx, uk, id, over)
+	n := card.Val()
+	if legacy.Val() > 0 {
+		folded, err := r.foldLegacy(ctx, ix, life)
+		if err != nil {
+			return r.failed(fmt.Errorf("session: redis put: folding the legacy index: %w", err))
+		}
+		n = max(n, folded)
+	}
+	if over := n - int64(r.maxPerUser); over > 0 {
+		return r.endOldest(ctx, ix, id, over)
 	}
 	return nil
 }
@@ -162,48 +169,41 @@ func (r *RedisStore) Touch(ctx context.Context, id string, ttl time.Duration) er
 }
 
 // Delete implements Store: DEL the session key and ZREM it from the user
-// index, in one pipeline. With an empty userID only the session key goes.
+// index, in one pipeline. With an empty userID only the session key goes. An
+// id left in a legacy index names a key that is gone: DeleteUser and the next
+// fold drop it.
 func (r *RedisStore) Delete(ctx context.Context, id, userID string) error {
-	run := func() error {
-		_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-			p.Del(ctx, r.sessionKey(id))
-			if userID != "" {
-				p.ZRem(ctx, r.userKey(userID), id)
-			}
-			return nil
-		})
-		return err
-	}
-	var err error
-	if userID == "" {
-		err = run()
-	} else {
-		err = r.withIndex(ctx, r.userKey(userID), run)
-	}
+	_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, r.sessionKey(id))
+		if userID != "" {
+			p.ZRem(ctx, r.indexOf(userID).sorted, id)
+		}
+		return nil
+	})
 	if err != nil {
 		return r.failed(fmt.Errorf("session: redis delete: %w", err))
 	}
 	return r.changed(ctx, invalidateSession+id)
 }
 
-// DeleteUser implements Store: ZRANGE of the whole user index, then one
-// pipeline of a DEL per session key and a ZREM of exactly those ids from the
-// index (a session created meanwhile stays listed, so it can still be revoked
-// later; the index key disappears once empty). It counts the session keys
-// deleted.
+// DeleteUser implements Store: ZRANGE of the whole user index and SMEMBERS of
+// a legacy one, then one pipeline of a DEL per session key and a ZREM and SREM
+// of exactly those ids from the index (a session created meanwhile stays
+// listed, so it can still be revoked later; the index keys disappear once
+// empty). It counts the session keys deleted.
 func (r *RedisStore) DeleteUser(ctx context.Context, userID string) (int, error) {
 	if userID == "" {
 		return 0, errors.New("session: empty user id")
 	}
-	uk := r.userKey(userID)
-	ids, err := r.indexed(ctx, uk)
+	ix := r.indexOf(userID)
+	ids, err := r.indexed(ctx, ix)
 	if err != nil {
 		return 0, r.failed(fmt.Errorf("session: redis delete user: %w", err))
 	}
 	if len(ids) == 0 {
 		return 0, r.changed(ctx, invalidateUser+userID)
 	}
-	n, err := r.deleteListed(ctx, uk, ids)
+	n, err := r.deleteListed(ctx, ix, ids)
 	if err != nil {
 		return 0, r.failed(fmt.Errorf("session: redis delete user: %w", err))
 	}

@@ -31,7 +31,7 @@ func TestRedisStoreKeyLayout(t *testing.T) {
 				t.Fatal(err)
 			}
 			slices.Sort(keys)
-			if want := []string{tt.wantPrefix + "s:sid", tt.wantPrefix + "u:user:1"}; !slices.Equal(keys, want) {
+			if want := []string{tt.wantPrefix + "s:sid", tt.wantPrefix + "uz:user:1"}; !slices.Equal(keys, want) {
 				t.Fatalf("keys = %q, want %q", keys, want)
 			}
 			if v, _ := client.Get(ctx, tt.wantPrefix+"s:sid").Result(); v != "blob" {
@@ -40,10 +40,10 @@ func TestRedisStoreKeyLayout(t *testing.T) {
 			if pttl := client.PTTL(ctx, tt.wantPrefix+"s:sid").Val(); pttl <= time.Second || pttl > 1500*time.Millisecond {
 				t.Fatalf("session PTTL = %v, want about 1.5s (millisecond precision)", pttl)
 			}
-			if m := client.ZRange(ctx, tt.wantPrefix+"u:user:1", 0, -1).Val(); !slices.Equal(m, []string{"sid"}) {
+			if m := client.ZRange(ctx, tt.wantPrefix+"uz:user:1", 0, -1).Val(); !slices.Equal(m, []string{"sid"}) {
 				t.Fatalf("user index = %q", m)
 			}
-			if pttl := client.PTTL(ctx, tt.wantPrefix+"u:user:1").Val(); pttl < 47*time.Hour || pttl > 48*time.Hour+indexSkew {
+			if pttl := client.PTTL(ctx, tt.wantPrefix+"uz:user:1").Val(); pttl < 47*time.Hour || pttl > 48*time.Hour+indexSkew {
 				t.Fatalf("user index PTTL = %v, want the 48h max lifetime and the skew", pttl)
 			}
 		})
@@ -53,7 +53,7 @@ func TestRedisStoreKeyLayout(t *testing.T) {
 		if err := r.Put(ctx, "sid", "u", []byte("b"), 3*time.Hour); err != nil {
 			t.Fatal(err)
 		}
-		if pttl := client.PTTL(ctx, "long:u:u").Val(); pttl < 2*time.Hour {
+		if pttl := client.PTTL(ctx, "long:uz:u").Val(); pttl < 2*time.Hour {
 			t.Fatalf("user index PTTL = %v, shorter than its 3h session", pttl)
 		}
 	})
@@ -72,28 +72,26 @@ func TestRedisStorePrunesEndedIndexEntries(t *testing.T) {
 	r := NewRedisStore(client, RedisOptions{KeyPrefix: "p:"})
 	past := float64(time.Now().Add(-time.Second).UnixMilli())
 	for i := range 300 { // entries whose sessions have surely ended, as an old login leaves them
-		client.ZAdd(ctx, "p:u:u", redis.Z{Score: past, Member: fmt.Sprint("old", i)})
+		client.ZAdd(ctx, "p:uz:u", redis.Z{Score: past, Member: fmt.Sprint("old", i)})
 	}
 	if err := r.Put(ctx, "live", "u", []byte("x"), time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if m := client.ZRange(ctx, "p:u:u", 0, -1).Val(); !slices.Equal(m, []string{"live"}) {
+	if m := client.ZRange(ctx, "p:uz:u", 0, -1).Val(); !slices.Equal(m, []string{"live"}) {
 		t.Fatalf("index after a Put holds %d ids, want only the live one", len(m))
 	}
 }
 
 // afterIndexRead is a go-redis hook that runs fn once, right after the first
-// reply listing the user index (ZRANGE): a login landing in the middle of DeleteUser.
+// pipeline listing the user index (ZRANGE): a login landing in the middle of DeleteUser.
 type afterIndexRead struct{ fn func() }
 
-func (h *afterIndexRead) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *afterIndexRead) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (h *afterIndexRead) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
 func (h *afterIndexRead) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return next
-}
-func (h *afterIndexRead) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		err := next(ctx, cmd)
-		if cmd.Name() == "zrange" && h.fn != nil {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		err := next(ctx, cmds)
+		if h.fn != nil && slices.ContainsFunc(cmds, func(c redis.Cmder) bool { return c.Name() == "zrange" }) {
 			h.fn()
 			h.fn = nil
 		}
@@ -117,13 +115,13 @@ func TestRedisStoreDeleteUserKeepsASessionCreatedMeanwhile(t *testing.T) {
 	if n, err := r.DeleteUser(ctx, "u"); err != nil || n != 1 {
 		t.Fatalf("DeleteUser = %d, %v; want 1", n, err)
 	}
-	if m := client.ZRange(ctx, "kakaogate:u:u", 0, -1).Val(); !slices.Equal(m, []string{"late"}) {
+	if m := client.ZRange(ctx, "kakaogate:uz:u", 0, -1).Val(); !slices.Equal(m, []string{"late"}) {
 		t.Fatalf("index = %q; the session created meanwhile must stay listed (revocable)", m)
 	}
 	if n, err := r.DeleteUser(ctx, "u"); err != nil || n != 1 {
 		t.Fatalf("second DeleteUser = %d, %v; want 1", n, err)
 	}
-	if client.Exists(ctx, "kakaogate:u:u").Val() != 0 {
+	if client.Exists(ctx, "kakaogate:uz:u").Val() != 0 {
 		t.Fatal("an emptied index key remains")
 	}
 }

@@ -2,16 +2,14 @@ package session
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// The per-user index of a RedisStore, <prefix>u:<userID>, is a sorted set of the user's
+// The per-user index of a RedisStore, <prefix>uz:<userID>, is a sorted set of the user's
 // session ids, each scored by the Unix millisecond after which its session has surely ended:
 // its Put plus MaxLifetime (plus indexSkew), so the lowest scores are the oldest sessions.
 // Every Put drops the entries whose score has passed (ZREMRANGEBYSCORE), so a login costs
@@ -19,33 +17,76 @@ import (
 // beyond MaxPerUser. Every command names one key: the index and the session keys live in
 // different hash slots, and go-redis splits a pipeline by slot.
 //
-// Earlier versions kept the index as a plain set (SADD, SMEMBERS). A store that meets one
-// (WRONGTYPE) converts it in place (convertIndex) and carries on, so instances of both
-// versions can share a Redis during a rolling upgrade without a new one ever failing on an
-// old index.
+// Earlier versions kept the index as a plain set at <prefix>u:<userID> (SADD, SMEMBERS,
+// SREM), which this version calls the legacy index and never adds an id to: instances
+// of both versions can share a Redis during a rolling upgrade, and no command of either ever
+// meets a key of another type (WRONGTYPE). A Put that finds a legacy index folds it into the
+// sorted set (foldLegacy); DeleteUser and DeleteUserBefore read both, so a session an
+// earlier version logged in meanwhile is still ended.
 
 // indexSkew pads the index's scores and expiry: an entry is dropped only this long after its
 // session must have ended, so clocks that disagree between gateway instances and Redis can
 // never drop the entry of a live session (which would then escape DeleteUser).
 const indexSkew = 5 * time.Minute
 
-// convertAttempts bounds the tries at converting an index that keeps changing meanwhile.
-const convertAttempts = 5
-
-// indexAdd queues, on p, the index upkeep of a Put of id for ttl: drop the ended entries,
-// add id, push the index's expiry out, and count the entries. It returns the count.
-func (r *RedisStore) indexAdd(ctx context.Context, p redis.Pipeliner, uk, id string, ttl time.Duration) *redis.IntCmd {
-	now := time.Now()
-	life := max(ttl, r.maxLifetime)
-	p.ZRemRangeByScore(ctx, uk, "-inf", "("+strconv.FormatInt(now.UnixMilli(), 10))
-	p.ZAdd(ctx, uk, redis.Z{Score: float64(now.Add(life + indexSkew).UnixMilli()), Member: id})
-	p.PExpire(ctx, uk, life+indexSkew)
-	return p.ZCard(ctx, uk)
+// userIndex names the two keys of a user's index.
+type userIndex struct {
+	sorted string // <prefix>uz:<userID>, the sorted set this version keeps
+	legacy string // <prefix>u:<userID>, the set of earlier versions
 }
 
-// endOldest ends the over oldest sessions listed at uk, never keep (the one just stored).
-func (r *RedisStore) endOldest(ctx context.Context, uk, keep string, over int64) error {
-	ids, err := r.client.ZRange(ctx, uk, 0, over).Result()
+func (r *RedisStore) indexOf(userID string) userIndex {
+	return userIndex{sorted: r.prefix + "uz:" + userID, legacy: r.prefix + "u:" + userID}
+}
+
+// indexAdd queues, on p, the index upkeep of a Put of id kept for life: drop the ended
+// entries, add id, push the index's expiry out, and count the entries; and asks whether a
+// legacy index exists. It returns the count and the answer.
+func (r *RedisStore) indexAdd(ctx context.Context, p redis.Pipeliner, ix userIndex, id string, life time.Duration) (card, legacy *redis.IntCmd) {
+	now := time.Now()
+	p.ZRemRangeByScore(ctx, ix.sorted, "-inf", "("+strconv.FormatInt(now.UnixMilli(), 10))
+	p.ZAdd(ctx, ix.sorted, redis.Z{Score: float64(now.Add(life + indexSkew).UnixMilli()), Member: id})
+	p.PExpire(ctx, ix.sorted, life+indexSkew)
+	return p.ZCard(ctx, ix.sorted), p.Exists(ctx, ix.legacy)
+}
+
+// foldLegacy moves the ids of the legacy index into the sorted set, scored by the time their
+// session keys have left (those already gone are dropped), keeping the sorted set's expiry
+// at least life past now and beyond every entry; then removes exactly those ids from the
+// legacy index (which Redis deletes once empty). An id an earlier version adds meanwhile
+// stays there for the next fold, and an id is in the sorted set before it leaves the legacy
+// index, so none escapes a revocation. It returns the sorted set's new count (0 when the
+// legacy index was gone meanwhile).
+func (r *RedisStore) foldLegacy(ctx context.Context, ix userIndex, life time.Duration) (int64, error) {
+	ids, err := r.client.SMembers(ctx, ix.legacy).Result()
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	entries, longest, err := r.indexEntries(ctx, ids)
+	if err != nil {
+		return 0, err
+	}
+	var card *redis.IntCmd
+	if _, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		if len(entries) > 0 {
+			p.ZAdd(ctx, ix.sorted, entries...)
+			p.PExpire(ctx, ix.sorted, max(life, longest)+indexSkew)
+		}
+		card = p.ZCard(ctx, ix.sorted)
+		return nil
+	}); err != nil {
+		return 0, err
+	}
+	members := make([]any, len(ids))
+	for i, id := range ids {
+		members[i] = id
+	}
+	return card.Val(), r.client.SRem(ctx, ix.legacy, members...).Err()
+}
+
+// endOldest ends the over oldest sessions listed in ix, never keep (the one just stored).
+func (r *RedisStore) endOldest(ctx context.Context, ix userIndex, keep string, over int64) error {
+	ids, err := r.client.ZRange(ctx, ix.sorted, 0, over).Result()
 	if err != nil {
 		return r.failed(fmt.Errorf("session: redis end oldest sessions: %w", err))
 	}
@@ -58,7 +99,7 @@ func (r *RedisStore) endOldest(ctx context.Context, uk, keep string, over int64)
 	if len(victims) == 0 {
 		return nil
 	}
-	if _, err := r.deleteListed(ctx, uk, victims); err != nil {
+	if _, err := r.deleteListed(ctx, userIndex{sorted: ix.sorted}, victims); err != nil {
 		return r.failed(fmt.Errorf("session: redis end oldest sessions: %w", err))
 	}
 	for _, id := range victims {
@@ -69,9 +110,10 @@ func (r *RedisStore) endOldest(ctx context.Context, uk, keep string, over int64)
 	return nil
 }
 
-// deleteListed deletes the sessions ids and removes them from the index at uk, in one
-// pipeline, and counts the session keys that existed.
-func (r *RedisStore) deleteListed(ctx context.Context, uk string, ids []string) (int, error) {
+// deleteListed deletes the sessions ids and removes them from the index ix (from its legacy
+// set too, unless ix.legacy is empty), in one pipeline, and counts the session keys that
+// existed.
+func (r *RedisStore) deleteListed(ctx context.Context, ix userIndex, ids []string) (int, error) {
 	dels := make([]*redis.IntCmd, len(ids))
 	members := make([]any, len(ids))
 	_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -79,7 +121,10 @@ func (r *RedisStore) deleteListed(ctx context.Context, uk string, ids []string) 
 			dels[i] = p.Del(ctx, r.sessionKey(id))
 			members[i] = id
 		}
-		p.ZRem(ctx, uk, members...)
+		p.ZRem(ctx, ix.sorted, members...)
+		if ix.legacy != "" {
+			p.SRem(ctx, ix.legacy, members...)
+		}
 		return nil
 	})
 	if err != nil {
@@ -92,80 +137,24 @@ func (r *RedisStore) deleteListed(ctx context.Context, uk string, ids []string) 
 	return n, nil
 }
 
-// indexed lists every session id of the user index at uk (ZRANGE), converting an index of
-// the old form first.
-func (r *RedisStore) indexed(ctx context.Context, uk string) ([]string, error) {
-	var ids []string
-	err := r.withIndex(ctx, uk, func() error {
-		var err error
-		ids, err = r.client.ZRange(ctx, uk, 0, -1).Result()
-		return err
-	})
-	return ids, err
-}
-
-// withIndex runs op, which uses the index at uk; when op meets an index of the old form,
-// it converts the index and runs op once more.
-func (r *RedisStore) withIndex(ctx context.Context, uk string, op func() error) error {
-	err := op()
-	if !isWrongType(err) {
-		return err
+// indexed lists every session id of the index ix: its sorted set (ZRANGE) and its legacy
+// set (SMEMBERS), in one pipeline. An id in both (a fold under way) is listed twice, which
+// deleteListed counts once: only the first DEL of a key finds it.
+func (r *RedisStore) indexed(ctx context.Context, ix userIndex) ([]string, error) {
+	var sorted, legacy *redis.StringSliceCmd
+	if _, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		sorted = p.ZRange(ctx, ix.sorted, 0, -1)
+		legacy = p.SMembers(ctx, ix.legacy)
+		return nil
+	}); err != nil {
+		return nil, err
 	}
-	if err := r.convertIndex(ctx, uk); err != nil {
-		return err
-	}
-	return op()
-}
-
-// isWrongType reports a command that met a key of another type.
-func isWrongType(err error) bool {
-	var re redis.Error
-	return errors.As(err, &re) && strings.HasPrefix(re.Error(), "WRONGTYPE")
-}
-
-// convertIndex turns an index of the old form (a set) at uk into the sorted set, scoring
-// each listed session by the time its key has left (PTTL) and leaving out those already
-// gone. It watches uk, so an id an older instance adds meanwhile is never lost: the
-// conversion then starts again.
-func (r *RedisStore) convertIndex(ctx context.Context, uk string) error {
-	for range convertAttempts {
-		err := r.client.Watch(ctx, func(tx *redis.Tx) error {
-			typ, err := tx.Type(ctx, uk).Result()
-			if err != nil || typ != "set" {
-				return err // converted by another instance meanwhile, or gone
-			}
-			ids, err := tx.SMembers(ctx, uk).Result()
-			if err != nil {
-				return err
-			}
-			entries, err := r.indexEntries(ctx, ids)
-			if err != nil {
-				return err
-			}
-			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-				p.Del(ctx, uk)
-				if len(entries) > 0 {
-					p.ZAdd(ctx, uk, entries...)
-					p.PExpire(ctx, uk, r.maxLifetime+indexSkew)
-				}
-				return nil
-			})
-			return err
-		}, uk)
-		if !errors.Is(err, redis.TxFailedErr) {
-			if err != nil {
-				return fmt.Errorf("session: redis convert index: %w", err)
-			}
-			return nil
-		}
-	}
-	return fmt.Errorf("session: redis convert index: it changed during %d attempts", convertAttempts)
+	return append(sorted.Val(), legacy.Val()...), nil
 }
 
 // indexEntries scores the sessions ids for the index by the time their keys have left,
-// leaving out those that are gone. It reads the session keys outside any transaction: in a
-// Cluster they live on other nodes than the index.
-func (r *RedisStore) indexEntries(ctx context.Context, ids []string) ([]redis.Z, error) {
+// leaving out those that are gone, and returns the longest time left.
+func (r *RedisStore) indexEntries(ctx context.Context, ids []string) ([]redis.Z, time.Duration, error) {
 	ttls := make([]*redis.DurationCmd, len(ids))
 	if _, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, id := range ids {
@@ -173,9 +162,10 @@ func (r *RedisStore) indexEntries(ctx context.Context, ids []string) ([]redis.Z,
 		}
 		return nil
 	}); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	now := time.Now()
+	var longest time.Duration
 	entries := make([]redis.Z, 0, len(ids))
 	for i, c := range ttls {
 		left := c.Val()
@@ -185,7 +175,8 @@ func (r *RedisStore) indexEntries(ctx context.Context, ids []string) ([]redis.Z,
 		case left < 0:
 			left = r.maxLifetime
 		}
+		longest = max(longest, left)
 		entries = append(entries, redis.Z{Score: float64(now.Add(left + indexSkew).UnixMilli()), Member: ids[i]})
 	}
-	return entries, nil
+	return entries, longest, nil
 }

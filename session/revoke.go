@@ -27,19 +27,22 @@ type RevokerOptions struct {
 	// revocation that fails when the queue is full is dropped, reported to
 	// OnError and returned as an error wrapping ErrRevokeQueueFull.
 	MaxQueued int
-	// RetryMin and RetryMax bound the pause between retry rounds; defaults 1s
-	// and 30s (at least 10ms each). The pause starts at RetryMin, doubles
-	// after each failed round up to RetryMax, and goes back to RetryMin after
-	// a success. Each pause is shortened by a random part of up to a quarter,
-	// so instances that queued during one outage do not retry in step.
-	RetryMin, RetryMax time.Duration
+	// RetryInterval is the pause between retry rounds while revocations are
+	// queued; default 1s, at least 10ms. It does not grow while the store
+	// keeps failing: other instances serve a revoked session until a retry
+	// ends it in the store, so the first retry after the store returns comes
+	// within RetryInterval. Each pause is shortened by a random part of up to
+	// a quarter, so instances that queued during one outage do not retry in
+	// step.
+	RetryInterval time.Duration
 	// AttemptTimeout bounds each attempt, the synchronous one in Revoke (with
 	// the caller's context) and each retry; default 5s.
 	AttemptTimeout time.Duration
-	// OnError, if set, is called for every failed retry (at most once per
-	// round: a round stops at its first failure), and for every revocation
-	// dropped (queue full, Revoker closed), with the user and an error that
-	// says why. It is where the gateway logs. It runs on the Revoker's
+	// OnError, if set, is called for the failed attempts 1, 2, 4, 8, … of
+	// each queued user (a round stops at its first failure, and the attempts
+	// come every RetryInterval while the store is down, so the reports thin
+	// out), and for every revocation dropped (queue full, Revoker closed),
+	// with the user and an error that says why. It is where the gateway logs. It runs on the Revoker's
 	// goroutine or the caller's, must not block for long, and may be called
 	// concurrently.
 	OnError func(userID string, err error)
@@ -61,18 +64,16 @@ type RevokerOptions struct {
 const (
 	// DefaultRevokeMaxQueued is RevokerOptions.MaxQueued when unset.
 	DefaultRevokeMaxQueued = 10000
-	// DefaultRevokeRetryMin is RevokerOptions.RetryMin when unset.
-	DefaultRevokeRetryMin = time.Second
-	// DefaultRevokeRetryMax is RevokerOptions.RetryMax when unset.
-	DefaultRevokeRetryMax = 30 * time.Second
+	// DefaultRevokeRetryInterval is RevokerOptions.RetryInterval when unset.
+	DefaultRevokeRetryInterval = time.Second
 	// DefaultRevokeAttemptTimeout is RevokerOptions.AttemptTimeout when unset.
 	DefaultRevokeAttemptTimeout = 5 * time.Second
 
-	minRevokeRetry = 10 * time.Millisecond // floor of RetryMin and RetryMax
+	minRevokeRetry = 10 * time.Millisecond // floor of RetryInterval
 )
 
 // Revoker ends every session of a user now (Manager.DeleteUser), or, if the
-// store fails, queues the revocation and retries with backoff until it
+// store fails, queues the revocation and retries every RetryInterval until it
 // succeeds. It is for the unlink webhook (Kakao never resends one) and admin
 // revocations.
 //
@@ -130,14 +131,10 @@ func NewRevoker(m *Manager, opts RevokerOptions) *Revoker {
 	if opts.MaxQueued <= 0 {
 		opts.MaxQueued = DefaultRevokeMaxQueued
 	}
-	if opts.RetryMin <= 0 {
-		opts.RetryMin = DefaultRevokeRetryMin
+	if opts.RetryInterval <= 0 {
+		opts.RetryInterval = DefaultRevokeRetryInterval
 	}
-	if opts.RetryMax <= 0 {
-		opts.RetryMax = DefaultRevokeRetryMax
-	}
-	opts.RetryMin = max(opts.RetryMin, minRevokeRetry)
-	opts.RetryMax = max(opts.RetryMax, opts.RetryMin)
+	opts.RetryInterval = max(opts.RetryInterval, minRevokeRetry)
 	if opts.AttemptTimeout <= 0 {
 		opts.AttemptTimeout = DefaultRevokeAttemptTimeout
 	}
@@ -288,13 +285,11 @@ func (r *Revoker) attempt(ctx context.Context, userID string) (int, error) {
 }
 
 // run is the retry goroutine: it sleeps while the queue is empty, and
-// otherwise runs a retry round after each backoff pause.
+// otherwise runs a retry round every RetryInterval.
 func (r *Revoker) run() {
 	defer close(r.done)
-	pause := r.opts.RetryMin
 	for {
 		if r.Pending() == 0 {
-			pause = r.opts.RetryMin
 			select {
 			case <-r.ctx.Done():
 				return
@@ -302,31 +297,27 @@ func (r *Revoker) run() {
 			}
 			continue
 		}
-		timer := time.NewTimer(jitter(pause))
+		timer := time.NewTimer(jitter(r.opts.RetryInterval))
 		select {
 		case <-r.ctx.Done():
 			timer.Stop()
 			return
 		case <-timer.C:
 		}
-		if r.round() {
-			pause = r.opts.RetryMin
-		} else {
-			pause = min(2*pause, r.opts.RetryMax)
-		}
+		r.round()
 	}
 }
 
-// round retries the queued users in order until the queue is empty (true) or
-// one fails (false): a failure most likely means the store is still down, so
-// the rest wait for the next round. The failed user moves to the back.
-func (r *Revoker) round() bool {
+// round retries the queued users in order until the queue is empty or one
+// fails: a failure most likely means the store is still down, so the rest
+// wait for the next round. The failed user moves to the back.
+func (r *Revoker) round() {
 	for r.ctx.Err() == nil {
 		r.mu.Lock()
 		el := r.queue.Front()
 		if el == nil {
 			r.mu.Unlock()
-			return true
+			return
 		}
 		e := el.Value.(*revokeEntry)
 		at := e.at
@@ -334,7 +325,7 @@ func (r *Revoker) round() bool {
 
 		n, err := r.attemptBefore(r.ctx, e.userID, at)
 		if r.ctx.Err() != nil {
-			return false // closed meanwhile: Close reports the user
+			return // closed meanwhile: Close reports the user
 		}
 
 		r.mu.Lock()
@@ -357,15 +348,16 @@ func (r *Revoker) round() bool {
 
 		switch {
 		case err != nil && current:
-			r.onError(e.userID, fmt.Errorf("session: revoke: attempt %d failed, will retry: %w", failures, err))
-			return false
+			if failures&(failures-1) == 0 { // a power of two
+				r.onError(e.userID, fmt.Errorf("session: revoke: attempt %d failed, will retry: %w", failures, err))
+			}
+			return
 		case err != nil:
-			return false // the user was revoked meanwhile, but the store seems to be failing
+			return // the user was revoked meanwhile, but the store seems to be failing
 		case current && r.opts.OnRetrySuccess != nil:
 			r.opts.OnRetrySuccess(e.userID, n)
 		}
 	}
-	return false
 }
 
 func (r *Revoker) removeLocked(el *list.Element) {

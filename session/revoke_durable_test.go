@@ -20,7 +20,7 @@ func TestDurableRevokerOverRedis(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "kakaogate")
 	newRevoker := func(m *Manager, env *revokeEnv) *Revoker {
 		return NewRevoker(m, env.options(RevokerOptions{
-			RetryMin: 300 * time.Millisecond, RetryMax: time.Second, AttemptTimeout: 500 * time.Millisecond,
+			RetryInterval: 300 * time.Millisecond, AttemptTimeout: 500 * time.Millisecond,
 			Journal: NewJournal(dir, "redis-test"),
 		}))
 	}
@@ -87,7 +87,7 @@ func TestDurableRevokerRefusesAtOnce(t *testing.T) {
 	env := newRevokeEnv(t)
 	j := NewJournal(t.TempDir(), "mem")
 	defer j.Close()
-	r := NewRevoker(env.m, env.options(RevokerOptions{RetryMin: time.Hour, Journal: j}))
+	r := NewRevoker(env.m, env.options(RevokerOptions{RetryInterval: time.Hour, Journal: j}))
 	defer r.Close()
 	old := env.sessionsOf(t, "u", 1)
 	other := env.sessionsOf(t, "v", 1)

@@ -21,7 +21,7 @@ func TestRevokerOverRedis(t *testing.T) {
 	}
 	env := &revokeEnv{m: m, errs: map[string][]error{}, successes: make(chan [2]any, 100)}
 	r := NewRevoker(m, env.options(RevokerOptions{
-		RetryMin: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond, AttemptTimeout: 500 * time.Millisecond,
+		RetryInterval: 100 * time.Millisecond, AttemptTimeout: 500 * time.Millisecond,
 	}))
 	defer r.Close()
 
@@ -31,7 +31,7 @@ func TestRevokerOverRedis(t *testing.T) {
 			t.Fatalf("Revoke = %d, %v, %v; want 2, false, nil", n, queued, err)
 		}
 		wantGone(t, m, tks...)
-		if n := client.Exists(ctx, "kakaogate:u:now").Val(); n != 0 {
+		if n := client.Exists(ctx, "kakaogate:uz:now").Val(); n != 0 {
 			t.Fatal("the user index is left behind")
 		}
 	})

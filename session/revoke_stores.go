@@ -42,8 +42,8 @@ func (m *MemoryStore) DeleteUserBefore(_ context.Context, userID string, before 
 }
 
 // DeleteUserBefore ends every session of userID created at or before before
-// and reports how many there were. It lists the user index (ZRANGE, converting
-// an index of the old form first), reads the header of each session's blob
+// and reports how many there were. It lists the user index (ZRANGE, and
+// SMEMBERS of a legacy one; see indexed), reads the header of each session's blob
 // (GETRANGE of its first bytes, one pipeline), then deletes the session keys
 // of those created until before (or without a creation time) and removes them,
 // and the ids whose key is gone, from the index, in a second pipeline. A
@@ -52,8 +52,8 @@ func (r *RedisStore) DeleteUserBefore(ctx context.Context, userID string, before
 	if userID == "" {
 		return 0, errors.New("session: empty user id")
 	}
-	uk := r.userKey(userID)
-	ids, err := r.indexed(ctx, uk)
+	ix := r.indexOf(userID)
+	ids, err := r.indexed(ctx, ix)
 	if err != nil {
 		return 0, r.failed(fmt.Errorf("session: redis delete user before: %w", err))
 	}
@@ -75,7 +75,7 @@ func (r *RedisStore) DeleteUserBefore(ctx context.Context, userID string, before
 	if len(gone) == 0 {
 		return 0, r.changed(ctx, invalidateUser+userID)
 	}
-	n, err := r.deleteListed(ctx, uk, gone)
+	n, err := r.deleteListed(ctx, ix, gone)
 	if err != nil {
 		return 0, r.failed(fmt.Errorf("session: redis delete user before: %w", err))
 	}

@@ -139,7 +139,7 @@ func waitSuccess(t *testing.T, env *revokeEnv, user string, n int) {
 
 func TestRevoker(t *testing.T) {
 	ctx := context.Background()
-	fast := RevokerOptions{RetryMin: 10 * time.Millisecond, RetryMax: 40 * time.Millisecond}
+	fast := RevokerOptions{RetryInterval: 20 * time.Millisecond}
 	tests := []struct {
 		name string
 		opts RevokerOptions
@@ -177,7 +177,7 @@ func TestRevoker(t *testing.T) {
 				t.Fatalf("Pending = %d after the retry", p)
 			}
 		}},
-		{"a user is queued once however often Revoke is called", RevokerOptions{RetryMin: time.Minute}, func(t *testing.T, env *revokeEnv, r *Revoker) {
+		{"a user is queued once however often Revoke is called", RevokerOptions{RetryInterval: time.Minute}, func(t *testing.T, env *revokeEnv, r *Revoker) {
 			env.store.fail("*")
 			for _, u := range []string{"u", "u", "v", "u"} {
 				if _, queued, _ := r.Revoke(ctx, u); !queued {
@@ -188,7 +188,7 @@ func TestRevoker(t *testing.T) {
 				t.Fatalf("Pending = %d, want 2", p)
 			}
 		}},
-		{"a later successful Revoke clears the queued retry", RevokerOptions{RetryMin: time.Minute}, func(t *testing.T, env *revokeEnv, r *Revoker) {
+		{"a later successful Revoke clears the queued retry", RevokerOptions{RetryInterval: time.Minute}, func(t *testing.T, env *revokeEnv, r *Revoker) {
 			tks := env.sessionsOf(t, "u", 2)
 			env.store.fail("*")
 			_, _, _ = r.Revoke(ctx, "u")
@@ -201,7 +201,7 @@ func TestRevoker(t *testing.T) {
 				t.Fatalf("Pending = %d, want 0", p)
 			}
 		}},
-		{"a full queue drops nothing silently", RevokerOptions{MaxQueued: 2, RetryMin: time.Minute}, func(t *testing.T, env *revokeEnv, r *Revoker) {
+		{"a full queue drops nothing silently", RevokerOptions{MaxQueued: 2, RetryInterval: time.Minute}, func(t *testing.T, env *revokeEnv, r *Revoker) {
 			env.store.fail("*")
 			_, _, _ = r.Revoke(ctx, "a")
 			_, _, _ = r.Revoke(ctx, "b")
@@ -228,16 +228,22 @@ func TestRevoker(t *testing.T) {
 				t.Fatalf("Pending = %d, want 1 (bad)", p)
 			}
 		}},
-		{"retries back off and never busy-loop", fast, func(t *testing.T, env *revokeEnv, r *Revoker) {
+		{"retries keep their cadence while the store keeps failing, and never busy-loop", fast, func(t *testing.T, env *revokeEnv, r *Revoker) {
 			env.store.fail("*")
 			_, _, _ = r.Revoke(ctx, "u")
-			time.Sleep(500 * time.Millisecond)
-			// pauses of 10, 20, then 40ms less up to a quarter: about 15 calls.
-			if n := env.store.callCount(); n < 4 || n > 25 {
-				t.Fatalf("%d DeleteUser calls in 500ms, want about 15", n)
+			time.Sleep(400 * time.Millisecond) // long enough for any backoff to have grown
+			before := env.store.callCount()
+			time.Sleep(300 * time.Millisecond)
+			// pauses of 20ms less up to a quarter: about 15 calls in 300ms.
+			if n := env.store.callCount() - before; n < 5 || n > 25 {
+				t.Fatalf("%d DeleteUser calls in 300ms after 400ms of failures, want about 15", n)
+			}
+			// attempt 1 was Revoke's; the retries report attempts 2, 4, 8, 16, 32 but no other.
+			if errs := env.errors("u"); len(errs) < 4 || len(errs) > 6 {
+				t.Fatalf("OnError was called %d times for about 35 failed attempts, want the powers of two", len(errs))
 			}
 		}},
-		{"an attempt on a hanging store is cut off at AttemptTimeout", RevokerOptions{AttemptTimeout: 100 * time.Millisecond, RetryMin: time.Minute}, func(t *testing.T, env *revokeEnv, r *Revoker) {
+		{"an attempt on a hanging store is cut off at AttemptTimeout", RevokerOptions{AttemptTimeout: 100 * time.Millisecond, RetryInterval: time.Minute}, func(t *testing.T, env *revokeEnv, r *Revoker) {
 			env.store.hang = true
 			start := time.Now()
 			_, queued, err := r.Revoke(ctx, "u")
@@ -269,7 +275,7 @@ func TestRevokerClose(t *testing.T) {
 		env.store.entered = make(chan string, 100)
 		env.store.hang = true // every attempt blocks until its context ends
 		before := runtime.NumGoroutine()
-		r := NewRevoker(env.m, env.options(RevokerOptions{RetryMin: 10 * time.Millisecond, AttemptTimeout: 10 * time.Second}))
+		r := NewRevoker(env.m, env.options(RevokerOptions{RetryInterval: 10 * time.Millisecond, AttemptTimeout: 10 * time.Second}))
 		for _, u := range []string{"u1", "u2"} {
 			cctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 			if _, queued, err := r.Revoke(cctx, u); !queued {
@@ -336,17 +342,16 @@ func TestNewRevokerDefaults(t *testing.T) {
 		in   RevokerOptions
 		want RevokerOptions
 	}{
-		{"zero options take the documented defaults", RevokerOptions{}, RevokerOptions{MaxQueued: 10000, RetryMin: time.Second, RetryMax: 30 * time.Second, AttemptTimeout: 5 * time.Second}},
-		{"RetryMax below RetryMin is raised to it", RevokerOptions{RetryMin: time.Minute, RetryMax: time.Second}, RevokerOptions{MaxQueued: 10000, RetryMin: time.Minute, RetryMax: time.Minute, AttemptTimeout: 5 * time.Second}},
-		{"pauses under 10ms are raised to 10ms", RevokerOptions{RetryMin: time.Nanosecond, RetryMax: time.Nanosecond}, RevokerOptions{MaxQueued: 10000, RetryMin: 10 * time.Millisecond, RetryMax: 10 * time.Millisecond, AttemptTimeout: 5 * time.Second}},
+		{"zero options take the documented defaults", RevokerOptions{}, RevokerOptions{MaxQueued: 10000, RetryInterval: time.Second, AttemptTimeout: 5 * time.Second}},
+		{"an interval under 10ms is raised to 10ms", RevokerOptions{RetryInterval: time.Nanosecond}, RevokerOptions{MaxQueued: 10000, RetryInterval: 10 * time.Millisecond, AttemptTimeout: 5 * time.Second}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := NewRevoker(env.m, tt.in)
 			defer r.Close()
-			type limits struct{ max, lo, hi, attempt any }
-			got := limits{r.opts.MaxQueued, r.opts.RetryMin, r.opts.RetryMax, r.opts.AttemptTimeout}
-			want := limits{tt.want.MaxQueued, tt.want.RetryMin, tt.want.RetryMax, tt.want.AttemptTimeout}
+			type limits struct{ max, interval, attempt any }
+			got := limits{r.opts.MaxQueued, r.opts.RetryInterval, r.opts.AttemptTimeout}
+			want := limits{tt.want.MaxQueued, tt.want.RetryInterval, tt.want.AttemptTimeout}
 			if got != want {
 				t.Fatalf("options = %+v, want %+v", got, want)
 			}

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -111,6 +112,9 @@ func (s *Server) Stop() {
 	if s.cmd == nil {
 		return
 	}
+	if resumeSignal != nil {
+		_ = s.cmd.Process.Signal(resumeSignal) // a paused server would not act on SIGTERM
+	}
 	_ = s.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-s.exit:
@@ -119,6 +123,37 @@ func (s *Server) Stop() {
 		<-s.exit
 	}
 	s.cmd = nil
+}
+
+// Pause freezes the server (SIGSTOP): it keeps its port and its connections, accepts new
+// ones, and answers nothing until Resume; Stop and the test's end resume it first. Where
+// processes cannot be frozen the test is skipped.
+func (s *Server) Pause() {
+	s.t.Helper()
+	if pauseSignal == nil {
+		s.t.Skip("redistest: processes cannot be paused here")
+	}
+	s.signal(pauseSignal)
+}
+
+// Resume thaws a server Pause froze; on a running server it does nothing.
+func (s *Server) Resume() {
+	s.t.Helper()
+	if resumeSignal != nil {
+		s.signal(resumeSignal)
+	}
+}
+
+func (s *Server) signal(sig os.Signal) {
+	s.t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		s.t.Fatal("redistest: signal to a stopped server")
+	}
+	if err := s.cmd.Process.Signal(sig); err != nil {
+		s.t.Fatalf("redistest: %v to redis-server: %v", sig, err)
+	}
 }
 
 // Kill ends the server at once with SIGKILL, as a crash would, and waits for it to exit.

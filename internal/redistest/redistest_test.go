@@ -54,6 +54,24 @@ func TestServerLifecycle(t *testing.T) {
 			t.Fatalf("pid %d unchanged by Restart", pid)
 		}
 	})
+	t.Run("Pause silences it until Resume", func(t *testing.T) {
+		s.Pause()
+		if _, err := probe(addr, nil); err == nil {
+			t.Fatal("a paused server answered")
+		}
+		s.Resume()
+		if _, err := probe(addr, nil); err != nil {
+			t.Fatalf("probe after Resume: %v", err)
+		}
+	})
+	t.Run("Stop ends a paused server without waiting out the grace period", func(t *testing.T) {
+		s.Pause()
+		start := time.Now()
+		s.Stop()
+		if took := time.Since(start); took >= stopTimeout {
+			t.Fatalf("Stop of a paused server took %v", took)
+		}
+	})
 }
 
 func TestTwoServersAreIndependent(t *testing.T) {
