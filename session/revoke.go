@@ -46,8 +46,9 @@ type RevokerOptions struct {
 	// goroutine or the caller's, must not block for long, and may be called
 	// concurrently.
 	OnError func(userID string, err error)
-	// OnRetrySuccess, if set, is called when a retry has ended the user's n
-	// sessions, under the same conditions as OnError.
+	// OnRetrySuccess, if set, is called when a retry has completed the user's
+	// revocation, with the n sessions its attempts ended (a failed attempt may
+	// have ended some), under the same conditions as OnError.
 	OnRetrySuccess func(userID string, n int)
 	// Journal, if set, makes the queue durable: a revocation is queued only
 	// once it is written and fsynced there (otherwise Revoke fails with an
@@ -118,6 +119,7 @@ type revokeEntry struct {
 	userID   string
 	at       time.Time // the latest revocation queued for the user
 	failures int       // failed attempts, including the synchronous one
+	ended    int       // sessions its attempts ended, failed ones included
 }
 
 // NewRevoker returns a Revoker ending sessions through m, and makes m refuse
@@ -330,6 +332,10 @@ func (r *Revoker) round() {
 
 		r.mu.Lock()
 		current := r.byUser[e.userID] == el // not removed by a successful Revoke meanwhile
+		if current {
+			e.ended += n
+		}
+		ended := e.ended
 		switch {
 		case err == nil && current && !e.at.After(at): // not revoked again meanwhile
 			r.removeLocked(el)
@@ -355,7 +361,7 @@ func (r *Revoker) round() {
 		case err != nil:
 			return // the user was revoked meanwhile, but the store seems to be failing
 		case current && r.opts.OnRetrySuccess != nil:
-			r.opts.OnRetrySuccess(e.userID, n)
+			r.opts.OnRetrySuccess(e.userID, ended)
 		}
 	}
 }

@@ -12,20 +12,26 @@ import (
 var errStoreDown = errors.New("store down")
 
 // flakyStore wraps a Store; DeleteUser fails for the users marked failing
-// ("*": everyone) and blocks until ctx ends when hang is set.
+// ("*": everyone), blocks until ctx ends when hang is set, and ends the
+// sessions but then fails (as a store whose announcement fails) while
+// failAfterEnding is above zero, counting it down.
 type flakyStore struct {
 	Store
-	mu      sync.Mutex
-	failing map[string]bool
-	hang    bool
-	calls   int
-	entered chan string // receives the user of every DeleteUser call, if set and not full
+	mu              sync.Mutex
+	failing         map[string]bool
+	hang            bool
+	failAfterEnding int
+	calls           int
+	entered         chan string // receives the user of every DeleteUser call, if set and not full
 }
 
 func (f *flakyStore) DeleteUser(ctx context.Context, userID string) (int, error) {
 	f.mu.Lock()
 	f.calls++
-	fail, hang := f.failing["*"] || f.failing[userID], f.hang
+	fail, hang, failAfter := f.failing["*"] || f.failing[userID], f.hang, f.failAfterEnding > 0
+	if failAfter {
+		f.failAfterEnding--
+	}
 	f.mu.Unlock()
 	if f.entered != nil {
 		select {
@@ -40,7 +46,11 @@ func (f *flakyStore) DeleteUser(ctx context.Context, userID string) (int, error)
 	if fail {
 		return 0, errStoreDown
 	}
-	return f.Store.DeleteUser(ctx, userID)
+	n, err := f.Store.DeleteUser(ctx, userID)
+	if failAfter && err == nil {
+		return n, errStoreDown
+	}
+	return n, err
 }
 
 func (f *flakyStore) fail(users ...string) {
@@ -176,6 +186,16 @@ func TestRevoker(t *testing.T) {
 			if p := r.Pending(); p != 0 {
 				t.Fatalf("Pending = %d after the retry", p)
 			}
+		}},
+		{"a retry that ends the sessions but fails to say so counts them when the user's queue entry completes", fast, func(t *testing.T, env *revokeEnv, r *Revoker) {
+			tks := env.sessionsOf(t, "u", 2)
+			env.store.fail("*")
+			_, _, _ = r.Revoke(ctx, "u")
+			env.store.mu.Lock()
+			env.store.failing, env.store.failAfterEnding = nil, 1
+			env.store.mu.Unlock()
+			waitSuccess(t, env, "u", 2)
+			wantGone(t, env.m, tks...)
 		}},
 		{"a user is queued once however often Revoke is called", RevokerOptions{RetryInterval: time.Minute}, func(t *testing.T, env *revokeEnv, r *Revoker) {
 			env.store.fail("*")
