@@ -14,7 +14,7 @@ const baselineSuffix = "-baseline"
 // isBaseline reports whether site (or a scenario name) belongs to the -baseline binary.
 func isBaseline(site string) bool { return strings.HasSuffix(site, baselineSuffix) }
 
-// storeSite is the site name without the baseline suffix: memory, redis or nocache.
+// storeSite is the site name without the baseline suffix: memory, redis, nocache, idle or bearer.
 func storeSite(site string) string { return strings.TrimSuffix(site, baselineSuffix) }
 
 // withBaseline adds, after the scenarios, a copy of every authenticated gateway scenario served

@@ -49,7 +49,7 @@ type lab struct {
 
 // allSites are the Caddy sites a run may need: plain Caddy first, then plain Caddy adding
 // the identity headers itself, then the gateways.
-var allSites = []string{"plain", "headers", "memory", "redis", "nocache", "bearer", siteVerify, siteNginx, siteNginxAuth}
+var allSites = []string{"plain", "headers", "memory", "redis", "nocache", "idle", "bearer", siteVerify, siteNginx, siteNginxAuth}
 
 // withoutGateway are the sites without kakaogate.
 var withoutGateway = []string{"plain", "headers", siteNginx, siteNginxAuth}
@@ -207,8 +207,8 @@ func (l *lab) caddyfile(upstream, redisAddr string) string {
 	return b.String()
 }
 
-// gatewaySite is the Caddyfile site of gateway s (memory, redis or nocache, maybe with the
-// baseline suffix).
+// gatewaySite is the Caddyfile site of gateway s (memory, redis, nocache, idle or bearer,
+// maybe with the baseline suffix).
 func (l *lab) gatewaySite(s, upstream, redisAddr string) string {
 	store, extra := "memory", ""
 	switch storeSite(s) {
@@ -218,6 +218,8 @@ func (l *lab) gatewaySite(s, upstream, redisAddr string) string {
 		store = "redis redis://" + redisAddr + "/0"
 	case "nocache":
 		store = "redis redis://" + redisAddr + "/0 {\n\t\t\tcache off\n\t\t}"
+	case "idle":
+		store, extra = "redis redis://"+redisAddr+"/0", "\n\t\tidle_timeout 30m"
 	}
 	return fmt.Sprintf(`http://:%d {
 	bind 127.0.0.1

@@ -58,7 +58,7 @@ func main() {
 	flag.IntVar(&o.connections, "connections", 32, "wrk connections (one wrk thread)")
 	flag.IntVar(&o.loginWorkers, "login-workers", 16, "concurrent browsers in the login scenario")
 	flag.StringVar(&o.cpus, "cpus", "split", "split: servers on CPU 0, load generators on CPU 1; shared: no pinning")
-	flag.StringVar(&o.only, "only", "", "comma-separated scenarios to run (default: all): plain,headers,memory,redis,nocache,bearer,unauth,login,nginx,nginxauth")
+	flag.StringVar(&o.only, "only", "", "comma-separated scenarios to run (default: all): plain,headers,memory,redis,nocache,idle,bearer,unauth,login,nginx,nginxauth")
 	flag.StringVar(&o.caddyBin, "caddy", "", "use this Caddy binary instead of building ./cmd/caddy")
 	flag.StringVar(&o.baseline, "baseline", "", "also measure this older Caddy binary's gateways in the same rounds (before/after a change); its scenarios end in -baseline")
 	flag.BoolVar(&o.plainCookie, "plain-cookie", true, "send plain Caddy the same session cookie as the gateways (byte-identical requests; it forwards the cookie upstream)")

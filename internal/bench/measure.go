@@ -34,6 +34,7 @@ var allScenarios = []scenario{
 	{name: "memory", label: "kakaogate, memory store", kind: kindWrk, site: "memory", authenticated: true, status: http.StatusOK},
 	{name: "redis", label: "kakaogate, Redis store", kind: kindWrk, site: "redis", authenticated: true, status: http.StatusOK},
 	{name: "nocache", label: "kakaogate, Redis, cache off", kind: kindWrk, site: "nocache", authenticated: true, status: http.StatusOK},
+	{name: "idle", label: "kakaogate, Redis, idle_timeout 30m", kind: kindWrk, site: "idle", authenticated: true, status: http.StatusOK},
 	{name: "bearer", label: "kakaogate, cached bearer token", kind: kindWrk, site: "bearer", authenticated: true, bearer: true, status: http.StatusOK},
 	{name: "unauth", label: "no session → 401", kind: kindWrk, site: "redis", status: http.StatusUnauthorized},
 	{name: "login", label: "full login (4 requests)", kind: kindLogin, site: "redis"},

@@ -66,7 +66,7 @@ func report(w io.Writer, o options, pin pinning, res *results) {
 	}
 	plain := res.samples["plain"]
 	fmt.Fprintln(w)
-	for _, name := range []string{"headers", "memory", "nocache", "bearer", "unauth"} {
+	for _, name := range []string{"headers", "memory", "nocache", "idle", "bearer", "unauth"} {
 		if ss := res.samples[name]; len(ss) > 0 && len(plain) == len(ss) {
 			fmt.Fprintf(w, "ratio_%s_vs_plain=%.2f\n", name, ratio(ss, plain, func(s sample) float64 { return s.rps }))
 		}
