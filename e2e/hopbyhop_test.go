@@ -20,7 +20,8 @@ var hostileHopByHop = []string{
 
 // TestHopByHopHeadersCannotHideIdentity: a client naming the identity headers in Connection
 // does not make Caddy drop them; the upstream receives the true identity, including
-// X-Auth-Signed-Up: false, on protected and optional routes, with and without a session.
+// X-Auth-Signed-Up: false, on protected and optional routes, with and without a session, and
+// on a public route no client-sent identity gets through.
 func TestHopByHopHeadersCannotHideIdentity(t *testing.T) {
 	e := newEnv(t, envOptions{
 		emulator: func(o *kakaotest.Options) { o.DisableAutoLink = true },
@@ -40,6 +41,11 @@ func TestHopByHopHeadersCannotHideIdentity(t *testing.T) {
 	}
 	if h.Get("X-Auth-Assertion") == "" {
 		t.Errorf("protected route: the assertion was dropped: %v", h)
+	}
+	get(t, e.browser(), e.base+"/opt/page", append([]string{"X-Auth-User-Id: 999", "X-App-User: 999"}, hostileHopByHop...)...)
+	h = e.up.last(t).Header
+	if h.Get("X-Auth-User-Id") != "" || h.Get("X-App-User") != "" {
+		t.Errorf("public route without a session: the client's identity reached the upstream: %v", h)
 	}
 
 	oc := opt.browser()
