@@ -195,6 +195,28 @@ func TestBearerKakaoDownIs503NeverCachedAsInvalid(t *testing.T) {
 	}
 }
 
+// TestBearerKakaoUnreachableIs503: with Kakao's API refusing connections (the emulator
+// stopped), an uncached token gets 503 with Retry-After, and the upstream is not reached;
+// a token cached before the outage keeps working for its cache lifetime.
+func TestBearerKakaoUnreachableIs503(t *testing.T) {
+	h := bearerHarness(t, nil)
+	cached := h.appToken(nativeApp, 1001)
+	fresh := h.appToken(nativeApp, 1002)
+	if res := h.api("/api", cached); res.StatusCode != http.StatusOK {
+		t.Fatalf("before the outage: %d %s", res.StatusCode, res.body)
+	}
+	h.kakao.Close()
+	before := h.up.count()
+	res := h.api("/api", fresh)
+	if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" || h.up.count() != before {
+		t.Fatalf("Kakao unreachable: %d (Retry-After %q, upstream reached %d times) %s",
+			res.StatusCode, res.Header.Get("Retry-After"), h.up.count()-before, res.body)
+	}
+	if res := h.api("/api", cached); res.StatusCode != http.StatusOK {
+		t.Fatalf("a token cached before the outage: %d %s", res.StatusCode, res.body)
+	}
+}
+
 func TestBearerRevocationDropsTheCache(t *testing.T) {
 	h := bearerHarness(t, nil)
 	tok := h.appToken(nativeApp, 1001)
