@@ -56,6 +56,22 @@ func (de *durableEnv) save(t *testing.T) {
 	}
 }
 
+// revokeThenKill queues an admin revocation of 1001 on the first instance while Redis is down
+// (202: queued on disk), kills that instance (SIGKILL) and brings Redis back with the session
+// in its snapshot, so what follows proves that the journal, not Redis, carried the revocation.
+func (de *durableEnv) revokeThenKill(t *testing.T) {
+	t.Helper()
+	de.rs.Stop()
+	if got := de.adminRevoke(t); got != http.StatusAccepted {
+		t.Fatalf("admin revoke with Redis down: %d, want 202 (queued on disk)", got)
+	}
+	de.caddy.Kill()
+	de.rs.Start()
+	if de.sessionsInRedis(t) != 1 {
+		t.Fatal("the revoked session did not come back with Redis's snapshot: the test would prove nothing")
+	}
+}
+
 // adminRevoke asks the gateway to end every session of 1001 and returns the status.
 func (de *durableEnv) adminRevoke(t *testing.T) int {
 	t.Helper()
@@ -85,15 +101,7 @@ func (de *durableEnv) sessionsInRedis(t *testing.T) int {
 // ends it in Redis. A login after the revocation works and is not ended by the replay.
 func TestCase_gw_rev_01_DurableRevocationSurvivesKill9(t *testing.T) {
 	de := newDurableEnv(t, 1)
-	de.rs.Stop()
-	if got := de.adminRevoke(t); got != http.StatusAccepted {
-		t.Fatalf("admin revoke with Redis down: %d, want 202 (queued on disk)", got)
-	}
-	de.caddy.Kill()
-	de.rs.Start()
-	if de.sessionsInRedis(t) != 1 {
-		t.Fatal("the revoked session did not come back with Redis's snapshot: the test would prove nothing")
-	}
+	de.revokeThenKill(t)
 	de.caddy.Restart()
 	if got := replay(t, de.base, de.cookie); got != http.StatusUnauthorized {
 		t.Fatalf("first request with the revoked session after the restart: %d, want 401", got)
