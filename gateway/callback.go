@@ -27,7 +27,7 @@ func (g *Gateway) serveCallback(w http.ResponseWriter, r *http.Request, p *idp) 
 	if !ok {
 		return
 	}
-	slot := g.reserveExchange(w, r, p)
+	slot := g.reserveExchange(w, r, p, ls.ReturnTo)
 	if slot == nil {
 		return
 	}
@@ -173,13 +173,20 @@ func (g *Gateway) failLogin(w http.ResponseWriter, r *http.Request, p *idp, pr p
 	g.fail(w, r, pr, err)
 }
 
+// exchange redeems code at p's token endpoint in the place slot holds, and gives the place back
+// however the exchange ends (a panic included: net/http recovers it, and a place never given
+// back would shrink the budgets for good).
+func (g *Gateway) exchange(r *http.Request, p *idp, ls *loginState, code string, slot *exchangeSlot) (tok *oidc.Token, err error) {
+	defer func() { g.endExchange(r, slot, err) }()
+	return p.rp.Exchange(r.Context(), code, ls.Verifier, ls.RedirectURI)
+}
+
 // redeem exchanges the code (in the place slot holds in the exchange budgets), verifies the
 // ID token and builds the new session. Nothing is called after a failed verification: the
 // access token of a bad ID token is never used.
 func (g *Gateway) redeem(r *http.Request, p *idp, ls *loginState, code string, slot *exchangeSlot) (*session.Session, error) {
 	ctx := r.Context()
-	tok, err := p.rp.Exchange(ctx, code, ls.Verifier, ls.RedirectURI)
-	g.endExchange(r, slot, err)
+	tok, err := g.exchange(r, p, ls, code, slot)
 	if err != nil {
 		return nil, fmt.Errorf("exchanging code: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/kakaogate/kakaogate/config"
+	"github.com/kakaogate/kakaogate/kakaotest"
 	"github.com/kakaogate/kakaogate/oidc/oidctest"
 	"github.com/kakaogate/kakaogate/session"
 )
@@ -188,6 +189,38 @@ func TestCase_gw_edge_05_FailedCodeExchangesAreBudgeted(t *testing.T) {
 	if h.logs.FilterMessage("request refused").FilterField(zap.String("reason", "too_many_failed_logins")).Len() != 1 {
 		t.Error("the 429 was not logged")
 	}
+}
+
+// TestCallbackBusyBehindExchangesInFlightIs503: a callback that finds every exchange place
+// held by exchanges still in flight (a slow token endpoint) waits, and when none is given
+// back in time it gets 503 with a page and a fresh login to press, never the 429 that says
+// failures spent the budget, and makes no token request.
+func TestCallbackBusyBehindExchangesInFlightIs503(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{configure: func(c *config.Config) {
+		c.FailedExchanges = &config.ExchangeLimit{Global: 1, PerClient: 1, Window: config.Duration(time.Minute)}
+	}})
+	h.gw.exchanges.patience = 200 * time.Millisecond // below providerTimeout, which ends the slow exchange
+	slow, waiting := h.browser(), h.browser()
+	slowState, _ := h.startLogin(slow, "/app")
+	waitingState, _ := h.startLogin(waiting, "/app")
+	h.kakao.SetFault("/oauth/token", kakaotest.Fault{Delay: 2 * providerTimeout, Times: 1})
+	before := h.kakao.Calls("/oauth/token")
+	done := make(chan *result)
+	go func() { done <- h.get(noFollow(slow), "/.auth/callback?code=junk-slow&state="+slowState) }()
+	for h.kakao.Calls("/oauth/token") == before {
+		time.Sleep(10 * time.Millisecond)
+	}
+	tokens := h.kakao.Calls("/oauth/token")
+	r := h.get(noFollow(waiting), "/.auth/callback?code=junk-waiting&state="+waitingState)
+	if r.StatusCode != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" || !strings.Contains(r.body, "/.auth/login") {
+		t.Fatalf("a callback behind an exchange in flight: %d (Retry-After %q), want 503 with a login button\n%s",
+			r.StatusCode, r.Header.Get("Retry-After"), r.body)
+	}
+	if n := h.kakao.Calls("/oauth/token"); n != tokens {
+		t.Errorf("the waiting callback made a token request (%d, was %d)", n, tokens)
+	}
+	<-done
 }
 
 // cookieCounter is a Metrics that counts rejected cookies.

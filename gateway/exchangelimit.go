@@ -27,8 +27,13 @@ import (
 // retries are the users'), so at most a budget of token requests are ever in flight or failed
 // in a window, however many junk callbacks arrive at once. A callback that finds a budget full
 // only of failures is answered 429 without a token request until the window ends; one that
-// finds it full with exchanges in flight waits for one of them to end, so a burst of real
-// logins is never refused, only queued behind the exchanges in flight.
+// finds it full with exchanges in flight waits for one of them to end (each ends within the
+// token request's timeout), so a burst of real logins is queued behind the exchanges in
+// flight, not refused. Only a callback that waited exchangeWaitLimit in vain is answered 503
+// (busy, try again); one whose browser went away meanwhile is not answered at all.
+
+// exchangeWaitLimit bounds how long a callback waits for a place held by exchanges in flight.
+const exchangeWaitLimit = 10 * time.Second
 
 // maxTrackedClients bounds the per-client failure counts of one window. Past it, new clients
 // count only toward the global budget, which still bounds what reaches the provider.
@@ -38,6 +43,7 @@ const maxTrackedClients = 10000
 type exchangeLimiter struct {
 	global, perClient int
 	window            time.Duration
+	patience          time.Duration // the longest wait for a place: min(window, exchangeWaitLimit)
 	now               func() time.Time
 
 	mu        sync.Mutex
@@ -53,7 +59,8 @@ func newExchangeLimiter(l *config.ExchangeLimit, now func() time.Time) *exchange
 	if l == nil || l.Off || l.Global <= 0 || l.PerClient <= 0 || l.Window <= 0 {
 		return nil
 	}
-	return &exchangeLimiter{global: l.Global, perClient: l.PerClient, window: time.Duration(l.Window), now: now,
+	window := time.Duration(l.Window)
+	return &exchangeLimiter{global: l.Global, perClient: l.PerClient, window: window, patience: min(window, exchangeWaitLimit), now: now,
 		clients: map[string]int{}, pendingOf: map[string]int{}, ended: make(chan struct{})}
 }
 
@@ -73,8 +80,9 @@ type exchangeSlot struct {
 
 // reserve takes a place for an exchange of client, waiting while the budgets are full with
 // exchanges in flight. It returns nil, and how long until the window ends, when failures have
-// spent a budget; nil and 0 when ctx ended, or a window passed, while it waited. A nil
-// limiter lets everything through (with a slot whose done does nothing).
+// spent a budget; nil and 0 when ctx ended, or exchangeWaitLimit (or the window, if shorter)
+// passed, while it waited. A nil limiter lets everything through (with a slot whose done does
+// nothing).
 func (l *exchangeLimiter) reserve(ctx context.Context, client string) (*exchangeSlot, time.Duration) {
 	if l == nil {
 		return &exchangeSlot{}, 0
@@ -97,7 +105,7 @@ func (l *exchangeLimiter) reserve(ctx context.Context, client string) (*exchange
 		ended := l.ended
 		l.mu.Unlock()
 		if patience == nil {
-			t := time.NewTimer(l.window)
+			t := time.NewTimer(l.patience)
 			defer t.Stop()
 			patience = t.C
 		}
@@ -136,12 +144,25 @@ func (s *exchangeSlot) done(failed bool) {
 	l.ended = make(chan struct{})
 }
 
-// reserveExchange returns the place of r's code exchange in the budgets, or answers 429 with
-// a page, and returns nil, when failures of r's client or of all clients have spent them.
-func (g *Gateway) reserveExchange(w http.ResponseWriter, r *http.Request, p *idp) *exchangeSlot {
+// reserveExchange returns the place of r's code exchange in the budgets (for a login that
+// returns to returnTo), or returns nil: after
+// answering 429 with a page when failures of r's client or of all clients have spent them, 503
+// when exchanges in flight held every place for exchangeWaitLimit, and without an answer when
+// the browser went away while it waited.
+func (g *Gateway) reserveExchange(w http.ResponseWriter, r *http.Request, p *idp, returnTo string) *exchangeSlot {
 	slot, wait := g.exchanges.reserve(r.Context(), exchangeClient(g.clientIP(r)))
-	if slot != nil {
+	switch {
+	case slot != nil:
 		return slot
+	case r.Context().Err() != nil:
+		g.logger.Debug("a callback waiting for a code exchange place went away", zap.String("request_id", g.requestID(r)))
+		return nil
+	case wait == 0:
+		w.Header().Set("Retry-After", "1")
+		g.failLogin(w, r, p, problem{Status: http.StatusServiceUnavailable, Code: "login_busy",
+			Title: msgLoginBusyTitle, Detail: msgRetryLater, Retry: g.loginURL(returnTo), RetryAs: msgLogInAgain},
+			fmt.Errorf("no code exchange place within %s: every place held by exchanges in flight", g.exchanges.patience))
+		return nil
 	}
 	w.Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)+1))
 	g.failLogin(w, r, p, problem{Status: http.StatusTooManyRequests, Code: "too_many_failed_logins",

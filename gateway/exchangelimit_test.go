@@ -118,6 +118,34 @@ func TestExchangeLimiterCountsExchangesInFlight(t *testing.T) {
 	}
 }
 
+// TestExchangeLimiterWaitsBoundedly: a caller that finds every place held by exchanges in
+// flight waits at most min(window, exchangeWaitLimit), and no longer than its request lives;
+// either way it gets no place and no window to wait for (so it is not told failures spent
+// the budget).
+func TestExchangeLimiterWaitsBoundedly(t *testing.T) {
+	l := newExchangeLimiter(&config.ExchangeLimit{Global: 1, PerClient: 1, Window: config.Duration(150 * time.Millisecond)}, time.Now)
+	held, _ := reserveNow(l, "a")
+	if held == nil {
+		t.Fatal("the first place was refused")
+	}
+	start := time.Now()
+	if s, wait := l.reserve(context.Background(), "b"); s != nil || wait != 0 {
+		t.Fatalf("a waiter behind an exchange in flight: %v, wait %s; want nothing", s, wait)
+	}
+	if took := time.Since(start); took < 150*time.Millisecond || took > 5*time.Second {
+		t.Fatalf("the waiter gave up after %s, want the window (150ms)", took)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(20*time.Millisecond, cancel)
+	if s, wait := l.reserve(ctx, "b"); s != nil || wait != 0 || ctx.Err() == nil {
+		t.Fatalf("a waiter whose request ended: %v, wait %s", s, wait)
+	}
+	held.done(false)
+	if s, _ := reserveNow(l, "b"); s == nil {
+		t.Fatal("the place given back was not free")
+	}
+}
+
 // TestExchangeClientKeysIPv6ByPrefix: the per-client budget of an IPv6 client is kept for its
 // /64; IPv4 addresses (mapped or not) and what is no address stay as they are.
 func TestExchangeClientKeysIPv6ByPrefix(t *testing.T) {

@@ -70,6 +70,7 @@ const (
 	msgProviderDownTitle
 	msgProviderDownDetail
 	msgTooManyFailedTitle
+	msgLoginBusyTitle
 	msgTooManyFailedDetail
 	msgProviderErrorTitle
 	msgProviderErrorDetail
@@ -197,6 +198,7 @@ var catalogue = [msgCount]text{
 	msgProviderDownTitle:        {"The login service cannot be reached", "로그인 서비스에 연결할 수 없습니다"},
 	msgProviderDownDetail:       {"We could not reach the login provider just now. Please try again in a moment.", "지금은 로그인 서비스에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요."},
 	msgTooManyFailedTitle:       {"Too many sign-ins failed", "로그인 실패가 너무 많습니다"},
+	msgLoginBusyTitle:           {"Too many sign-ins at once", "지금 로그인하는 사람이 너무 많습니다"},
 	msgTooManyFailedDetail:      {"Too many sign-ins from here failed just now. Please wait a minute and log in again.", "방금 이곳에서 로그인이 너무 많이 실패했습니다. 1분 정도 기다린 후 다시 로그인해 주세요."},
 	msgProviderErrorTitle:       {"Sign-in did not complete", "로그인이 완료되지 않았습니다"},
 	msgProviderErrorDetail:      {"The login provider could not complete the sign-in. Please try again.", "로그인을 처리하는 중에 문제가 생겼습니다. 다시 시도해 주세요."},

@@ -137,19 +137,22 @@ func (r *RedisStore) deleteListed(ctx context.Context, ix userIndex, ids []strin
 	return n, nil
 }
 
-// indexed lists every session id of the index ix: its sorted set (ZRANGE) and its legacy
-// set (SMEMBERS), in one pipeline. An id in both (a fold under way) is listed twice, which
-// deleteListed counts once: only the first DEL of a key finds it.
+// indexed lists every session id of the index ix: its legacy set (SMEMBERS), then its sorted
+// set (ZRANGE), one after the other. A fold moves ids from the legacy set into the sorted set
+// (ZADD, then SREM), so reading in that order sees every id in one or the other; read together
+// (one pipeline, whose parts go-redis sends to Cluster nodes concurrently), an id moved between
+// the two reads would be in neither, and escape a revocation. An id in both (a fold under way)
+// is listed twice, which deleteListed counts once: only the first DEL of a key finds it.
 func (r *RedisStore) indexed(ctx context.Context, ix userIndex) ([]string, error) {
-	var sorted, legacy *redis.StringSliceCmd
-	if _, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		sorted = p.ZRange(ctx, ix.sorted, 0, -1)
-		legacy = p.SMembers(ctx, ix.legacy)
-		return nil
-	}); err != nil {
+	legacy, err := r.client.SMembers(ctx, ix.legacy).Result()
+	if err != nil {
 		return nil, err
 	}
-	return append(sorted.Val(), legacy.Val()...), nil
+	sorted, err := r.client.ZRange(ctx, ix.sorted, 0, -1).Result()
+	if err != nil {
+		return nil, err
+	}
+	return append(sorted, legacy...), nil
 }
 
 // indexEntries scores the sessions ids for the index by the time their keys have left,

@@ -335,11 +335,12 @@ func (r *Revoker) round() {
 		if current {
 			e.ended += n
 		}
-		ended := e.ended
+		ended, completed := e.ended, false
 		switch {
 		case err == nil && current && !e.at.After(at): // not revoked again meanwhile
 			r.removeLocked(el)
 			r.publishLocked()
+			completed = true
 		case err == nil && current:
 			r.queue.MoveToBack(el) // the later revocation is applied in the next pass
 		case err != nil && current:
@@ -360,7 +361,7 @@ func (r *Revoker) round() {
 			return
 		case err != nil:
 			return // the user was revoked meanwhile, but the store seems to be failing
-		case current && r.opts.OnRetrySuccess != nil:
+		case completed && r.opts.OnRetrySuccess != nil:
 			r.opts.OnRetrySuccess(e.userID, ended)
 		}
 	}
