@@ -21,6 +21,7 @@ type flakyStore struct {
 	failing         map[string]bool
 	hang            bool
 	failAfterEnding int
+	block           chan struct{} // if set, a call that will not fail waits for it to close
 	calls           int
 	entered         chan string // receives the user of every DeleteUser call, if set and not full
 }
@@ -45,6 +46,12 @@ func (f *flakyStore) DeleteUser(ctx context.Context, userID string) (int, error)
 	}
 	if fail {
 		return 0, errStoreDown
+	}
+	f.mu.Lock()
+	block := f.block
+	f.mu.Unlock()
+	if block != nil {
+		<-block
 	}
 	n, err := f.Store.DeleteUser(ctx, userID)
 	if failAfter && err == nil {
@@ -196,6 +203,29 @@ func TestRevoker(t *testing.T) {
 			env.store.mu.Unlock()
 			waitSuccess(t, env, "u", 2)
 			wantGone(t, env.m, tks...)
+		}},
+		{"a retry overtaken by a later revocation reports success once, when the later one is applied", fast, func(t *testing.T, env *revokeEnv, r *Revoker) {
+			env.sessionsOf(t, "u", 1)
+			env.store.fail("*")
+			_, _, _ = r.Revoke(ctx, "u")
+			block := make(chan struct{})
+			env.store.mu.Lock()
+			env.store.failing, env.store.block, env.store.entered = nil, block, make(chan string, 1)
+			env.store.mu.Unlock()
+			<-env.store.entered // a retry is under way, past the point where it could fail
+			env.store.fail("*")
+			if _, queued, _ := r.Revoke(ctx, "u"); !queued {
+				t.Fatal("the later revocation was not queued")
+			}
+			env.store.mu.Lock()
+			env.store.failing, env.store.block = nil, nil
+			env.store.mu.Unlock()
+			close(block) // the earlier retry succeeds; the later revocation is still queued
+			waitSuccess(t, env, "u", 1)
+			time.Sleep(100 * time.Millisecond)
+			if n := len(env.successes); n != 0 || r.Pending() != 0 {
+				t.Fatalf("%d more successes reported, %d still queued; want one success in all", n, r.Pending())
+			}
 		}},
 		{"a user is queued once however often Revoke is called", RevokerOptions{RetryInterval: time.Minute}, func(t *testing.T, env *revokeEnv, r *Revoker) {
 			env.store.fail("*")
