@@ -83,19 +83,32 @@ func TestRedisStorePrunesEndedIndexEntries(t *testing.T) {
 }
 
 // afterIndexRead is a go-redis hook that runs fn once, right after the first
-// pipeline listing the user index (ZRANGE): a login landing in the middle of DeleteUser.
+// command or pipeline listing the user index (ZRANGE): a login landing in the middle of
+// DeleteUser.
 type afterIndexRead struct{ fn func() }
 
-func (h *afterIndexRead) DialHook(next redis.DialHook) redis.DialHook          { return next }
-func (h *afterIndexRead) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (h *afterIndexRead) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *afterIndexRead) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		h.after([]redis.Cmder{cmd})
+		return err
+	}
+}
 func (h *afterIndexRead) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		err := next(ctx, cmds)
-		if h.fn != nil && slices.ContainsFunc(cmds, func(c redis.Cmder) bool { return c.Name() == "zrange" }) {
-			h.fn()
-			h.fn = nil
-		}
+		h.after(cmds)
 		return err
+	}
+}
+
+// after runs fn, once, after the first ZRANGE (the index read), sent alone or pipelined.
+func (h *afterIndexRead) after(cmds []redis.Cmder) {
+	if h.fn != nil && slices.ContainsFunc(cmds, func(c redis.Cmder) bool { return c.Name() == "zrange" }) {
+		fn := h.fn
+		h.fn = nil
+		fn()
 	}
 }
 
