@@ -186,26 +186,35 @@ func (r *RedisStore) Delete(ctx context.Context, id, userID string) error {
 	return r.changed(ctx, invalidateSession+id)
 }
 
-// DeleteUser implements Store: ZRANGE of the whole user index and SMEMBERS of
-// a legacy one, then one pipeline of a DEL per session key and a ZREM and SREM
-// of exactly those ids from the index (a session created meanwhile stays
-// listed, so it can still be revoked later; the index keys disappear once
-// empty). It counts the session keys deleted.
+// DeleteUser implements Store: it lists the user index (SMEMBERS of a legacy
+// one, then ZRANGE; see indexed), then in one pipeline DELs every session key
+// and ZREMs and SREMs exactly those ids from the index (a session created
+// meanwhile stays listed, so it can still be revoked later; the index keys
+// disappear once empty). It counts the session keys deleted.
 func (r *RedisStore) DeleteUser(ctx context.Context, userID string) (int, error) {
+	return r.endIndexed(ctx, userID, "delete user", nil)
+}
+
+// endIndexed ends the sessions of userID that its index lists, or only those
+// pick keeps of them when pick is not nil, and announces the change; op names
+// the operation in errors. It counts the session keys deleted.
+func (r *RedisStore) endIndexed(ctx context.Context, userID, op string, pick func([]string) ([]string, error)) (int, error) {
 	if userID == "" {
 		return 0, errors.New("session: empty user id")
 	}
 	ix := r.indexOf(userID)
 	ids, err := r.indexed(ctx, ix)
-	if err != nil {
-		return 0, r.failed(fmt.Errorf("session: redis delete user: %w", err))
+	if err == nil && len(ids) > 0 && pick != nil {
+		ids, err = pick(ids)
 	}
-	if len(ids) == 0 {
-		return 0, r.changed(ctx, invalidateUser+userID)
-	}
-	n, err := r.deleteListed(ctx, ix, ids)
 	if err != nil {
-		return 0, r.failed(fmt.Errorf("session: redis delete user: %w", err))
+		return 0, r.failed(fmt.Errorf("session: redis %s: %w", op, err))
+	}
+	n := 0
+	if len(ids) > 0 {
+		if n, err = r.deleteListed(ctx, ix, ids); err != nil {
+			return 0, r.failed(fmt.Errorf("session: redis %s: %w", op, err))
+		}
 	}
 	return n, r.changed(ctx, invalidateUser+userID)
 }

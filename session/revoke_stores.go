@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -42,42 +41,28 @@ func (m *MemoryStore) DeleteUserBefore(_ context.Context, userID string, before 
 }
 
 // DeleteUserBefore ends every session of userID created at or before before
-// and reports how many there were. It lists the user index (ZRANGE, and
-// SMEMBERS of a legacy one; see indexed), reads the header of each session's blob
+// and reports how many there were. It lists the user index (see indexed), reads the header of each session's blob
 // (GETRANGE of its first bytes, one pipeline), then deletes the session keys
 // of those created until before (or without a creation time) and removes them,
 // and the ids whose key is gone, from the index, in a second pipeline. A
 // session's creation time never changes, so nothing can slip between the two.
 func (r *RedisStore) DeleteUserBefore(ctx context.Context, userID string, before time.Time) (int, error) {
-	if userID == "" {
-		return 0, errors.New("session: empty user id")
-	}
-	ix := r.indexOf(userID)
-	ids, err := r.indexed(ctx, ix)
-	if err != nil {
-		return 0, r.failed(fmt.Errorf("session: redis delete user before: %w", err))
-	}
-	heads := make([]*redis.StringCmd, len(ids))
-	if _, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, id := range ids {
-			heads[i] = p.GetRange(ctx, r.sessionKey(id), 0, sealHeaderLen-1)
+	return r.endIndexed(ctx, userID, "delete user before", func(ids []string) ([]string, error) {
+		heads := make([]*redis.StringCmd, len(ids))
+		if _, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, id := range ids {
+				heads[i] = p.GetRange(ctx, r.sessionKey(id), 0, sealHeaderLen-1)
+			}
+			return nil
+		}); err != nil {
+			return nil, err
 		}
-		return nil
-	}); err != nil {
-		return 0, r.failed(fmt.Errorf("session: redis delete user before: %w", err))
-	}
-	var gone []string
-	for i, h := range heads {
-		if !createdAfter([]byte(h.Val()), before) {
-			gone = append(gone, ids[i])
+		var gone []string
+		for i, h := range heads {
+			if !createdAfter([]byte(h.Val()), before) {
+				gone = append(gone, ids[i])
+			}
 		}
-	}
-	if len(gone) == 0 {
-		return 0, r.changed(ctx, invalidateUser+userID)
-	}
-	n, err := r.deleteListed(ctx, ix, gone)
-	if err != nil {
-		return 0, r.failed(fmt.Errorf("session: redis delete user before: %w", err))
-	}
-	return n, r.changed(ctx, invalidateUser+userID)
+		return gone, nil
+	})
 }
