@@ -213,10 +213,9 @@ func waitReady(url string, logs func() string, exited <-chan struct{}, limit tim
 	client := &http.Client{Timeout: time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for {
 		err := errors.New("caddy has not logged that it serves its configuration")
-		if strings.Contains(logs(), servingMarker) && url == "" {
+		if served := strings.Contains(logs(), servingMarker); served && url == "" {
 			return nil
-		}
-		if strings.Contains(logs(), servingMarker) {
+		} else if served {
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 			var resp *http.Response
 			if resp, err = client.Do(req); err == nil {
