@@ -54,8 +54,14 @@ func BenchmarkHandlerServeHTTP(b *testing.B) {
 	b.Run("kakaogate memory store", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if err := h.ServeHTTP(w, prepare(), next); err != nil {
-				b.Fatal(err)
+			reached := false
+			err := h.ServeHTTP(w, prepare(), caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+				reached = true
+				return next.ServeHTTP(w, r)
+			}))
+			if err != nil || !reached {
+				// An authenticated request that never reaches the upstream measures a refusal.
+				b.Fatalf("the request did not reach the upstream (err %v): %d %s", err, w.Code, w.Body)
 			}
 		}
 	})
@@ -80,6 +86,7 @@ func sessionCookie(b *testing.B, h *Handler) string {
 	})
 	t, err := m.Create(context.Background(), &session.Session{
 		UserID: "4124893521",
+		Issuer: h.Issuer, // a session of an issuer the handler does not have is refused
 		Claims: map[string]string{
 			"id": "4124893521", "sub": "4124893521", "nickname": "라이언", "email": "ryan@example.com",
 			"email_verified": "true", "picture": "http://k.kakaocdn.net/dn/x/img_110x110.jpg",
