@@ -73,6 +73,9 @@ type sample struct {
 	cpu map[string]time.Duration
 	// wrkCPU is the CPU time wrk used.
 	wrkCPU time.Duration
+	// ref is plain Caddy around this run: the mean of the plain runs right before and
+	// after it (rps and p99 only); nil for plain Caddy itself.
+	ref *sample
 	// foreign is the share of the machine's CPU time (all CPUs) that processes other than
 	// the benchmark's used during the run: other work on the machine skews the figures.
 	foreign float64
@@ -85,8 +88,10 @@ type results struct {
 	redone    int // rounds run again because other processes took too much CPU
 }
 
-// measure runs a warm-up, then the rounds; each round starts one scenario later than the
-// previous one, so no scenario always runs first (or right after the heaviest one).
+// measure runs a warm-up, then the rounds. In every round each scenario runs between two
+// runs of plain Caddy, and its ratio to plain Caddy is taken against their mean (see
+// runRound); each round starts one scenario later than the previous one, so no scenario
+// always runs first (or right after the heaviest one).
 func measure(ctx context.Context, o options, l *lab, scenarios []scenario) (*results, error) {
 	res := &results{scenarios: scenarios, samples: map[string][]sample{}}
 	if o.warmup > 0 {
@@ -104,8 +109,8 @@ func measure(ctx context.Context, o options, l *lab, scenarios []scenario) (*res
 				return nil, err
 			}
 			if noisy <= o.maxForeign || attempt == o.retries {
-				for name, s := range round {
-					res.samples[name] = append(res.samples[name], s)
+				for name, ss := range round {
+					res.samples[name] = append(res.samples[name], ss...)
 				}
 				break
 			}
@@ -121,17 +126,29 @@ func measure(ctx context.Context, o options, l *lab, scenarios []scenario) (*res
 	return res, nil
 }
 
-// runRound runs every scenario once, starting with the r-th, and returns the samples and
+// runRound runs every scenario once, starting with the r-th, each between two runs of plain
+// Caddy: plain, A, plain, B, plain, … A scenario's sample keeps, as its reference (ref), the
+// mean of the plain runs right before and after it, so its ratio to plain Caddy compares runs
+// seconds apart and cancels the machine's drift over the round (other virtual machines on
+// the host slow this one down for seconds at a time). It returns the samples by scenario and
 // the largest share of the CPUs other processes took during a run.
-func (l *lab) runRound(ctx context.Context, o options, scenarios []scenario, r int) (map[string]sample, float64, error) {
+func (l *lab) runRound(ctx context.Context, o options, scenarios []scenario, r int) (map[string][]sample, float64, error) {
 	fmt.Printf("round %d/%d:", r+1, o.rounds)
 	defer fmt.Println()
-	round := map[string]sample{}
+	var plain scenario
+	var others []scenario
+	for _, sc := range scenarios {
+		if sc.name == "plain" {
+			plain = sc
+		} else {
+			others = append(others, sc)
+		}
+	}
+	round := map[string][]sample{}
 	noisy := 0.0
-	for i := range scenarios {
-		sc := scenarios[(r+i)%len(scenarios)]
+	run := func(sc scenario, profile bool) (sample, error) {
 		stopProfile := func() error { return nil }
-		if o.profileDir != "" && r == o.rounds-1 {
+		if profile && o.profileDir != "" && r == o.rounds-1 {
 			stopProfile = l.startProfile(ctx, o, sc)
 		}
 		s, err := l.runScenario(ctx, o, sc, o.duration)
@@ -139,11 +156,29 @@ func (l *lab) runRound(ctx context.Context, o options, scenarios []scenario, r i
 			err = perr
 		}
 		if err != nil {
-			return nil, 0, fmt.Errorf("round %d, %s: %w", r+1, sc.name, err)
+			return s, fmt.Errorf("round %d, %s: %w", r+1, sc.name, err)
 		}
-		round[sc.name] = s
+		round[sc.name] = append(round[sc.name], s)
 		noisy = max(noisy, s.foreign)
 		fmt.Printf(" %s %.0f/s", sc.name, s.rps)
+		return s, nil
+	}
+	before, err := run(plain, true)
+	if err != nil {
+		return nil, 0, err
+	}
+	for i := range others {
+		sc := others[(r+i)%len(others)]
+		if _, err := run(sc, true); err != nil {
+			return nil, 0, err
+		}
+		after, err := run(plain, false)
+		if err != nil {
+			return nil, 0, err
+		}
+		ss := round[sc.name]
+		ss[len(ss)-1].ref = &sample{rps: (before.rps + after.rps) / 2, p99: (before.p99 + after.p99) / 2}
+		before = after
 	}
 	return round, noisy, nil
 }

@@ -17,7 +17,7 @@ func report(w io.Writer, o options, pin pinning, res *results) {
 	fmt.Fprintf(w, "\nkakaogate load benchmark: %d rounds × %s per scenario, wrk -t1 -c%d, %d login browsers\n",
 		o.rounds, o.duration, o.connections, o.loginWorkers)
 	fmt.Fprintf(w, "machine: %s, %d CPUs, %s; %s\n", cpuModel(), runtime.NumCPU(), runtime.Version(), pin.note)
-	fmt.Fprintln(w, "figures are medians over the rounds; ratios are per-round ratios to plain Caddy, median")
+	fmt.Fprintln(w, "figures are medians over the runs; a ratio to plain Caddy is each run's against the plain runs right before and after it, median")
 	if o.plainCookie {
 		fmt.Fprintln(w, "plain Caddy gets the same requests as the gateways, session cookie included (-plain-cookie)")
 	} else {
@@ -33,10 +33,10 @@ func report(w io.Writer, o options, pin pinning, res *results) {
 			unit = "logins/s"
 		}
 		rpsRatio, p99Ratio := "", ""
-		if sc.kind == kindWrk && sc.name != "plain" && len(res.samples["plain"]) == len(ss) {
-			lo, hi := ratioRange(ss, res.samples["plain"], func(s sample) float64 { return s.rps })
-			rpsRatio = fmt.Sprintf("%.2f (%.2f–%.2f)", ratio(ss, res.samples["plain"], func(s sample) float64 { return s.rps }), lo, hi)
-			p99Ratio = fmt.Sprintf("%.2f", ratio(ss, res.samples["plain"], func(s sample) float64 { return float64(s.p99) }))
+		if ref, ok := refs(ss); sc.kind == kindWrk && ok {
+			lo, hi := ratioRange(ss, ref, rps)
+			rpsRatio = fmt.Sprintf("%.2f (%.2f–%.2f)", ratio(ss, ref, rps), lo, hi)
+			p99Ratio = fmt.Sprintf("%.2f", ratio(ss, ref, p99))
 		}
 		fmt.Fprintf(tw, "%s\t%.0f %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", sc.label,
 			median(ss, func(s sample) float64 { return s.rps }), unit,
@@ -64,26 +64,45 @@ func report(w io.Writer, o options, pin pinning, res *results) {
 	if ss, ok := res.samples["login"]; ok {
 		fmt.Fprintf(w, "\nlogins: %s\n", loginLimit(ss, pin))
 	}
-	plain := res.samples["plain"]
 	fmt.Fprintln(w)
 	for _, name := range []string{"headers", "memory", "nocache", "idle", "bearer", "unauth"} {
-		if ss := res.samples[name]; len(ss) > 0 && len(plain) == len(ss) {
-			fmt.Fprintf(w, "ratio_%s_vs_plain=%.2f\n", name, ratio(ss, plain, func(s sample) float64 { return s.rps }))
+		if ref, ok := refs(res.samples[name]); ok {
+			fmt.Fprintf(w, "ratio_%s_vs_plain=%.2f\n", name, ratio(res.samples[name], ref, rps))
 		}
 	}
 	for _, sc := range res.scenarios {
-		if ss := res.samples[sc.name]; isBaseline(sc.name) && len(ss) > 0 && len(plain) == len(ss) {
-			fmt.Fprintf(w, "ratio_%s_vs_plain=%.2f\n", sc.name, ratio(ss, plain, func(s sample) float64 { return s.rps }))
+		if ref, ok := refs(res.samples[sc.name]); isBaseline(sc.name) && ok {
+			fmt.Fprintf(w, "ratio_%s_vs_plain=%.2f\n", sc.name, ratio(res.samples[sc.name], ref, rps))
 		}
 	}
 	if ss, ng := res.samples["nginxauth"], res.samples["nginx"]; len(ss) > 0 && len(ng) == len(ss) {
-		fmt.Fprintf(w, "ratio_nginxauth_vs_nginx=%.2f\n", ratio(ss, ng, func(s sample) float64 { return s.rps }))
-		fmt.Fprintf(w, "p99_nginxauth_vs_nginx=%.2f\n", ratio(ss, ng, func(s sample) float64 { return float64(s.p99) }))
+		fmt.Fprintf(w, "ratio_nginxauth_vs_nginx=%.2f\n", ratio(ss, ng, rps))
+		fmt.Fprintf(w, "p99_nginxauth_vs_nginx=%.2f\n", ratio(ss, ng, p99))
 	}
-	if ss := res.samples["redis"]; len(ss) > 0 && len(plain) == len(ss) {
-		fmt.Fprintf(w, "p99_redis_vs_plain=%.2f\n", ratio(ss, plain, func(s sample) float64 { return float64(s.p99) }))
-		fmt.Fprintf(w, "ratio_redis_vs_plain=%.2f\n", ratio(ss, plain, func(s sample) float64 { return s.rps }))
+	if ref, ok := refs(res.samples["redis"]); ok {
+		fmt.Fprintf(w, "p99_redis_vs_plain=%.2f\n", ratio(res.samples["redis"], ref, p99))
+		fmt.Fprintf(w, "ratio_redis_vs_plain=%.2f\n", ratio(res.samples["redis"], ref, rps))
 	}
+}
+
+// rps and p99 are the figures ratios compare.
+func rps(s sample) float64 { return s.rps }
+func p99(s sample) float64 { return float64(s.p99) }
+
+// refs returns the plain Caddy reference of every sample of ss (see runRound), or false when
+// ss is empty or a sample has none (plain Caddy's own).
+func refs(ss []sample) ([]sample, bool) {
+	if len(ss) == 0 {
+		return nil, false
+	}
+	out := make([]sample, len(ss))
+	for i, s := range ss {
+		if s.ref == nil {
+			return nil, false
+		}
+		out[i] = *s.ref
+	}
+	return out, true
 }
 
 // loginLimit says which process was busiest during the login runs.
@@ -130,7 +149,8 @@ func medianOf(v []float64) float64 {
 	return (v[n/2-1] + v[n/2]) / 2
 }
 
-// ratio is the median over rounds of f(a)/f(b) within the same round.
+// ratio is the median over runs of f(a[i])/f(b[i]): a run and its reference (the plain runs
+// around it, or nginx alone in the same round).
 func ratio(a, b []sample, f func(sample) float64) float64 {
 	v := make([]float64, 0, len(a))
 	for i := range a {
@@ -144,7 +164,7 @@ func ratio(a, b []sample, f func(sample) float64) float64 {
 	return medianOf(v)
 }
 
-// ratioRange is the lowest and highest per-round ratio of f(a)/f(b).
+// ratioRange is the lowest and highest ratio of f(a[i])/f(b[i]).
 func ratioRange(a, b []sample, f func(sample) float64) (lo, hi float64) {
 	for i := range a {
 		if d := f(b[i]); d > 0 {

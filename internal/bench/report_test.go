@@ -6,21 +6,28 @@ import (
 	"time"
 )
 
-// TestReportEndsWithRatioLines: every gateway scenario measured with plain Caddy in the same
-// rounds gets its ratio_<name>_vs_plain line, the cached bearer token and forward auth
-// included; a scenario without plain rounds to compare with gets none.
+// TestReportEndsWithRatioLines: every gateway scenario measured between runs of plain Caddy
+// gets its ratio_<name>_vs_plain line, taken against those runs (not against plain Caddy's
+// median), the cached bearer token and forward auth included; a scenario without plain runs
+// around it gets none.
 func TestReportEndsWithRatioLines(t *testing.T) {
-	round := func(rps float64) sample {
+	run := func(rps float64) sample {
 		return sample{rps: rps, p50: time.Millisecond, p99: 4 * time.Millisecond, requests: 1000}
 	}
+	// between: a run of rps between plain runs of plainRPS, as runRound records it.
+	between := func(rps, plainRPS float64) sample {
+		s := run(rps)
+		s.ref = &sample{rps: plainRPS, p99: 4 * time.Millisecond}
+		return s
+	}
 	res := &results{samples: map[string][]sample{
-		"plain":     {round(1000), round(1000), round(1000)},
-		"bearer":    {round(900), round(950), round(920)},
-		"memory":    {round(800), round(850), round(820)},
-		"redis":     {round(700), round(750), round(720)},
-		"nginx":     {round(2000), round(2000), round(2000)},
-		"nginxauth": {round(500), round(500), round(500)},
-		"nocache":   {round(600)}, // not in every round: no ratio
+		"plain":     {run(1000), run(2000), run(1000), run(500)},
+		"bearer":    {between(900, 1000), between(1900, 2000), between(460, 500)},
+		"memory":    {between(800, 1000), between(1700, 2000), between(410, 500)},
+		"redis":     {between(700, 1000), between(1500, 2000), between(360, 500)},
+		"nginx":     {run(2000), run(2000), run(2000)},
+		"nginxauth": {run(500), run(500), run(500)},
+		"nocache":   {run(600)}, // no plain runs around it: no ratio
 	}}
 	for _, sc := range allScenarios {
 		if _, ok := res.samples[sc.name]; ok {
@@ -31,6 +38,7 @@ func TestReportEndsWithRatioLines(t *testing.T) {
 	report(&out, options{rounds: 3, duration: time.Second, connections: 1, maxForeign: 1}, pinning{note: "test"}, res)
 	for _, want := range []string{
 		"\nratio_bearer_vs_plain=0.92\n", "\nratio_memory_vs_plain=0.82\n", "\nratio_redis_vs_plain=0.72\n",
+		"\np99_redis_vs_plain=1.00\n",
 		"\nratio_nginxauth_vs_nginx=0.25\n",
 	} {
 		if !strings.Contains(out.String(), want) {
