@@ -29,8 +29,8 @@ import (
 //     A later gateway that does not refuses the request with a page and a log line naming
 //     the setting (see chainIdentity.differs).
 type chain struct {
-	identity chainIdentity
-	cookies  []string // the Cookie lines as the client sent them, once a gateway stripped them
+	identity *chainIdentity // the first gateway's (compared, never changed)
+	cookies  []string       // the Cookie lines as the client sent them, once a gateway stripped them
 	// parsed are the cookies of parsedLines, as net/http reads them (cookiesOf).
 	parsed      []*http.Cookie
 	parsedLines []string
@@ -127,7 +127,7 @@ func (g *Gateway) joinChain(r *http.Request) (*http.Request, *chain, bool) {
 	if ch, ok := r.Context().Value(chainKey{}).(*chain); ok {
 		return r, ch, false
 	}
-	ch := &chain{identity: g.identity}
+	ch := &chain{identity: &g.identity}
 	ch.headers = ch.headerSets[:0]
 	return r.WithContext(context.WithValue(r.Context(), chainKey{}, ch)), ch, true
 }

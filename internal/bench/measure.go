@@ -161,6 +161,9 @@ func (l *lab) runRound(ctx context.Context, o options, scenarios []scenario, r i
 		round[sc.name] = append(round[sc.name], s)
 		noisy = max(noisy, s.foreign)
 		fmt.Printf(" %s %.0f/s", sc.name, s.rps)
+		if s.requests > 0 {
+			fmt.Printf(" (%.0fµs)", float64(s.cpu["caddy"].Microseconds())/float64(s.requests))
+		}
 		return s, nil
 	}
 	before, err := run(plain, true)

@@ -49,3 +49,28 @@ func TestReportEndsWithRatioLines(t *testing.T) {
 		t.Errorf("a ratio without matching plain rounds:\n%s", out.String())
 	}
 }
+
+// TestMedianCI: the interval's ends are the order statistics of the textbook rule (n/2 ±
+// 1.96·√n/2, 1-based), whatever the order of the values.
+func TestMedianCI(t *testing.T) {
+	seq := func(n int) []float64 {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = float64(n - i) // descending: medianCI sorts
+		}
+		return v
+	}
+	for _, tt := range []struct {
+		n          int
+		wantLo, hi float64
+	}{
+		{40, 14, 27},
+		{9, 2, 8},
+		{3, 1, 3},
+		{1, 1, 1},
+	} {
+		if lo, hi := medianCI(seq(tt.n)); lo != tt.wantLo || hi != tt.hi {
+			t.Errorf("n=%d: CI = %v–%v, want %v–%v", tt.n, lo, hi, tt.wantLo, tt.hi)
+		}
+	}
+}
