@@ -1,13 +1,15 @@
 // Command bench is kakaogate's load benchmark (`make bench`). It builds the Caddy binary,
 // starts a tiny upstream, a throwaway redis-server and the Kakao emulator, logs test users in,
-// and then measures, interleaved in rounds on this machine: plain Caddy reverse_proxy,
+// and then measures, interleaved in rounds on this machine (each scenario between two runs of
+// plain Caddy, its ratio taken against them): plain Caddy reverse_proxy,
 // kakaogate with the memory store, kakaogate with the Redis store, a native app's cached
 // bearer token (memory store), an unauthenticated request answered 401, the full login
 // flow (authorize → callback → first page), and forward auth: nginx auth_request asking
 // kakaogate's /.auth/verify against nginx alone. The request
 // scenarios are driven by wrk with fixed connections and duration; logins by a Go client that
 // follows the redirects like a browser. It prints requests/s, p50 and p99 for each scenario,
-// the ratios to plain Caddy and the CPU each process spent per request, and ends with the
+// the ratios to plain Caddy (with a 95% confidence interval of each median) and the CPU each
+// process spent per request, and ends with the
 // line ratio_redis_vs_plain=<x.xx>.
 //
 // With -cpus split (the default on a machine with two or more CPUs) the servers (Caddy, the
