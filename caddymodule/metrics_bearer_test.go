@@ -20,7 +20,7 @@ func TestMetricsCountBearerLookupsHitsAndRefusals(t *testing.T) {
 	ctx := newContext(t)
 	reg := ctx.GetMetricsRegistry()
 	s = newSite(t, ctx, emu, base, func(c *config.Config) {
-		c.Bearer, c.AppID = &config.BearerOptions{}, kakaotest.DefaultAppID
+		c.Bearer, c.AppID, c.AdminKey = &config.BearerOptions{}, kakaotest.DefaultAppID, kakaotest.DefaultAdminKey
 	})
 	counters := [][]string{
 		{"kakaogate_bearer_lookups_total"},

@@ -42,6 +42,9 @@ func newSite(t *testing.T, ctx caddy.Context, emu *kakaotest.Server, base string
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = h.Cleanup() })
+	if err := h.Validate(); err != nil {
+		t.Fatalf("test config: %v", err)
+	}
 	return &site{h: h, base: base, emu: emu}
 }
 

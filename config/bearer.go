@@ -65,6 +65,10 @@ func (c *Config) validateBearer() []error {
 		} else if _, err := strconv.ParseInt(c.AppID, 10, 64); err != nil {
 			errs = append(errs, fmt.Errorf("app_id %q must be the numeric app id (Kakao console: App > General > App ID)", c.AppID))
 		}
+		if c.AdminToken != "" && c.AdminKey == "" {
+			errs = append(errs, errors.New("admin_token with bearer needs admin_key: an admin revocation also revokes "+
+				"the person's Kakao tokens with it, without which a native app's token would keep working"))
+		}
 	}
 	for _, a := range c.Bearer.Audiences {
 		if a == "" {

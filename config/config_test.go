@@ -189,6 +189,12 @@ func TestValidateFlows(t *testing.T) {
 		{"app id without admin key", func(c *Config) { c.AppID = "100001" }, ""},
 		{"bearer kakao without app id", func(c *Config) { c.Bearer = &BearerOptions{} }, "bearer with provider kakao needs app_id"},
 		{"bearer kakao with app id", func(c *Config) { c.Bearer, c.AppID = &BearerOptions{}, "100001" }, ""},
+		{"bearer kakao admin token without admin key", func(c *Config) {
+			c.Bearer, c.AppID, c.AdminToken = &BearerOptions{}, "100001", strings.Repeat("t", 32)
+		}, "admin_token with bearer needs admin_key"},
+		{"bearer kakao admin token with admin key", func(c *Config) {
+			c.Bearer, c.AppID, c.AdminToken, c.AdminKey = &BearerOptions{}, "100001", strings.Repeat("t", 32), "admin-key"
+		}, ""},
 		{"bearer kakao non-numeric app id", func(c *Config) { c.Bearer, c.AppID = &BearerOptions{}, "abc" }, "must be the numeric app id"},
 		{"bearer off needs no app id", func(c *Config) { c.Bearer = &BearerOptions{Off: true} }, ""},
 		{"bearer kakao audiences", func(c *Config) { c.Bearer, c.AppID = &BearerOptions{Audiences: []string{"x"}}, "1" }, "apply to provider oidc only"},

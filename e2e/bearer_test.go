@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -106,8 +107,9 @@ func TestNativeAppBearer(t *testing.T) {
 }
 
 // TestNativeAppBearerRevocationReachesEveryInstance: two gateways share Redis; each caches a
-// native app's token. Kakao's unlink webhook (delivered to A) and an admin revocation (at A)
-// drop B's cached answer at once.
+// native app's token. An admin revocation at A revokes the person's Kakao tokens (admin key)
+// and drops B's cached answer, so B refuses the token at once; Kakao's unlink webhook
+// (delivered to A) does the same for a token from a new login.
 func TestNativeAppBearerRevocationReachesEveryInstance(t *testing.T) {
 	e := newEnv(t, envOptions{
 		instances: 2,
@@ -123,21 +125,25 @@ func TestNativeAppBearerRevocationReachesEveryInstance(t *testing.T) {
 		}
 	}
 
-	e.emulator.ResetCalls()
 	req, _ := http.NewRequest(http.MethodPost, a+"/.auth/admin/revoke?user_id=1001", nil)
 	req.Header.Set("Authorization", "Bearer "+adminTokenE2E)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
+	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("admin revoke: %d", resp.StatusCode)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"kakao_tokens_revoked":true`) {
+		t.Fatalf("admin revoke: %d %s", resp.StatusCode, body)
 	}
-	waitFor(t, 5*time.Second, "B to ask Kakao again after the revocation at A", func() bool {
-		callAPI(t, b, tok)
-		return e.emulator.TokenInfoCalls() > 0
+	waitFor(t, 5*time.Second, "B to refuse the revoked person's token", func() bool {
+		resp, _ := callAPI(t, b, tok)
+		return resp.StatusCode == http.StatusUnauthorized
 	})
+	if resp, body := callAPI(t, a, tok); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("A after the revocation: %d %s", resp.StatusCode, body)
+	}
+	tok = e.nativeToken(e2eNativeApp, 1001) // the person logs in to the app again
 
 	// Unlinked at Kakao: its webhook reaches A; B must refuse the dead token at once, not
 	// serve its cached answer for minutes.

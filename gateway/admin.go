@@ -1,16 +1,22 @@
 package gateway
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"go.uber.org/zap"
+
+	"github.com/kakaogate/kakaogate/oidc/kakao"
 )
 
 // serveAdminRevoke handles POST <prefix>/admin/revoke?user_id=<id> with
-// Authorization: Bearer <admin_token>: it ends every session of the user.
+// Authorization: Bearer <admin_token>: it ends every session of the user and, when native
+// apps' Kakao tokens are accepted (bearer), revokes the user's Kakao tokens too.
 func (g *Gateway) serveAdminRevoke(w http.ResponseWriter, r *http.Request) {
 	if g.cfg.AdminToken == "" {
 		g.notFound(w, r)
@@ -35,11 +41,58 @@ func (g *Gateway) serveAdminRevoke(w http.ResponseWriter, r *http.Request) {
 		g.revocationFailed(w, r)
 		return
 	}
+	answer := map[string]any{"user_id": userID, "sessions_ended": ended}
+	status := http.StatusOK
 	if queued {
-		writeJSON(w, http.StatusAccepted, map[string]any{"user_id": userID, "queued": true})
-		return
+		answer = map[string]any{"user_id": userID, "queued": true}
+		status = http.StatusAccepted
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"user_id": userID, "sessions_ended": ended})
+	if revoked, err := g.revokeKakaoTokens(r, userID); err != nil {
+		g.kakaoRevocationFailed(w, r, userID, err)
+		return
+	} else if revoked {
+		answer["kakao_tokens_revoked"] = true
+	}
+	writeJSON(w, status, answer)
+}
+
+// revokeKakaoTokens revokes every Kakao token of userID for this app (Kakao's /v1/user/logout
+// with the admin key) when the gateway accepts native apps' Kakao access tokens (bearer):
+// ending the user's sessions here does not stop a token the app holds, which Kakao would go
+// on calling valid. It reports whether it did; a user id that is not a Kakao user's (another
+// provider's) has no Kakao tokens. Kakao's "not linked" counts as done.
+func (g *Gateway) revokeKakaoTokens(r *http.Request, userID string) (bool, error) {
+	if g.bearer == nil || g.kakao == nil || g.cfg.AdminKey == "" {
+		return false, nil
+	}
+	id, err := strconv.ParseInt(userID, 10, 64)
+	if err != nil || id <= 0 {
+		return false, nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), revokeTimeout)
+	defer cancel()
+	if _, err := g.kakao.LogoutUserAdmin(ctx, g.cfg.AdminKey, id); err != nil && !errors.Is(err, kakao.ErrNotLinked) {
+		return false, err
+	}
+	g.bearer.dropUser(userID) // an answer cached while Kakao was being asked
+	g.logger.Info("user's Kakao tokens revoked", zap.String("request_id", g.requestID(r)), zap.String("user_id", userID))
+	return true, nil
+}
+
+// kakaoRevocationFailed answers an admin revocation whose sessions ended (or were queued) but
+// whose Kakao tokens Kakao did not revoke: not a success, since a native app's token still
+// works. The revocation is idempotent; the operator sends it again.
+func (g *Gateway) kakaoRevocationFailed(w http.ResponseWriter, r *http.Request, userID string, err error) {
+	status := http.StatusBadGateway
+	if kakao.IsTransient(err) {
+		status = http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", "5")
+	}
+	g.logger.Error("admin revocation: the user's sessions ended, but Kakao did not revoke their tokens; "+
+		"a native app's token still works until the revocation is sent again", zap.String("request_id", g.requestID(r)),
+		zap.String("user_id", userID), zap.Error(err))
+	g.writeJSONError(w, r, status, "kakao_revocation_failed",
+		"the user's sessions ended, but Kakao did not revoke their Kakao tokens: send the revocation again")
 }
 
 // validAdminToken compares the bearer token with admin_token in constant time (both hashed

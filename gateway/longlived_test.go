@@ -178,7 +178,7 @@ func TestCase_gw_conn_04_WatchedByPollingWithoutAnnouncements(t *testing.T) {
 				emulator: func(o *kakaotest.Options) { o.Apps = []kakaotest.App{nativeApp} },
 				configure: func(c *config.Config) {
 					c.Bearer, c.AppID = &config.BearerOptions{}, kakaotest.DefaultAppID
-					c.AdminToken = strings.Repeat("t", 32)
+					c.AdminToken, c.AdminKey = strings.Repeat("t", 32), kakaotest.DefaultAdminKey
 				},
 			})
 			c := h.browser()
