@@ -1,0 +1,64 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/kakaogate/kakaogate/kakaotest"
+)
+
+// TestBearerRevocationDropsTheCache: an admin revocation drops the user's cached answers and
+// revokes their Kakao tokens with the admin key, so the native app's token is refused at once
+// (dropping the cache alone would only have Kakao call it valid again), while another user's
+// token stays cached. Kakao failing the token revocation is not a success (503, sessions
+// ended), and sending the revocation again completes it. Kakao's unlink drops the cache too.
+func TestBearerRevocationDropsTheCache(t *testing.T) {
+	h := bearerHarness(t, nil)
+	revoke := func() *result {
+		return h.do(http.DefaultClient, http.MethodPost, "/.auth/admin/revoke?user_id=1001", nil, "Authorization: Bearer "+strings.Repeat("t", 32))
+	}
+	tok := h.appToken(nativeApp, 1001)
+	other := h.appToken(nativeApp, 1002)
+	h.api("/api", tok)
+	h.api("/api", other)
+	h.kakao.ResetCalls()
+	if res := revoke(); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `"kakao_tokens_revoked":true`) {
+		t.Fatalf("admin revoke: %d %s", res.StatusCode, res.body)
+	}
+	before := h.up.count()
+	h.wantBearerRefused(h.api("/api", tok), before)
+	if res := h.api("/api", other); res.StatusCode != http.StatusOK {
+		t.Fatalf("another user's token after revoking 1001: %d %s", res.StatusCode, res.body)
+	}
+	if n := h.kakao.TokenInfoCalls(); n != 1 {
+		t.Fatalf("after revoking 1001: %d access_token_info calls, want 1 (1001 asked again, 1002 still cached)", n)
+	}
+
+	// Kakao fails the token revocation: not acknowledged as done; the retry completes it.
+	fresh := h.appToken(nativeApp, 1001)
+	if res := h.api("/api", fresh); res.StatusCode != http.StatusOK {
+		t.Fatalf("a token from a new login: %d %s", res.StatusCode, res.body)
+	}
+	h.kakao.SetFault("/v1/user/logout", kakaotest.Fault{Status: http.StatusInternalServerError, Times: 1})
+	if res := revoke(); res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(res.body, `"error":"kakao_revocation_failed"`) {
+		t.Fatalf("admin revoke with Kakao failing: %d %s", res.StatusCode, res.body)
+	}
+	if res := revoke(); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `"kakao_tokens_revoked":true`) {
+		t.Fatalf("admin revoke sent again: %d %s", res.StatusCode, res.body)
+	}
+	before = h.up.count()
+	h.wantBearerRefused(h.api("/api", fresh), before)
+
+	// Unlinked at Kakao: its webhook drops the cached answer, so the dead token is refused at
+	// once (a cached answer would still let it through for minutes).
+	again := h.appToken(nativeApp, 1001)
+	h.api("/api", again)
+	h.api("/api", again) // cached
+	if err := h.kakao.Unlink(context.Background(), 1001); err != nil {
+		t.Fatal(err)
+	}
+	before = h.up.count()
+	h.wantBearerRefused(h.api("/api", again), before)
+}
