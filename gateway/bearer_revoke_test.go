@@ -42,8 +42,14 @@ func TestBearerRevocationDropsTheCache(t *testing.T) {
 		t.Fatalf("a token from a new login: %d %s", res.StatusCode, res.body)
 	}
 	h.kakao.SetFault("/v1/user/logout", kakaotest.Fault{Status: http.StatusInternalServerError, Times: 1})
-	if res := revoke(); res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(res.body, `"error":"kakao_revocation_failed"`) {
+	if res := revoke(); res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(res.body, `"error":"kakao_revocation_failed"`) ||
+		!strings.Contains(res.body, `"sessions_ended":`) {
 		t.Fatalf("admin revoke with Kakao failing: %d %s", res.StatusCode, res.body)
+	}
+	// Kakao refusing (a key not allowed to call Logout): 502, naming the configuration.
+	h.kakao.SetFault("/v1/user/logout", kakaotest.Fault{Status: http.StatusForbidden, Body: `{"msg":"not allowed","code":-3}`, Times: 1})
+	if res := revoke(); res.StatusCode != http.StatusBadGateway || !strings.Contains(res.body, "check admin_key") {
+		t.Fatalf("admin revoke with Kakao refusing: %d %s", res.StatusCode, res.body)
 	}
 	if res := revoke(); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `"kakao_tokens_revoked":true`) {
 		t.Fatalf("admin revoke sent again: %d %s", res.StatusCode, res.body)
@@ -61,4 +67,21 @@ func TestBearerRevocationDropsTheCache(t *testing.T) {
 	}
 	before = h.up.count()
 	h.wantBearerRefused(h.api("/api", again), before)
+}
+
+// TestBearerRevocationNamesKakaoUsersExactly: a user id that is not the canonical decimal form
+// of a Kakao user id ("+1001", "01001") names no Kakao user: the revocation ends that id's
+// sessions (none) and revokes nobody's Kakao tokens, so user 1001's app keeps working.
+func TestBearerRevocationNamesKakaoUsersExactly(t *testing.T) {
+	h := bearerHarness(t, nil)
+	tok := h.appToken(nativeApp, 1001)
+	for _, id := range []string{"%2B1001", "01001"} {
+		res := h.do(http.DefaultClient, http.MethodPost, "/.auth/admin/revoke?user_id="+id, nil, "Authorization: Bearer "+strings.Repeat("t", 32))
+		if res.StatusCode != http.StatusOK || strings.Contains(res.body, "kakao_tokens_revoked") {
+			t.Fatalf("revoking %s: %d %s", id, res.StatusCode, res.body)
+		}
+		if res := h.api("/api", tok); res.StatusCode != http.StatusOK {
+			t.Fatalf("user 1001's token after revoking %s: %d %s", id, res.StatusCode, res.body)
+		}
+	}
 }

@@ -36,8 +36,12 @@ func report(w io.Writer, o options, pin pinning, res *results) {
 		rpsRatio, p99Ratio := "", ""
 		if ref, ok := refs(ss); sc.kind == kindWrk && ok {
 			lo, hi := ratioRange(ss, ref, rps)
-			ciLo, ciHi := medianCI(ratios(ss, ref, rps))
-			rpsRatio = fmt.Sprintf("%.2f (%.2f–%.2f; %.2f–%.2f)", ratio(ss, ref, rps), ciLo, ciHi, lo, hi)
+			ci := "CI n/a"
+			if v := ratios(ss, ref, rps); len(v) >= minCIRuns {
+				ciLo, ciHi := medianCI(v)
+				ci = fmt.Sprintf("%.2f–%.2f", ciLo, ciHi)
+			}
+			rpsRatio = fmt.Sprintf("%.2f (%s; %.2f–%.2f)", ratio(ss, ref, rps), ci, lo, hi)
 			p99Ratio = fmt.Sprintf("%.2f", ratio(ss, ref, p99))
 		}
 		fmt.Fprintf(tw, "%s\t%.0f %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", sc.label,
@@ -172,10 +176,14 @@ func ratios(a, b []sample, f func(sample) float64) []float64 {
 	return v
 }
 
+// minCIRuns is the fewest runs medianCI's interval covers the median 95% of the time with
+// (with 5 or fewer, even the whole range of the runs covers it less often).
+const minCIRuns = 6
+
 // medianCI is a 95% confidence interval of the median of the distribution v was drawn
-// from: the order statistics n/2 ± 1.96·√n/2 of v (distribution-free; for 9 runs the 2nd
-// and 8th smallest, for 40 the 14th and 27th). A ratio whose interval lies above 0.90 is
-// above 0.90 whatever the noise of the run.
+// from: the order statistics n/2 ± 1.96·√n/2 of v (distribution-free, for independent runs;
+// for 9 runs the 2nd and 8th smallest, for 40 the 14th and 27th). Meaningful from minCIRuns
+// runs on; with fewer it is clamped to the range.
 func medianCI(v []float64) (lo, hi float64) {
 	n := len(v)
 	if n == 0 {

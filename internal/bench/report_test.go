@@ -45,6 +45,9 @@ func TestReportEndsWithRatioLines(t *testing.T) {
 			t.Errorf("the report lacks %q:\n%s", strings.TrimSpace(want), out.String())
 		}
 	}
+	if !strings.Contains(out.String(), "0.92 (CI n/a; 0.90–0.95)") {
+		t.Errorf("three runs get no confidence interval, only the range:\n%s", out.String())
+	}
 	if strings.Contains(out.String(), "ratio_nocache_vs_plain") {
 		t.Errorf("a ratio without matching plain rounds:\n%s", out.String())
 	}
