@@ -70,15 +70,18 @@ func (e *Emulator) appIDOf(clientID string) string {
 	return a.appID
 }
 
-// adminKeyKnown reports whether key is the main app's admin key or another app's.
-func (e *Emulator) adminKeyKnown(key string) bool {
-	known := subtle.ConstantTimeCompare([]byte(key), []byte(e.opts.AdminKey)) == 1
+// adminKeyApp returns the app id of the app whose admin key key is (the main app's or
+// another app's); ok is false for a key of no app.
+func (e *Emulator) adminKeyApp(key string) (appID string, ok bool) {
+	if subtle.ConstantTimeCompare([]byte(key), []byte(e.opts.AdminKey)) == 1 {
+		appID, ok = e.opts.AppID, true
+	}
 	for _, a := range e.opts.Apps {
 		if a.AdminKey != "" && subtle.ConstantTimeCompare([]byte(key), []byte(a.AdminKey)) == 1 {
-			known = true
+			appID, ok = a.AppID, true
 		}
 	}
-	return known
+	return appID, ok
 }
 
 // validateApps checks Options.Apps.

@@ -3,6 +3,7 @@ package kakaotest
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"testing"
 
 	"github.com/lestrrat-go/jwx/v2/jwk"
@@ -98,6 +99,40 @@ func TestAppsValidation(t *testing.T) {
 	} {
 		if _, err := New(Options{Issuer: "http://127.0.0.1:1", Apps: []App{a}}); err == nil {
 			t.Errorf("New accepted app %+v", a)
+		}
+	}
+}
+
+// TestAppsAdminLogoutRevokesOnlyItsAppsTokens: an admin logout revokes the user's tokens of
+// every key of the admin key's app (the REST key's and the native app key's), never another
+// app's, as each Kakao app's admin key acts on that app alone.
+func TestAppsAdminLogoutRevokesOnlyItsAppsTokens(t *testing.T) {
+	other := testOtherApp
+	other.AdminKey = "other-admin-key"
+	srv := newEmu(t, func(o *Options) { o.Apps = []App{testNativeApp, other} })
+	web := str(tokens(t, srv, 1001, nil), "access_token")
+	login := func(app App) string {
+		tok, err := AppLogin(srv.URL(), app, 1001)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok.AccessToken
+	}
+	native, otherApps := login(testNativeApp), login(other)
+	form := url.Values{"target_id_type": {"user_id"}, "target_id": {"1001"}}
+	if status, body := postForm(t, srv, "/v1/user/logout", form, "KakaoAK "+DefaultAdminKey); status != http.StatusOK {
+		t.Fatalf("admin logout: %d %v", status, body)
+	}
+	for _, tt := range []struct {
+		name, token string
+		want        int
+	}{
+		{"the main app's REST key token", web, http.StatusUnauthorized},
+		{"the main app's native key token", native, http.StatusUnauthorized},
+		{"another app's token", otherApps, http.StatusOK},
+	} {
+		if status, body := getJSON(t, srv, "/v1/user/access_token_info", "Bearer "+tt.token); status != tt.want {
+			t.Errorf("%s after the main app's admin logout: %d %v, want %d", tt.name, status, body, tt.want)
 		}
 	}
 }

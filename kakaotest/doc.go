@@ -68,7 +68,7 @@
 //     not list it) and the refreshed ID token carries no nonce.
 //   - POST /v1/user/logout with a Bearer token revokes that access token and
 //     the refresh token of the same login (with an admin key: every token of
-//     the user). GET /oauth/logout revokes no token [unconfirmed]: an app
+//     the user for that key's app, whichever of its keys got it). GET /oauth/logout revokes no token [unconfirmed]: an app
 //     must call /v1/user/logout itself.
 //   - Unknown property_keys entries answer 400 with code -2 [unconfirmed];
 //     any properties.<key> is accepted (custom properties are the app's)

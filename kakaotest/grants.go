@@ -155,6 +155,21 @@ func (e *Emulator) revokeUserLocked(userID int64) {
 	}
 }
 
+// revokeUserOfAppLocked revokes every token of the user issued to a key of the app appID.
+// Callers hold e.mu.
+func (e *Emulator) revokeUserOfAppLocked(userID int64, appID string) {
+	for k, g := range e.grants {
+		if g.userID == userID && e.appIDOf(g.clientID) == appID {
+			delete(e.grants, k)
+		}
+	}
+	for k, a := range e.access {
+		if a.userID == userID && e.appIDOf(a.clientID) == appID {
+			delete(e.access, k)
+		}
+	}
+}
+
 // seconds converts a duration to whole seconds for expires_in fields.
 func seconds(d time.Duration) int64 {
 	return int64(d / time.Second)

@@ -10,6 +10,7 @@ import (
 type caller struct {
 	userID int64
 	admin  bool   // authenticated with the admin key (KakaoAK + target_id)
+	appID  string // with admin: the app whose admin key it is
 	family string // the login of the Bearer access token
 	token  string // the Bearer access token
 }
@@ -67,7 +68,8 @@ func (e *Emulator) bearer(token string) (caller, *apiError) {
 // adminTarget checks the admin key (the main app's or another app's) and the target user of
 // an admin call.
 func (e *Emulator) adminTarget(r *http.Request, key string) (caller, *apiError) {
-	if !e.adminKeyKnown(key) {
+	appID, known := e.adminKeyApp(key)
+	if !known {
 		return caller{}, ptr(errWrongAdminKey)
 	}
 	if r.Form.Get("target_id_type") != "user_id" {
@@ -83,7 +85,7 @@ func (e *Emulator) adminTarget(r *http.Request, key string) (caller, *apiError) 
 	if !ok || !s.linked {
 		return caller{}, ptr(errNotLinked)
 	}
-	return caller{userID: id, admin: true}, nil
+	return caller{userID: id, admin: true, appID: appID}, nil
 }
 
 // ptr returns a pointer to a copy of v.

@@ -16,7 +16,8 @@ type logoutRequest struct {
 // handleLogout serves POST /v1/user/logout. With a Bearer token it revokes
 // that access token and the other tokens of the same login (its refresh
 // token); with the admin key and a target it revokes every token of the
-// user. The Kakao Account browser session is not ended.
+// user for that admin key's app (every key of the app: REST, native; not
+// another app's). The Kakao Account browser session is not ended.
 func (e *Emulator) handleLogout(w http.ResponseWriter, r *http.Request) {
 	c, ok := e.apiCaller(w, r, true, http.MethodPost)
 	if !ok {
@@ -24,7 +25,7 @@ func (e *Emulator) handleLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	e.mu.Lock()
 	if c.admin {
-		e.revokeUserLocked(c.userID)
+		e.revokeUserOfAppLocked(c.userID, c.appID)
 	} else {
 		e.revokeFamilyLocked(c.family)
 	}
