@@ -5,8 +5,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/kakaogate/kakaogate/config"
 	"github.com/kakaogate/kakaogate/kakaotest"
+	"github.com/kakaogate/kakaogate/session"
 )
 
 // TestBearerRevocationDropsTheCache: an admin revocation drops the user's cached answers and
@@ -84,4 +87,37 @@ func TestBearerRevocationNamesKakaoUsersExactly(t *testing.T) {
 			t.Fatalf("user 1001's token after revoking %s: %d %s", id, res.StatusCode, res.body)
 		}
 	}
+}
+
+// TestBearerRevocationReachesAnotherInstanceAfterKakao: two gateways on one store, each
+// with the person's native-app token cached. While Kakao is still revoking the tokens (a
+// slow /v1/user/logout), B may go on answering from its cache; but once the revocation has
+// answered, B refuses the token. (Ending the sessions before Kakao's revocation would let B,
+// told to drop its cached answer, ask Kakao in between and cache Kakao's "valid" for
+// minutes.)
+func TestBearerRevocationReachesAnotherInstanceAfterKakao(t *testing.T) {
+	store := session.NewMemoryStore(session.MemoryOptions{})
+	configure := func(c *config.Config) {
+		c.Bearer, c.AppID = &config.BearerOptions{}, kakaotest.DefaultAppID
+		c.AdminToken, c.AdminKey = strings.Repeat("t", 32), kakaotest.DefaultAdminKey
+	}
+	a := newHarness(t, harnessOptions{store: store, configure: configure,
+		emulator: func(o *kakaotest.Options) { o.Apps = []kakaotest.App{nativeApp} }})
+	b := newHarness(t, harnessOptions{store: store, configure: configure, issuer: a.kakao.URL()})
+	tok := a.appToken(nativeApp, 1001)
+	if res := b.api("/api", tok); res.StatusCode != http.StatusOK {
+		t.Fatalf("B before the revocation: %d %s", res.StatusCode, res.body)
+	}
+	a.kakao.SetFault("/v1/user/logout", kakaotest.Fault{Delay: 400 * time.Millisecond, Times: 1})
+	done := make(chan *result, 1)
+	go func() {
+		done <- a.do(http.DefaultClient, http.MethodPost, "/.auth/admin/revoke?user_id=1001", nil, "Authorization: Bearer "+strings.Repeat("t", 32))
+	}()
+	time.Sleep(150 * time.Millisecond)
+	b.api("/api", tok) // while Kakao is revoking: either answer, but nothing stale may stay cached
+	if res := <-done; res.StatusCode != http.StatusOK {
+		t.Fatalf("admin revoke: %d %s", res.StatusCode, res.body)
+	}
+	before := b.up.count()
+	b.wantBearerRefused(b.api("/api", tok), before)
 }
