@@ -42,6 +42,15 @@ func (h *harness) signupForm(t *testing.T, c *http.Client, target string) kakaot
 	return forms[0]
 }
 
+// signUp confirms the signup page with c's session and checks the gateway sends it on (302).
+func (h *harness) signUp(t *testing.T, c *http.Client) {
+	t.Helper()
+	form := h.signupForm(t, c, "/.auth/signup?rd=/")
+	if res := h.postSignup(c, form.Action.String(), form.Fields); res.StatusCode != http.StatusFound {
+		t.Fatalf("signup: %d\n%s", res.StatusCode, res.body)
+	}
+}
+
 // postSignup POSTs fields to action through c without following the redirect.
 func (h *harness) postSignup(c *http.Client, action string, fields url.Values) *result {
 	h.t.Helper()
@@ -257,10 +266,7 @@ func TestUnlinkForgetsTheSignup(t *testing.T) {
 	h := signupHarness(t, nil)
 	c := h.browser()
 	h.login(c, "/", 1001)
-	form := h.signupForm(t, c, "/.auth/signup?rd=/")
-	if res := h.postSignup(c, form.Action.String(), form.Fields); res.StatusCode != http.StatusFound {
-		t.Fatalf("signup: %d\n%s", res.StatusCode, res.body)
-	}
+	h.signUp(t, c)
 	unlink := h.signupForm(t, c, "/.auth/unlink")
 	if res := h.postSignup(c, unlink.Action.String(), unlink.Fields); res.StatusCode != http.StatusFound || h.kakao.Linked(1001) {
 		t.Fatalf("unlink: %d (linked %v)\n%s", res.StatusCode, h.kakao.Linked(1001), res.body)
@@ -306,10 +312,7 @@ func TestSignedUpHeaderOnlyWhereKakaoSaysSo(t *testing.T) {
 			h := signupHarness(t, nil)
 			first := h.browser()
 			h.login(first, "/", 1001)
-			form := h.signupForm(t, first, "/.auth/signup?rd=/")
-			if res := h.postSignup(first, form.Action.String(), form.Fields); res.StatusCode != http.StatusFound {
-				t.Fatalf("signup: %d\n%s", res.StatusCode, res.body)
-			}
+			h.signUp(t, first)
 			c := h.browser()
 			h.login(c, "/", 1001)
 			return h, c

@@ -35,19 +35,13 @@ func report(w io.Writer, o options, pin pinning, res *results) {
 		}
 		rpsRatio, p99Ratio := "", ""
 		if ref, ok := refs(ss); sc.kind == kindWrk && ok {
-			lo, hi := ratioRange(ss, ref, rps)
-			ci := "CI n/a"
-			if v := ratios(ss, ref, rps); len(v) >= minCIRuns {
-				ciLo, ciHi := medianCI(v)
-				ci = fmt.Sprintf("%.2f–%.2f", ciLo, ciHi)
-			}
-			rpsRatio = fmt.Sprintf("%.2f (%s; %.2f–%.2f)", ratio(ss, ref, rps), ci, lo, hi)
+			rpsRatio = ratioCell(ratios(ss, ref, rps))
 			p99Ratio = fmt.Sprintf("%.2f", ratio(ss, ref, p99))
 		}
 		fmt.Fprintf(tw, "%s\t%.0f %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", sc.label,
-			median(ss, func(s sample) float64 { return s.rps }), unit,
+			median(ss, rps), unit,
 			dur(median(ss, func(s sample) float64 { return float64(s.p50) })),
-			dur(median(ss, func(s sample) float64 { return float64(s.p99) })),
+			dur(median(ss, p99)),
 			rpsRatio, p99Ratio,
 			cpuPer(ss, "caddy"), cpuPer(ss, "redis"), cpuPer(ss, "upstream"), cpuPer(ss, "client"), cpuPer(ss, "nginx"))
 	}
@@ -197,20 +191,18 @@ func medianCI(v []float64) (lo, hi float64) {
 	return s[min(max(j, 1), n)-1], s[min(max(k, 1), n)-1]
 }
 
-// ratioRange is the lowest and highest ratio of f(a[i])/f(b[i]).
-func ratioRange(a, b []sample, f func(sample) float64) (lo, hi float64) {
-	for i := range a {
-		if d := f(b[i]); d > 0 {
-			r := f(a[i]) / d
-			if i == 0 || r < lo {
-				lo = r
-			}
-			if i == 0 || r > hi {
-				hi = r
-			}
-		}
+// ratioCell is the report's cell for the ratios v: their median, the median's confidence
+// interval (from minCIRuns runs on) and their range.
+func ratioCell(v []float64) string {
+	if len(v) == 0 {
+		return ""
 	}
-	return lo, hi
+	ci := "CI n/a"
+	if len(v) >= minCIRuns {
+		lo, hi := medianCI(v)
+		ci = fmt.Sprintf("%.2f–%.2f", lo, hi)
+	}
+	return fmt.Sprintf("%.2f (%s; %.2f–%.2f)", medianOf(slices.Clone(v)), ci, slices.Min(v), slices.Max(v))
 }
 
 // cpuPer is the CPU time process k spent per request (or login) over every round.
