@@ -12,12 +12,12 @@ import (
 	"github.com/kakaogate/kakaogate/session"
 )
 
-// TestBearerRevocationDropsTheCache: an admin revocation drops the user's cached answers and
+// TestBearerAdminRevocationRevokesTheKakaoTokens: an admin revocation drops the user's cached answers and
 // revokes their Kakao tokens with the admin key, so the native app's token is refused at once
 // (dropping the cache alone would only have Kakao call it valid again), while another user's
 // token stays cached. Kakao failing the token revocation is not a success (503, sessions
 // ended), and sending the revocation again completes it. Kakao's unlink drops the cache too.
-func TestBearerRevocationDropsTheCache(t *testing.T) {
+func TestBearerAdminRevocationRevokesTheKakaoTokens(t *testing.T) {
 	h := bearerHarness(t, nil)
 	revoke := func() *result {
 		return h.do(http.DefaultClient, http.MethodPost, "/.auth/admin/revoke?user_id=1001", nil, "Authorization: Bearer "+strings.Repeat("t", 32))
